@@ -1,0 +1,126 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from incidents.models import (
+    ActionItem,
+    Cause,
+    ChangeRecord,
+    Incident,
+    ReminderDelivery,
+    Service,
+    Tag,
+    Team,
+    TimelineEvent,
+    User,
+)
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "manager"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+    list_select_related = ["manager"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "team"]
+    list_filter = ["team"]
+    search_fields = ["name"]
+    list_select_related = ["team"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        ("Preferences", {"fields": ["time_zone", "reminder_frequency"]}),
+    ]
+    list_display = [*DjangoUserAdmin.list_display, "reminder_frequency"]
+
+
+class TimelineEventInline(admin.TabularInline):
+    model = TimelineEvent
+    extra = 0
+    fields = ["occurred_at", "kind", "description", "is_dead_end", "author", "position"]
+
+
+class CauseInline(admin.StackedInline):
+    model = Cause
+    extra = 0
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    fields = ["title", "kind", "priority", "owner", "due_date", "status"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["reference", "title", "severity", "status", "started_at", "duration_text"]
+    list_filter = ["severity", "status", "team", "services", "started_at"]
+    search_fields = ["title", "summary"]
+    date_hierarchy = "started_at"
+    filter_horizontal = ["services", "tags"]
+    inlines = [TimelineEventInline, CauseInline, ActionItemInline]
+    readonly_fields = ["reference", "duration_text", "version", "created_at", "updated_at"]
+    list_select_related = ["commander", "team"]
+
+    @admin.display(description="Duration")
+    def duration_text(self, incident: Incident) -> str:
+        from postmortems.templatetags.postmortem_tags import duration
+
+        return duration(incident.duration)
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(admin.ModelAdmin):
+    list_display = ["incident", "occurred_at", "kind", "is_dead_end"]
+    list_filter = ["kind", "is_dead_end"]
+    search_fields = ["description", "incident__title"]
+    list_select_related = ["incident"]
+
+
+@admin.register(Cause)
+class CauseAdmin(admin.ModelAdmin):
+    list_display = ["incident", "role", "category"]
+    list_filter = ["role", "category"]
+    search_fields = ["description", "incident__title"]
+    list_select_related = ["incident"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "incident", "kind", "priority", "owner", "due_date", "status"]
+    list_filter = ["status", "kind", "priority", "due_date"]
+    search_fields = ["title", "description", "incident__title", "owner__username"]
+    list_select_related = ["incident", "owner"]
+    autocomplete_fields = ["incident"]
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "incident", "actor", "action", "object_type", "object_repr"]
+    list_filter = ["action", "object_type"]
+    list_select_related = ["incident", "actor"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReminderDelivery)
+class ReminderDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["for_date", "kind", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "status", "for_date"]
+    search_fields = ["recipient__username", "recipient__email"]
+    list_select_related = ["recipient"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,501 @@
+"""Incidents and what hangs off them: timeline, causes, action items, history, reminders."""
+
+import secrets
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+
+
+def validate_time_zone(value: str) -> None:
+    """Reject names that are not in the IANA time zone database."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            "%(value)s is not a known time zone; use an IANA name such as Europe/Berlin.",
+            params={"value": value},
+        ) from None
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person using the app, with display and reminder preferences."""
+
+    class ReminderFrequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly (Mondays)"
+        NEVER = "never", "Never"
+
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Times outside an incident are shown in this zone.",
+    )
+    reminder_frequency = models.CharField(
+        max_length=10, choices=ReminderFrequency.choices, default=ReminderFrequency.DAILY
+    )
+    # The secret in the user's private calendar feed URL; replacing it revokes the old URL.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class IncidentQuerySet(models.QuerySet):
+    def with_people(self) -> "IncidentQuerySet":
+        return self.select_related("commander", "team")
+
+
+class Incident(models.Model):
+    class Severity(models.TextChoices):
+        SEV1 = "SEV1", "SEV1 – critical: full outage or data loss for many users"
+        SEV2 = "SEV2", "SEV2 – major: a core feature is down or badly degraded"
+        SEV3 = "SEV3", "SEV3 – minor: partial degradation with a workaround"
+        SEV4 = "SEV4", "SEV4 – low: cosmetic or internal impact only"
+
+    class Status(models.TextChoices):
+        INVESTIGATING = "investigating", "Investigating"
+        IDENTIFIED = "identified", "Identified"
+        MONITORING = "monitoring", "Monitoring"
+        RESOLVED = "resolved", "Resolved"
+
+    title = models.CharField(max_length=200)
+    severity = models.CharField(max_length=4, choices=Severity.choices, default=Severity.SEV3)
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.INVESTIGATING)
+    started_at = models.DateTimeField()
+    detected_at = models.DateTimeField(null=True, blank=True)
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="IANA time zone the incident's times are shown in, e.g. Africa/Cairo.",
+    )
+    summary = MarkdownxField(blank=True)
+    impact = MarkdownxField(blank=True)
+    users_affected = models.CharField(max_length=200, blank=True)
+    commander = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commanded_incidents",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    services = models.ManyToManyField(Service, related_name="incidents", blank=True)
+    tags = models.ManyToManyField(Tag, related_name="incidents", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped on every save through a service; a stale version means someone else saved first.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["started_at"]),
+            models.Index(fields=["status", "severity"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="resolved") | Q(resolved_at__isnull=False),
+                name="incident_resolved_has_resolved_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:detail", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        return f"INC-{self.pk}" if self.pk else "INC-new"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        """Return the moment in the incident's own time zone."""
+        return moment.astimezone(self.zone) if moment else None
+
+    def _since_start(self, moment: datetime | None) -> timedelta | None:
+        if moment is None or self.started_at is None:
+            return None
+        return moment - self.started_at
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Return the time from start to resolution; aware datetimes make this DST-safe."""
+        return self._since_start(self.resolved_at)
+
+    @property
+    def time_to_detect(self) -> timedelta | None:
+        return self._since_start(self.detected_at)
+
+    @property
+    def time_to_mitigate(self) -> timedelta | None:
+        return self._since_start(self.mitigated_at)
+
+    @property
+    def time_to_resolve(self) -> timedelta | None:
+        return self.duration
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        previous_name, previous = "started_at", self.started_at
+        for name in ("detected_at", "mitigated_at", "resolved_at"):
+            moment = getattr(self, name)
+            if moment is None:
+                continue
+            if previous is not None and moment < previous:
+                label = self._meta.get_field(previous_name).verbose_name
+                errors[name] = f"Must not be before {label}."
+            previous_name, previous = name, moment
+        if self.status == self.Status.RESOLVED and self.resolved_at is None:
+            errors["resolved_at"] = "A resolved incident needs the time it was resolved."
+        if errors:
+            raise ValidationError(errors)
+
+
+class TimelineEvent(models.Model):
+    class Kind(models.TextChoices):
+        DETECTION = "detection", "Detection"
+        ESCALATION = "escalation", "Escalation"
+        INVESTIGATION = "investigation", "Investigation"
+        HYPOTHESIS = "hypothesis", "Hypothesis"
+        ACTION = "action", "Action"
+        MITIGATION = "mitigation", "Mitigation"
+        RESOLUTION = "resolution", "Resolution"
+        COMMUNICATION = "communication", "Communication"
+        OTHER = "other", "Other"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline_events")
+    occurred_at = models.DateTimeField()
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.OTHER)
+    description = MarkdownxField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_dead_end = models.BooleanField(
+        "dead end",
+        default=False,
+        help_text="A debugging path that did not lead to the cause.",
+    )
+    # Orders events that share a minute; lower comes first.
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "position", "id"]
+        indexes = [models.Index(fields=["incident", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        incident = self.incident if self.incident_id else None
+        if incident is None or self.occurred_at is None or incident.started_at is None:
+            return
+        # Events before the start are allowed (the trigger often predates detection),
+        # but not days away from the incident: that is nearly always a typo in the date.
+        window_start = incident.started_at - timedelta(days=1)
+        window_end = (incident.resolved_at or timezone.now()) + timedelta(days=1)
+        if not window_start <= self.occurred_at <= window_end:
+            raise ValidationError(
+                {"occurred_at": "This time is more than a day outside the incident's window."}
+            )
+
+
+class Cause(models.Model):
+    class Category(models.TextChoices):
+        CONFIGURATION = "configuration", "Configuration"
+        CODE_CHANGE = "code_change", "Code change"
+        CAPACITY = "capacity", "Capacity"
+        DEPENDENCY = "dependency", "Dependency"
+        INFRASTRUCTURE = "infrastructure", "Infrastructure"
+        PROCESS = "process", "Process"
+        HUMAN_FACTORS = "human_factors", "Human factors"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Role(models.TextChoices):
+        ROOT = "root", "Root cause"
+        CONTRIBUTING = "contributing", "Contributing factor"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="causes")
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.UNKNOWN)
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.ROOT)
+    description = MarkdownxField()
+    resolution = MarkdownxField(blank=True, help_text="How this cause was resolved.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.get_category_display()}"
+
+    @property
+    def is_root(self) -> bool:
+        return self.role == self.Role.ROOT
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def open(self) -> "ActionItemQuerySet":
+        """Return items still to be done: open or in progress."""
+        return self.filter(status__in=ActionItem.OPEN_STATUSES)
+
+    def overdue(self, today: date) -> "ActionItemQuerySet":
+        """Return open items whose due date is before today."""
+        return self.open().filter(due_date__lt=today)
+
+    def due_within(self, today: date, days: int) -> "ActionItemQuerySet":
+        """Return open items due from today up to and including today + days."""
+        return self.open().filter(due_date__gte=today, due_date__lte=today + timedelta(days=days))
+
+
+class ActionItem(models.Model):
+    class Kind(models.TextChoices):
+        PREVENT = "prevent", "Prevent"
+        DETECT = "detect", "Detect"
+        MITIGATE = "mitigate", "Mitigate"
+        PROCESS = "process", "Process"
+        DOCUMENTATION = "documentation", "Documentation"
+
+    class Priority(models.TextChoices):
+        P1 = "P1", "P1 – urgent"
+        P2 = "P2", "P2 – high"
+        P3 = "P3", "P3 – normal"
+        P4 = "P4", "P4 – low"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        WONT_DO = "wont_do", "Won't do"
+
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="action_items")
+    title = models.CharField(max_length=200)
+    description = MarkdownxField(blank=True)
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.PREVENT)
+    priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P3)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="action_items",
+    )
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    tracker_url = models.URLField("external tracker link", blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["owner", "status", "due_date"]),
+            models.Index(fields=["due_date"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["completed_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status__in=["done", "wont_do"]) & Q(completed_at__isnull=False))
+                | (Q(status__in=["open", "in_progress"]) & Q(completed_at__isnull=True)),
+                name="action_item_completed_at_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # completed_at follows status whatever path changed the status (forms, admin),
+        # and the database constraint backs this up.
+        self.set_status(self.status, at=self.completed_at)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return f"{self.incident.get_absolute_url()}#action-item-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def days_overdue(self, today: date) -> int:
+        """Return how many days past due the item is, 0 when not overdue or closed."""
+        if not self.is_open or self.due_date is None or self.due_date >= today:
+            return 0
+        return (today - self.due_date).days
+
+    def set_status(self, status: str, *, at: datetime | None = None) -> None:
+        """Change the status and keep completed_at in step with it."""
+        self.status = status
+        if self.is_open:
+            self.completed_at = None
+        elif self.completed_at is None:
+            self.completed_at = at or timezone.now()
+
+
+class ChangeRecord(models.Model):
+    """One change to an incident or anything on it: who, when, what."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "created"
+        UPDATED = "updated", "updated"
+        DELETED = "deleted", "deleted"
+        STATUS = "status", "changed the status of"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_type = models.CharField(max_length=40)
+    object_repr = models.CharField(max_length=200)
+    # {"field": [old, new]} with values as display text.
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["incident", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_action_display()} {self.object_type} {self.object_repr}"
+
+
+class ReminderDelivery(models.Model):
+    """One email to one person for one day: claimed before sending, so it goes out once."""
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", "Owner digest"
+        ESCALATION = "escalation", "Manager escalation"
+        ASSIGNMENT = "assignment", "Assignment notice"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    for_date = models.DateField()
+    action_item = models.ForeignKey(
+        ActionItem,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="assignment_notices",
+        help_text="Set for assignment notices only.",
+    )
+    item_ids = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-for_date", "-id"]
+        verbose_name_plural = "reminder deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "for_date"],
+                condition=Q(action_item__isnull=True),
+                name="one_reminder_per_recipient_kind_day",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "for_date", "action_item"],
+                condition=Q(action_item__isnull=False),
+                name="one_assignment_notice_per_item_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "for_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient} for {self.for_date}"

@@ -1,0 +1,21 @@
+"""Reads that cross tables, with the joins and prefetches their pages need."""
+
+from django.db.models import Prefetch
+
+from incidents.models import ActionItem, Incident, TimelineEvent
+
+
+def incident_list() -> "Incident.objects":
+    """Return incidents newest first with what the list shows, in a fixed number of queries."""
+    return Incident.objects.select_related("commander", "team").prefetch_related("services")
+
+
+def incident_for_document():
+    """Return incidents with everything the postmortem document shows, prefetched."""
+    return Incident.objects.select_related("commander", "team", "postmortem").prefetch_related(
+        "services",
+        "tags",
+        Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
+        "causes",
+        Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+    )

@@ -1,0 +1,81 @@
+"""The postmortem document of an incident: its narrative, review and publication."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+
+from incidents.models import Incident
+
+
+class Postmortem(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="postmortem")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    layout = models.CharField(
+        max_length=30,
+        default="classic",
+        help_text="The section layout the document is rendered in.",
+    )
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="authored_postmortems", blank=True
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="postmortems_to_review", blank=True
+    )
+    resolution = MarkdownxField(blank=True, help_text="How service was restored.")
+    trigger = MarkdownxField(blank=True, help_text="What set the incident off.")
+    detection = MarkdownxField(blank=True, help_text="How the incident was noticed.")
+    went_well = MarkdownxField("what went well", blank=True)
+    went_wrong = MarkdownxField("what went wrong", blank=True)
+    got_lucky = MarkdownxField("where we got lucky", blank=True)
+    closing_remarks = MarkdownxField(blank=True)
+    # Text from an imported document that matched no section; kept so nothing is lost.
+    unplaced_text = MarkdownxField("other notes", blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"Postmortem of {self.incident}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("postmortems:document", args=[self.incident_id])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Review(models.Model):
+    """A reviewer's comment or verdict on a postmortem."""
+
+    class Decision(models.TextChoices):
+        COMMENT = "comment", "Comment"
+        APPROVE = "approve", "Approve"
+        REQUEST_CHANGES = "request_changes", "Request changes"
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.COMMENT)
+    body = MarkdownxField(blank=True)
+    # The postmortem version reviewed, so an approval of an older text can be told apart.
+    postmortem_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer}"

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Serve the app locally: migrate, load the demo, start web, Celery worker and beat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBUG="${DEBUG:-true}"
+export REDIS_URL="${REDIS_URL:-redis://localhost:6379/0}"
+PORT="${PORT:-8000}"
+export SITE_URL="${SITE_URL:-http://localhost:$PORT}"
+PY=.venv/bin/python
+
+$PY manage.py migrate --no-input -v 0
+$PY manage.py loaddemo
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if $PY scripts/redis_ping.py "$REDIS_URL"; then
+  .venv/bin/celery -A postmortems worker --loglevel INFO --concurrency 2 &
+  pids+=($!)
+  .venv/bin/celery -A postmortems beat --loglevel INFO --schedule .venv/celerybeat-schedule &
+  pids+=($!)
+else
+  cat >&2 <<MSG
+
+  Redis is not reachable at $REDIS_URL, so the Celery worker and beat are NOT running
+  and no reminder emails will be sent. The web app still works.
+  To fix it, start Redis and run 'make run' again:
+      redis-server --daemonize yes          (Debian/Ubuntu: sudo apt-get install redis-server)
+  or point REDIS_URL at a Redis you have:  REDIS_URL=redis://host:6379/0 make run
+
+MSG
+fi
+
+echo
+echo "  Postmortems is running at $SITE_URL/"
+echo "  Log in as alice / postmortems-demo (carol is a manager). Ctrl-C stops everything."
+echo
+$PY manage.py runserver "127.0.0.1:$PORT"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Run lint and the whole suite. With CI=true a missing service fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+CI="${CI:-false}"
+
+fail() { echo "make test: $*" >&2; exit 1; }
+
+# PostgreSQL: what production and CI use; SQLite only when none is running outside CI.
+if [ -z "${DATABASE_URL:-}" ]; then
+  if $BIN/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then
+    export DATABASE_URL="postgres://postgres@127.0.0.1:5432/postmortems"
+  elif [ "$CI" = "true" ]; then
+    fail "PostgreSQL is not reachable on 127.0.0.1:5432 (set DATABASE_URL or start it)."
+  else
+    echo "make test: no PostgreSQL on 127.0.0.1:5432, testing on SQLite." >&2
+  fi
+fi
+echo "make test: database ${DATABASE_URL:-sqlite}"
+
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+if ! $BIN/python scripts/redis_ping.py "$REDIS_URL"; then
+  [ "$CI" = "true" ] && fail "Redis is not reachable at $REDIS_URL; the reminder integration tests need it."
+  echo "make test: no Redis at $REDIS_URL, the integration tests will be skipped." >&2
+fi
+
+# Browser tests drive Debian's chromium; Playwright's own browser download cannot work here.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "make test: installing Debian's chromium for the browser tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null; }; then
+    [ "$CI" = "true" ] && fail "could not install chromium with apt-get."
+    echo "make test: chromium unavailable, the browser tests will be skipped." >&2
+  fi
+fi
+
+$BIN/ruff check .
+$BIN/ruff format --check .
+DJANGO_SETTINGS_MODULE=tests.settings $BIN/python manage.py makemigrations --check --dry-run >/dev/null \
+  || fail "models and migrations differ: run 'python manage.py makemigrations'."
+
+set +e
+$BIN/pytest "$@"
+status=$?
+set -e
+# pytest exits 5 when it collected nothing: that is a failure here, never a pass.
+[ $status -eq 5 ] && fail "pytest collected no tests."
+exit $status

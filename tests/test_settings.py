@@ -1,0 +1,62 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from postmortems.env import env_bool, env_int, env_list, env_timezone
+
+
+def test_env_bool_reads_common_spellings(monkeypatch):
+    monkeypatch.setenv("FLAG", "Yes")
+    assert env_bool("FLAG", False) is True
+    monkeypatch.setenv("FLAG", "off")
+    assert env_bool("FLAG", True) is False
+
+
+def test_env_bool_fails_loudly_on_nonsense(monkeypatch):
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG='maybe' is not a boolean"):
+        env_bool("FLAG", False)
+
+
+def test_env_int_and_list(monkeypatch):
+    monkeypatch.setenv("PORT_NUMBER", "x1")
+    with pytest.raises(ImproperlyConfigured, match="not a whole number"):
+        env_int("PORT_NUMBER", 1)
+    monkeypatch.setenv("HOSTS", "a.example, ,b.example")
+    assert env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_env_timezone_rejects_unknown_zones(monkeypatch):
+    monkeypatch.setenv("TZ_NAME", "Europe/Atlantis")
+    with pytest.raises(ImproperlyConfigured, match="IANA"):
+        env_timezone("TZ_NAME", "UTC")
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "postmortems.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 60 + "production-like-secret-value",
+        "ALLOWED_HOSTS": "postmortems.example.com",
+        "SITE_URL": "https://postmortems.example.com",
+    }
+    for name in (
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "SECURE_SSL_REDIRECT",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+    ):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
