@@ -15,11 +15,15 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
+mkdir -p .venv/logs
 if $PY scripts/redis_ping.py "$REDIS_URL"; then
-  .venv/bin/celery -A postmortems worker --loglevel INFO --concurrency 2 &
+  .venv/bin/celery -A postmortems worker --loglevel INFO --concurrency 2 \
+    >.venv/logs/worker.log 2>&1 &
   pids+=($!)
-  .venv/bin/celery -A postmortems beat --loglevel INFO --schedule .venv/celerybeat-schedule &
+  .venv/bin/celery -A postmortems beat --loglevel INFO --schedule .venv/celerybeat-schedule \
+    >.venv/logs/beat.log 2>&1 &
   pids+=($!)
+  echo "Celery worker and beat are running on $REDIS_URL (logs in .venv/logs/)."
 else
   cat >&2 <<MSG
 
