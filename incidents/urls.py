@@ -1,10 +1,18 @@
 from django.urls import path
 
-from incidents import views
+from incidents.views import incidents
 
 app_name = "incidents"
 
 urlpatterns = [
-    path("", views.incident_list, name="list"),
-    path("<int:pk>/", views.incident_detail, name="detail"),
+    # --- Incidents and the incident page: timeline, causes, action items (authoring) ---
+    path("", incidents.incident_list, name="list"),
+    path("<int:pk>/", incidents.incident_detail, name="detail"),
+    # --- end authoring ---
+    #
+    # --- Action items board, dashboard, calendar feed (tracking) ---
+    # --- end tracking ---
+    #
+    # --- Account settings, reminder preferences, unsubscribe (reminders) ---
+    # --- end reminders ---
 ]

@@ -1,0 +1,1 @@
+"""Views of the incidents app, one module per area: authoring, tracking, account."""
