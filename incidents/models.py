@@ -457,6 +457,7 @@ class ReminderDelivery(models.Model):
         PENDING = "pending", "Pending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped: nothing left to remind about"
         FAILED = "failed", "Failed"
 
     recipient = models.ForeignKey(

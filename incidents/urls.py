@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents.views import incidents
+from incidents.views import account, incidents
 
 app_name = "incidents"
 
@@ -14,5 +14,7 @@ urlpatterns = [
     # --- end tracking ---
     #
     # --- Account settings, reminder preferences, unsubscribe (reminders) ---
+    path("settings/", account.account_settings, name="settings"),
+    path("unsubscribe/<str:token>/", account.unsubscribe, name="unsubscribe"),
     # --- end reminders ---
 ]

@@ -20,3 +20,9 @@ STORAGES = {
 # Serve static files from the source folders; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Unit tests run Celery tasks in-process; the integration tests switch this off and use a
+# real worker on Redis.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)  # noqa: F405
+# Retries run in-process too; a task error still shows as mail that never arrived.
+CELERY_TASK_EAGER_PROPAGATES = False
