@@ -261,3 +261,12 @@ def test_send_reminders_sends_now(mailoutbox, django_capture_on_commit_callbacks
         call_command("send_reminders", "--date", "2026-03-18")
     assert len(mailoutbox) == 1
     assert mail.outbox is mailoutbox
+
+
+def test_beat_runs_the_sweep_daily_at_the_configured_hour():
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-reminders-daily"]
+    assert entry["task"] == "incidents.tasks.send_reminders_sweep"
+    assert entry["schedule"].hour == {settings.REMINDER_HOUR}
+    assert entry["schedule"].minute == {0}

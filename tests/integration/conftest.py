@@ -1,0 +1,196 @@
+"""A real Celery worker on Redis and a real SMTP server on loopback (aiosmtpd).
+
+Outside CI these tests skip when Redis or PostgreSQL is missing; with CI=true that is a
+failure, because CI must prove the reminders against real services.
+"""
+
+import asyncio
+import contextlib
+import email
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from email.message import Message
+from pathlib import Path
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Mailbox:
+    """Collects what the SMTP server accepted; can hold one transaction to simulate a crash."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.lock = threading.Lock()
+        self.hold_at: int | None = None  # hold the Nth RCPT (1-based) until released
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self._rcpt_count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self._rcpt_count += 1
+            hold = self._rcpt_count == self.hold_at
+        if hold:
+            self.held.set()
+            await asyncio.to_thread(self.release.wait, 60)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def recipients(self) -> list[str]:
+        with self.lock:
+            return sorted(m["To"] for m in self.messages)
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.mailbox = Mailbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def services():
+    """Check Redis and PostgreSQL are there, and return the broker URL."""
+    url = os.environ.get("REDIS_URL", settings.REDIS_URL)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except (redis.RedisError, OSError) as error:
+        _missing(f"Redis is not reachable at {url}: {error}")
+    if connection.vendor != "postgresql":
+        _missing("the worker integration tests need PostgreSQL (set DATABASE_URL)")
+    return url
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer(free_port())
+    yield server
+    server.mailbox.release.set()
+    server.stop()
+
+
+@pytest.fixture
+def queue_name() -> str:
+    return f"reminders-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def celery_app_publishing(services, queue_name):
+    """Make this process publish to Redis (not run tasks in-process) on a private queue."""
+    from postmortems.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield app
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue_name)
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def start_worker(services, smtp_server, queue_name, django_db_blocker):
+    """Return a function that starts a Celery worker subprocess; all are killed at the end."""
+    workers: list[subprocess.Popen] = []
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+    def start() -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": services,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_TASK_DEFAULT_QUEUE": queue_name,
+            "CELERY_VISIBILITY_TIMEOUT": "5",
+            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+            "REMINDER_CLAIM_STALE_SECONDS": "3",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_server.port),
+            "EMAIL_TIMEOUT": "5",
+        }
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        log = open(ROOT / "test-artifacts" / f"worker-{queue_name}.log", "ab")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "postmortems", "worker",
+             "--concurrency", "1", "--pool", "prefork", "--queues", queue_name,
+             "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--loglevel", "INFO"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        workers.append(process)
+        return process
+
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    yield start
+    for process in workers:
+        kill_worker(process)
+
+
+def kill_worker(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+    """Kill the worker and its pool children at once, as a crash or OOM kill would."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+    process.wait(timeout=10)
