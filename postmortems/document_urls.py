@@ -6,7 +6,10 @@ app_name = "postmortems"
 
 urlpatterns = [
     # --- The rendered document, exports, import (documents) ---
+    path("import/", views.postmortem_import, name="import"),
     path("<int:incident_id>/", views.postmortem_document, name="document"),
+    path("<int:incident_id>/layout/", views.postmortem_layout, name="layout"),
+    path("<int:incident_id>/export.<str:fmt>", views.postmortem_export, name="export"),
     # --- end documents ---
     #
     # --- Postmortem editor, review and publishing (authoring) ---

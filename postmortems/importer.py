@@ -1,0 +1,835 @@
+"""Read postmortems that teams already wrote (Markdown, with HTML mixed in) into structured data.
+
+The parser is forgiving about shape and strict about facts: headings of any level and common
+names, timelines as headings, bullets, tables or plain lines, action items as headings,
+bullets, checkboxes or tables. Text it cannot place is kept as unplaced narrative, never
+dropped. A fact it cannot read (a time of 25:61, a due date of 2026-13-40) is an error that
+names the line.
+"""
+
+import html
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from incidents.models import ActionItem, Cause, TimelineEvent
+
+
+class PostmortemImportError(ValueError):
+    """The document cannot be read; the message names the line."""
+
+    def __init__(self, message: str, line: int | None = None):
+        self.line = line
+        super().__init__(f"line {line}: {message}" if line else message)
+
+
+@dataclass
+class ParsedEvent:
+    occurred_at: datetime
+    description: str
+    kind: str
+    line: int
+    is_dead_end: bool = False
+
+
+@dataclass
+class ParsedCause:
+    role: str
+    category: str
+    description: str
+    resolution: str = ""
+
+
+@dataclass
+class ParsedActionItem:
+    title: str
+    description: str = ""
+    kind: str = ActionItem.Kind.PREVENT
+    owner: str = ""
+    due_date: date | None = None
+    status: str = ActionItem.Status.OPEN
+
+
+@dataclass
+class ParsedPostmortem:
+    title: str
+    time_zone: str
+    started_at: datetime | None
+    resolved_at: datetime | None
+    severity: str = "SEV3"
+    summary: str = ""
+    impact: str = ""
+    users_affected: str = ""
+    events: list[ParsedEvent] = field(default_factory=list)
+    causes: list[ParsedCause] = field(default_factory=list)
+    action_items: list[ParsedActionItem] = field(default_factory=list)
+    resolution: str = ""
+    trigger: str = ""
+    detection: str = ""
+    went_well: str = ""
+    went_wrong: str = ""
+    got_lucky: str = ""
+    closing_remarks: str = ""
+    unplaced_text: str = ""
+
+    def as_json(self) -> dict:
+        """Return the parsed data as plain JSON values (ISO dates and times)."""
+
+        def plain(value):
+            if isinstance(value, datetime | date):
+                return value.isoformat()
+            if isinstance(value, dict):
+                return {key: plain(item) for key, item in value.items()}
+            if isinstance(value, list):
+                return [plain(item) for item in value]
+            return value
+
+        data = plain(asdict(self))
+        for event in data["events"]:
+            event.pop("line")
+        return data
+
+
+# --- Section names ---------------------------------------------------------------------
+
+SECTION_NAMES = {
+    "summary": ["summary", "issue summary", "executive summary", "overview", "incident summary"],
+    "impact": ["impact", "customer impact", "user impact"],
+    "root_cause": ["root cause", "root causes", "cause", "causes", "root cause analysis"],
+    "root_cause_and_resolution": ["root cause and resolution", "root cause & resolution"],
+    "contributing": ["contributing factors", "contributing factor", "contributing causes"],
+    "trigger": ["trigger"],
+    "resolution": ["resolution", "resolution and recovery", "recovery", "mitigation"],
+    "detection": ["detection", "how it was detected"],
+    "timeline": ["timeline", "incident timeline", "timeline of events", "sequence of events"],
+    "action_items": [
+        "action items",
+        "corrective and preventative measures",
+        "corrective and preventive measures",
+        "corrective actions",
+        "preventive measures",
+        "preventative measures",
+        "follow-ups",
+        "follow ups",
+        "followups",
+        "follow-up items",
+        "next steps",
+        "remediation",
+        "remediation items",
+    ],
+    "lessons": ["lessons learned", "lessons", "learnings"],
+    "went_well": ["what went well", "things that went well"],
+    "went_wrong": ["what went wrong", "things that went wrong", "what went poorly"],
+    "got_lucky": ["where we got lucky", "where we were lucky", "what we got lucky with"],
+}
+_SECTION_BY_NAME = {name: key for key, names in SECTION_NAMES.items() for name in names}
+
+HTML_HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
+TAG = re.compile(r"<[^>]+>")
+BOLD_LABEL = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*([A-Za-z][A-Za-z /&-]{1,40}?)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$"
+)
+
+
+def _section_key(heading: str) -> str | None:
+    name = re.sub(r"\(.*?\)", "", heading).strip().strip(":").strip().lower()
+    name = re.sub(r"^\d+[.)]\s*", "", name)  # "3. Timeline"
+    return _SECTION_BY_NAME.get(name)
+
+
+def _clean(text: str) -> str:
+    """Strip HTML tags and entities, keep Markdown."""
+    text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
+    return html.unescape(TAG.sub("", text)).strip()
+
+
+# --- Lines into blocks ------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    number: int
+    text: str
+    # The source line opened an HTML paragraph: it never continues the line above.
+    starts_paragraph: bool = False
+
+
+@dataclass
+class Block:
+    """A heading and the lines under it, up to the next heading."""
+
+    level: int
+    heading: str
+    line: int
+    body: list[Line] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.body).strip()
+
+
+def _split_blocks(source: str) -> list[Block]:
+    blocks = [Block(level=0, heading="", line=0)]
+    for number, raw in enumerate(source.splitlines(), start=1):
+        html_heading = HTML_HEADING.search(raw)
+        md_heading = MD_HEADING.match(raw)
+        if html_heading:
+            level = int(html_heading.group(1))
+            heading = _clean(html_heading.group(2))
+            rest = _clean(raw[html_heading.end() :])
+            blocks.append(Block(level=level, heading=heading, line=number))
+            if rest:
+                blocks[-1].body.append(Line(number, rest, starts_paragraph=True))
+        elif md_heading and md_heading.group(2):
+            blocks.append(
+                Block(
+                    level=len(md_heading.group(1)), heading=_clean(md_heading.group(2)), line=number
+                )
+            )
+        else:
+            starts = raw.lstrip().lower().startswith("<p")
+            blocks[-1].body.append(Line(number, _clean(raw), starts_paragraph=starts))
+    return blocks
+
+
+@dataclass
+class Section:
+    key: str | None
+    heading: str
+    line: int
+    blocks: list[Block]
+
+    def text(self) -> str:
+        parts = [self.blocks[0].text()]
+        for block in self.blocks[1:]:
+            heading = f"**{block.heading}** " if block.heading else ""
+            parts.append(f"{heading}{block.text()}".strip())
+        return "\n\n".join(part for part in parts if part).strip()
+
+
+def _sections(blocks: list[Block]) -> tuple[str, list[Section]]:
+    """Group blocks into known sections; a heading that is no known name belongs to the
+    section above it (a timeline entry, a measure), unless it is as high as that section's."""
+    title = ""
+    sections: list[Section] = [Section(key=None, heading="", line=0, blocks=[blocks[0]])]
+    for block in blocks[1:]:
+        key = _section_key(block.heading)
+        current = sections[-1]
+        current_level = current.blocks[0].level if current.key else 0
+        if key is None and not title and block.level <= 2 and not sections[-1].key:
+            title = block.heading
+            sections[0].blocks.append(
+                Block(level=block.level, heading="", line=block.line, body=block.body)
+            )
+            continue
+        if (
+            key is not None
+            or (current.key is None and block.level > 0)
+            or (current.key and block.level <= current_level)
+        ):
+            sections.append(
+                Section(key=key, heading=block.heading, line=block.line, blocks=[block])
+            )
+        else:
+            current.blocks.append(block)
+    return title, sections
+
+
+# --- Times and zones ----------------------------------------------------------------------
+
+ZONE_ABBREVIATIONS = {
+    "UTC": "UTC",
+    "GMT": "UTC",
+    "Z": "UTC",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "PT": "America/Los_Angeles",
+    "MST": "America/Denver",
+    "MDT": "America/Denver",
+    "CST": "America/Chicago",
+    "CDT": "America/Chicago",
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "ET": "America/New_York",
+    "BST": "Europe/London",
+    "CET": "Europe/Berlin",
+    "CEST": "Europe/Berlin",
+    "EET": "Europe/Athens",
+    "EEST": "Europe/Athens",
+    "IST": "Asia/Kolkata",
+    "JST": "Asia/Tokyo",
+    "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney",
+}
+OFFSET_ZONE = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?00)?\b")
+ABBREVIATION = re.compile(
+    r"\b(" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r")\b"
+)
+IANA_NAME = re.compile(r"\b([A-Z][a-z]+/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?)\b")
+
+TIME = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})?[ T]?"
+    r"\b(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::\d{2})?"
+    r"(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?))?"
+    r"(?:\s*(?P<zone>(?:UTC|GMT)\s*[+-]\s*\d{1,2}|[A-Z]{2,4}\b))?"
+)
+ENTRY_START = re.compile(
+    r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?\s*\[?"
+    r"(?P<stamp>(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?"
+    r"(?:\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}|[A-Z]{2,4}\b))?)\]?\s*(?:\*\*|__)?"
+    r"\s*(?:[:\-–—|]\s*|\s)?(?:\*\*|__)?\s*(?P<text>.*)$"
+)
+DEAD_END = re.compile(r"\s*[*_]?\((?:dead[ -]end|did not help|red herring)\)[*_]?\s*$", re.I)
+DURATION = re.compile(
+    r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>hours?|hrs?|h|minutes?|mins?|m|days?)\b", re.I
+)
+
+
+def zone_for(text: str) -> str | None:
+    """Return the IANA zone a piece of text names ("GMT+2", "PST", "Europe/Berlin")."""
+    offset = OFFSET_ZONE.search(text)
+    if offset:
+        sign, hours = offset.groups()
+        if int(hours) == 0:
+            return "UTC"
+        # IANA's Etc/GMT zones invert the sign: GMT+2 is Etc/GMT-2.
+        return f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
+    iana = IANA_NAME.search(text)
+    if iana:
+        try:
+            ZoneInfo(iana.group(1))
+            return iana.group(1)
+        except (KeyError, ValueError):
+            pass
+    abbreviation = ABBREVIATION.search(text)
+    if abbreviation:
+        return ZONE_ABBREVIATIONS[abbreviation.group(1)]
+    return None
+
+
+def _document_zone(source: str) -> str:
+    cleaned = _clean(source)
+    for pattern in (
+        r"(?:time ?zone|all times(?: are)?(?: in)?|times? in)[:\s]*([^\n.;)]*)",
+        r"\bin ([A-Z][^\n]*?) time ?zone",
+    ):
+        for match in re.finditer(pattern, cleaned, re.IGNORECASE):
+            zone = zone_for(match.group(1))
+            if zone:
+                return zone
+    return zone_for(cleaned) or "UTC"
+
+
+def parse_clock(stamp: str, line: int) -> tuple[date | None, time]:
+    """Return the date (if written) and time of a stamp like '9:00 AM' or '2023-05-01 14:32'."""
+    match = TIME.search(stamp)
+    if not match:
+        raise PostmortemImportError(f"{stamp!r} is not a time", line)
+    hour, minute = int(match["hour"]), int(match["minute"])
+    ampm = (match["ampm"] or "").replace(".", "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise PostmortemImportError(f"{stamp.strip()!r} is not a time on a 12-hour clock", line)
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise PostmortemImportError(f"{stamp.strip()!r} is not a valid time of day", line)
+    day = None
+    if match["date"]:
+        try:
+            day = date.fromisoformat(match["date"])
+        except ValueError:
+            raise PostmortemImportError(f"{match['date']!r} is not a valid date", line) from None
+    return day, time(hour, minute)
+
+
+# --- Classification -------------------------------------------------------------------------
+
+EVENT_KINDS = [
+    (
+        TimelineEvent.Kind.RESOLUTION,
+        r"fully restored|resolved|back to normal|recovered|all clear|closed the incident",
+    ),
+    (
+        TimelineEvent.Kind.MITIGATION,
+        r"corrected|rolled back|roll(ed)? ?back|restart|mitigat|failover|failed over|reverted|fix(ed)? (was )?deployed|patched",
+    ),
+    (TimelineEvent.Kind.DETECTION, r"detect|alert(ed)? fired|paged|noticed|reported"),
+    (TimelineEvent.Kind.ESCALATION, r"escalat|paged in|called in"),
+    (TimelineEvent.Kind.HYPOTHESIS, r"assum|hypothes|suspect|thought|might be|could be"),
+    (
+        TimelineEvent.Kind.COMMUNICATION,
+        r"status page|announce|communicat|customers were|notified|posted",
+    ),
+    (
+        TimelineEvent.Kind.INVESTIGATION,
+        r"investigat|debug|explor|analy|identified|looked|checked|examin",
+    ),
+]
+CAUSE_CATEGORIES = [
+    (Cause.Category.CONFIGURATION, r"config|misconfig|setting"),
+    (Cause.Category.CODE_CHANGE, r"deploy|release|code|bug|commit|migration"),
+    (Cause.Category.CAPACITY, r"capacity|overload|traffic|load|exhaust|quota|limit"),
+    (Cause.Category.DEPENDENCY, r"dependency|third[- ]party|vendor|upstream|provider|library"),
+    (Cause.Category.INFRASTRUCTURE, r"network|server|disk|hardware|dns|certificate|host|cluster"),
+    (Cause.Category.PROCESS, r"process|procedure|runbook|reminder|nobody owned"),
+    (Cause.Category.HUMAN_FACTORS, r"human|manual|typo|mistake|operator"),
+]
+ACTION_KINDS = [
+    (ActionItem.Kind.DETECT, r"monitor|alert|detect|dashboard|observab"),
+    (ActionItem.Kind.DOCUMENTATION, r"document|knowledge|runbook|wiki|write[- ]up|share"),
+    (ActionItem.Kind.PROCESS, r"process|protocol|training|review|roles|on-?call|policy"),
+    (ActionItem.Kind.MITIGATE, r"mitigat|rollback|failover|circuit breaker|fallback"),
+]
+STATUS_WORDS = [
+    (ActionItem.Status.DONE, r"^(done|complete[d]?|closed|fixed|finished|resolved|yes|✅)$"),
+    (ActionItem.Status.IN_PROGRESS, r"^(in[ -]?progress|wip|started|ongoing|doing)$"),
+    (ActionItem.Status.WONT_DO, r"^(won'?t ?(do|fix)|wontfix|cancell?ed|dropped|rejected)$"),
+    (ActionItem.Status.OPEN, r"^(open|to ?do|todo|not started|planned|pending|new|-|)$"),
+]
+
+
+def _classify(text: str, table, default):
+    lowered = text.lower()
+    for value, pattern in table:
+        if re.search(pattern, lowered):
+            return value
+    return default
+
+
+def _status(text: str, line: int) -> str:
+    cleaned = text.strip().strip("*_`").strip().lower()
+    for value, pattern in STATUS_WORDS:
+        if re.search(pattern, cleaned):
+            return value
+    raise PostmortemImportError(
+        f"{text.strip()!r} is not a status (open, in progress, done, won't do)", line
+    )
+
+
+def _due(text: str, line: int) -> date | None:
+    text = text.strip().strip("*_`")
+    if not text or text in {"-", "—", "tbd", "TBD", "n/a"}:
+        return None
+    match = re.search(r"\d{4}-\d{1,2}-\d{1,2}", text)
+    if not match:
+        raise PostmortemImportError(f"{text!r} is not a due date; write it as YYYY-MM-DD", line)
+    try:
+        return date.fromisoformat("-".join(part.zfill(2) for part in match.group(0).split("-")))
+    except ValueError:
+        raise PostmortemImportError(f"{match.group(0)!r} is not a valid date", line) from None
+
+
+# --- Tables ---------------------------------------------------------------------------------
+
+
+def _table_rows(lines: list[Line]) -> tuple[list[str], list[tuple[Line, list[str]]]] | None:
+    rows = [line for line in lines if line.text.strip().startswith("|")]
+    if len(rows) < 2:
+        return None
+
+    def cells(text: str) -> list[str]:
+        return [cell.strip() for cell in text.strip().strip("|").split("|")]
+
+    header = [cell.lower().strip("*_ ") for cell in cells(rows[0].text)]
+    body = [
+        (line, cells(line.text))
+        for line in rows[1:]
+        if not re.match(r"^\s*\|?\s*:?-{2,}", line.text)
+    ]
+    return header, body
+
+
+def _column(header: list[str], *names: str) -> int | None:
+    for index, cell in enumerate(header):
+        if any(cell == name or cell.startswith(name) for name in names):
+            return index
+    return None
+
+
+# --- The parser -----------------------------------------------------------------------------
+
+
+@dataclass
+class _RawEvent:
+    day: date | None
+    clock: time
+    zone: str | None
+    text: str
+    line: int
+
+
+def _timeline_entries(section: Section) -> tuple[list[_RawEvent], list[str]]:
+    entries: list[_RawEvent] = []
+    leftovers: list[str] = []
+
+    def start(stamp: str, text: str, line: int) -> None:
+        day, clock = parse_clock(stamp, line)
+        entries.append(_RawEvent(day, clock, zone_for(stamp), text.strip(), line))
+
+    def add_line(line: Line) -> None:
+        text = line.text.strip()
+        if not text:
+            return
+        match = ENTRY_START.match(text)
+        if match and TIME.search(match["stamp"]):
+            start(match["stamp"], match["text"], line.number)
+        elif entries:
+            entries[-1].text = f"{entries[-1].text}\n{text}".strip()
+        else:
+            leftovers.append(text)
+
+    for block in section.blocks:
+        table = _table_rows(block.body)
+        if block is not section.blocks[0]:
+            match = ENTRY_START.match(block.heading)
+            if match and TIME.search(match["stamp"]):
+                start(match["stamp"], match["text"], block.line)
+            else:
+                leftovers.append(f"**{block.heading}**")
+        if table:
+            header, rows = table
+            time_col = _column(header, "time", "when", "timestamp", "date")
+            text_col = _column(header, "event", "description", "what", "action", "details")
+            for line, cells in rows:
+                if time_col is None or time_col >= len(cells):
+                    leftovers.append(line.text)
+                    continue
+                text_cells = (
+                    [cells[text_col]]
+                    if text_col is not None and text_col < len(cells)
+                    else [c for i, c in enumerate(cells) if i != time_col]
+                )
+                start(cells[time_col], " ".join(text_cells), line.number)
+            rest = [line for line in block.body if not line.text.strip().startswith("|")]
+        else:
+            rest = block.body
+        for line in rest:
+            add_line(line)
+    return entries, leftovers
+
+
+OWNER = re.compile(
+    r"\b(?:owner|assignee|assigned to|owned by)\s*[:=]?\s*@?([\w.@+-]+(?: [A-Z][\w-]+)?)", re.I
+)
+AT_MENTION = re.compile(r"(?<![\w.])@([\w.+-]+)")
+DUE = re.compile(r"\b(?:due(?: date| by| on)?)\s*[:=]?\s*(\S+)", re.I)
+STATUS_FIELD = re.compile(r"\bstatus\s*[:=]\s*([\w' -]+?)(?:[,;)]|$)", re.I)
+CHECKBOX = re.compile(r"^\s*[-*+]\s+\[(?P<mark>[ xX✓])\]\s*(?P<text>.*)$")
+BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?P<text>.*)$")
+TITLE_AND_TEXT = re.compile(r"^(?:\*\*|__)(?P<title>.+?)(?:\*\*|__)\s*[:.\-–—]?\s*(?P<text>.*)$")
+
+
+def _action_item(text: str, line: int, *, done: bool | None = None) -> ParsedActionItem:
+    details = text
+    owner = ""
+    if match := OWNER.search(details):
+        owner = match.group(1).strip().rstrip(",;)")
+    elif match := AT_MENTION.search(details):
+        owner = match.group(1)
+    due = None
+    if match := DUE.search(details):
+        due = _due(match.group(1).rstrip(",;)"), line)
+    status = ActionItem.Status.DONE if done else ActionItem.Status.OPEN
+    if match := STATUS_FIELD.search(details):
+        status = _status(match.group(1), line)
+    # What remains once the fields are taken out is the title and description.
+    core = re.sub(r"\((?:[^()]*\b(?:owner|due|status|assignee)\b[^()]*)\)", "", details, flags=re.I)
+    core = re.split(r"\s[—–-]\s(?=(?:owner|due|status)\b)", core, flags=re.I)[0]
+    core = OWNER.sub("", core) if owner and OWNER.search(core) else core
+    core = DUE.sub("", AT_MENTION.sub("", core))
+    core = core.strip().rstrip(",;").strip()
+    if match := TITLE_AND_TEXT.match(core):
+        title, description = match["title"].strip(), match["text"].strip()
+    elif ":" in core[:80]:
+        title, description = (part.strip() for part in core.split(":", 1))
+    else:
+        title, description = core, ""
+    title = title.strip().rstrip(":.").strip()
+    if not title:
+        raise PostmortemImportError("an action item has no title", line)
+    return ParsedActionItem(
+        title=title[:200],
+        description=description,
+        kind=_classify(f"{title} {description}", ACTION_KINDS, ActionItem.Kind.PREVENT),
+        owner=owner,
+        due_date=due,
+        status=status,
+    )
+
+
+def _action_items(section: Section) -> tuple[list[ParsedActionItem], list[str]]:
+    items: list[ParsedActionItem] = []
+    leftovers: list[str] = []
+    for block in section.blocks:
+        table = _table_rows(block.body)
+        if block is not section.blocks[0]:
+            body = list(block.body)
+            while body and not body[0].text.strip():
+                body.pop(0)
+            first_paragraph = []
+            for line in body:
+                if BULLET.match(line.text) or (first_paragraph and line.starts_paragraph):
+                    break
+                first_paragraph.append(line.text.strip())
+            item = _action_item(f"**{block.heading}** {' '.join(first_paragraph)}", block.line)
+            items.append(item)
+            body = body[len(first_paragraph) :]
+        else:
+            body = block.body
+        if table:
+            header, rows = table
+            title_col = _column(header, "action", "title", "item", "task", "what", "measure")
+            owner_col = _column(header, "owner", "assignee", "who")
+            due_col = _column(header, "due", "deadline", "when", "date")
+            status_col = _column(header, "status", "state", "done")
+            kind_col = _column(header, "type", "kind")
+            for line, cells in rows:
+
+                def cell(index, cells=cells):
+                    return cells[index] if index is not None and index < len(cells) else ""
+
+                title = cell(title_col) or cells[0]
+                title_match = TITLE_AND_TEXT.match(title)
+                items.append(
+                    ParsedActionItem(
+                        title=(title_match["title"] if title_match else title).strip()[:200],
+                        description=title_match["text"].strip() if title_match else "",
+                        kind=_classify(
+                            f"{cell(kind_col)} {title}", ACTION_KINDS, ActionItem.Kind.PREVENT
+                        ),
+                        owner=cell(owner_col).lstrip("@").strip("*_ "),
+                        due_date=_due(cell(due_col), line.number),
+                        status=_status(cell(status_col), line.number),
+                    )
+                )
+            body = [line for line in body if not line.text.strip().startswith("|")]
+        for line in body:
+            text = line.text.strip()
+            if not text:
+                continue
+            if match := CHECKBOX.match(text):
+                items.append(_action_item(match["text"], line.number, done=match["mark"] != " "))
+            elif match := BULLET.match(text):
+                items.append(_action_item(match["text"], line.number))
+            else:
+                leftovers.append(text)
+    return items, leftovers
+
+
+def _labelled(text: str) -> tuple[dict[str, str], str]:
+    """Split "Duration: …" / "**Impact:** …" lines from the rest of a summary section."""
+    fields: dict[str, str] = {}
+    rest: list[str] = []
+    current = None
+    for raw in text.splitlines():
+        match = BOLD_LABEL.match(raw)
+        label = match.group(1).strip().lower() if match else ""
+        if match and label in {
+            "duration",
+            "impact",
+            "users affected",
+            "date",
+            "start",
+            "end",
+            "started",
+            "resolved",
+            "affected",
+            "severity",
+        }:
+            current = label
+            fields[current] = match.group(2).strip()
+        elif current and raw.strip() and not fields[current]:
+            fields[current] = raw.strip()
+        elif current and raw.strip() and current == "impact":
+            fields[current] = f"{fields[current]}\n{raw.strip()}"
+        else:
+            current = None
+            rest.append(raw)
+    return fields, "\n".join(rest).strip()
+
+
+def _duration(text: str) -> timedelta | None:
+    total = timedelta()
+    found = False
+    for match in DURATION.finditer(text.split("(")[0]):
+        found = True
+        amount, unit = float(match["amount"]), match["unit"].lower()
+        if unit.startswith("d"):
+            total += timedelta(days=amount)
+        elif unit.startswith("h"):
+            total += timedelta(hours=amount)
+        else:
+            total += timedelta(minutes=amount)
+    return total if found else None
+
+
+def _causes(text: str, role: str) -> list[ParsedCause]:
+    if not text:
+        return []
+    bullets = [BULLET.match(line) for line in text.splitlines() if line.strip()]
+    parts = [m["text"] for m in bullets if m] if bullets and all(bullets) else [text]
+    return [
+        ParsedCause(
+            role=role,
+            category=_classify(part, CAUSE_CATEGORIES, Cause.Category.UNKNOWN),
+            description=part.strip(),
+        )
+        for part in parts
+    ]
+
+
+def parse_postmortem(
+    source: str, *, default_date: date, time_zone: str | None = None
+) -> ParsedPostmortem:
+    """Parse a Markdown postmortem; raise PostmortemImportError naming the line when a fact is unreadable."""
+    if "\x00" in source:
+        raise PostmortemImportError("this is not a text file")
+    if not source.strip():
+        raise PostmortemImportError("the document is empty")
+    zone_name = time_zone or _document_zone(source)
+    zone = ZoneInfo(zone_name)
+    title, sections = _sections(_split_blocks(source))
+    parsed = ParsedPostmortem(title="", time_zone=zone_name, started_at=None, resolved_at=None)
+    unplaced: list[str] = []
+    lessons: list[str] = []
+    fields: dict[str, str] = {}
+    raw_events: list[_RawEvent] = []
+
+    for section in sections:
+        text = section.text()
+        if section.key is None:
+            preamble_fields, rest = _labelled(text)
+            fields.update(preamble_fields)
+            if rest:
+                unplaced.append(f"## {section.heading}\n\n{rest}" if section.heading else rest)
+        elif section.key == "summary":
+            summary_fields, rest = _labelled(text)
+            fields.update(summary_fields)
+            parsed.summary = rest
+        elif section.key == "impact":
+            parsed.impact = text
+        elif section.key == "root_cause":
+            parsed.causes += _causes(text, Cause.Role.ROOT)
+        elif section.key == "contributing":
+            parsed.causes += _causes(text, Cause.Role.CONTRIBUTING)
+        elif section.key == "root_cause_and_resolution":
+            parsed.resolution = text
+        elif section.key in {
+            "trigger",
+            "resolution",
+            "detection",
+            "went_well",
+            "went_wrong",
+            "got_lucky",
+        }:
+            setattr(parsed, section.key, text)
+        elif section.key == "lessons" and text:
+            lessons.append(text)
+        elif section.key == "timeline":
+            entries, leftovers = _timeline_entries(section)
+            raw_events += entries
+            if leftovers:
+                unplaced.append("## Timeline notes\n\n" + "\n".join(leftovers))
+        elif section.key == "action_items":
+            items, leftovers = _action_items(section)
+            parsed.action_items += items
+            if leftovers:
+                parsed.closing_remarks = "\n\n".join(leftovers)
+
+    if not title:
+        raise PostmortemImportError(
+            "no title: start the document with a heading naming the incident"
+        )
+    parsed.title = re.sub(
+        r"^\s*(post[- ]?mortem|incident report|pir)\s*[-:–—]\s*", "", title, flags=re.I
+    ).strip()[:200]
+    if severity := re.search(r"\bSEV\s*([1-4])\b", fields.get("severity", ""), re.I):
+        parsed.severity = f"SEV{severity.group(1)}"
+    if "impact" in fields and not parsed.impact:
+        parsed.impact = fields["impact"]
+    parsed.users_affected = (
+        fields.get("users affected") or fields.get("affected") or _users_affected(parsed.impact)
+    )
+    if lessons:
+        unplaced.append("## Lessons learned\n\n" + "\n\n".join(lessons))
+
+    # The date: a written one wins; otherwise the caller's default.
+    base_day = next((event.day for event in raw_events if event.day), None)
+    for key in ("date", "start", "started"):
+        if base_day is None and fields.get(key):
+            match = re.search(r"\d{4}-\d{2}-\d{2}", fields[key])
+            base_day = date.fromisoformat(match.group(0)) if match else None
+    base_day = base_day or default_date
+
+    def at(day: date, clock: time, stamp_zone: str | None) -> datetime:
+        return datetime.combine(day, clock, tzinfo=ZoneInfo(stamp_zone) if stamp_zone else zone)
+
+    # Times without a date follow each other; a time earlier than the one before is the next day.
+    day, previous = base_day, None
+    for raw in raw_events:
+        if raw.day:
+            day = raw.day
+        elif previous is not None and raw.clock < previous:
+            day = day + timedelta(days=1)
+        previous = raw.clock
+        occurred = at(day, raw.clock, raw.zone)
+        text, dead_end = DEAD_END.subn("", raw.text)
+        text = text.strip()
+        parsed.events.append(
+            ParsedEvent(
+                occurred_at=occurred,
+                description=text or "(no description)",
+                kind=_classify(text, EVENT_KINDS, TimelineEvent.Kind.ACTION),
+                line=raw.line,
+                is_dead_end=bool(dead_end),
+            )
+        )
+
+    _times_from_fields(parsed, fields, base_day, at)
+    if parsed.started_at is None:
+        raise PostmortemImportError(
+            "found no start time: add timeline entries with times, or a line like "
+            "'Duration: 4 hours (9:00 AM to 1:00 PM)'"
+        )
+    parsed.unplaced_text = "\n\n".join(part for part in unplaced if part.strip())
+    if parsed.started_at and parsed.resolved_at and parsed.resolved_at < parsed.started_at:
+        parsed.resolved_at += timedelta(days=1)
+    return parsed
+
+
+def _users_affected(impact: str) -> str:
+    match = re.search(
+        r"\b(all users|all customers|every user|\d[\d,.%]* (?:of )?(?:users|customers|requests))\b",
+        impact,
+        re.I,
+    )
+    return match.group(1)[0].upper() + match.group(1)[1:] if match else ""
+
+
+def _times_from_fields(parsed: ParsedPostmortem, fields: dict, base_day: date, at) -> None:
+    duration_text = fields.get("duration", "")
+    stamps = [m for m in TIME.finditer(duration_text)] if duration_text else []
+    start = end = None
+    if len(stamps) >= 2:
+        start_day, start_clock = parse_clock(stamps[0].group(0), None)
+        end_day, end_clock = parse_clock(stamps[1].group(0), None)
+        start = at(start_day or base_day, start_clock, zone_for(stamps[0].group(0)))
+        end = at(end_day or base_day, end_clock, zone_for(stamps[1].group(0)))
+    for key in ("start", "started"):
+        if start is None and fields.get(key) and TIME.search(fields[key]):
+            day, clock = parse_clock(fields[key], None)
+            start = at(day or base_day, clock, zone_for(fields[key]))
+    for key in ("end", "resolved"):
+        if end is None and fields.get(key) and TIME.search(fields[key]):
+            day, clock = parse_clock(fields[key], None)
+            end = at(day or base_day, clock, zone_for(fields[key]))
+    if start is None and parsed.events:
+        start = parsed.events[0].occurred_at
+    length = _duration(duration_text) if duration_text else None
+    if end is None and start is not None and length:
+        end = start + length
+    if end is None and parsed.events:
+        resolutions = [e for e in parsed.events if e.kind == TimelineEvent.Kind.RESOLUTION]
+        end = (resolutions or parsed.events)[-1].occurred_at
+    parsed.started_at, parsed.resolved_at = start, end

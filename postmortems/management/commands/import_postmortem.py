@@ -1,0 +1,65 @@
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from postmortems.importer import PostmortemImportError, parse_postmortem
+from postmortems.services import postmortem_import
+
+
+class Command(BaseCommand):
+    help = "Import Markdown postmortems as incidents; a bad file is reported and skipped."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="Parse only, save nothing.")
+        parser.add_argument("--json", action="store_true", help="Print what was parsed as JSON.")
+        parser.add_argument("--date", help="Date for documents that give no date (YYYY-MM-DD).")
+        parser.add_argument("--time-zone", help="Zone for documents that name none.")
+
+    def handle(self, *args, files, dry_run, json: bool, date, time_zone, **options) -> None:
+        default_date = _parse_date(date) if date else timezone.localdate()
+        results, failures = [], 0
+        progress = tqdm(files, unit="file", disable=len(files) < 5, file=sys.stderr)
+        for path in progress:
+            try:
+                text = path.read_text(encoding="utf-8")
+                parsed = parse_postmortem(text, default_date=default_date, time_zone=time_zone)
+                incident = None if dry_run else postmortem_import(parsed=parsed, actor=None)
+            except (OSError, UnicodeDecodeError) as error:
+                failures += 1
+                self.stderr.write(f"{path}: cannot read the file: {error}")
+                continue
+            except PostmortemImportError as error:
+                failures += 1
+                self.stderr.write(f"{path}: {error}")
+                continue
+            entry = {"file": str(path), **parsed.as_json()}
+            if incident is not None:
+                entry["reference"] = incident.reference
+            results.append(entry)
+            if not json:
+                where = "parsed" if dry_run else f"imported as {entry['reference']}"
+                self.stdout.write(
+                    f"{path}: {where}: {parsed.title!r}, {len(parsed.events)} events, "
+                    f"{len(parsed.action_items)} action items"
+                )
+        if json:
+            self.stdout.write(_dumps(results))
+        if failures and not results:
+            raise CommandError(f"None of the {failures} files could be imported.")
+
+
+def _dumps(results: list) -> str:
+    return json.dumps(results, indent=2, ensure_ascii=False)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--date {text!r} is not a date; use YYYY-MM-DD.") from None

@@ -1,0 +1,282 @@
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from incidents.demo import EXAMPLE_MEASURES, load_demo
+from incidents.models import Incident
+from incidents.selectors import incident_for_document
+from postmortems.exporters import SCHEMA_VERSION, export_markdown
+from postmortems.importer import parse_postmortem
+from postmortems.render import LAYOUTS, zone_label
+from postmortems.services import postmortem_import
+from tests.factories import (
+    ActionItemFactory,
+    IncidentFactory,
+    PostmortemFactory,
+    TimelineEventFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SEED = Path(__file__).parent / "samples" / "01_seed_html_headings.md"
+TODAY = date(2026, 11, 25)
+
+
+def structured(parsed) -> dict:
+    """The facts a round trip must keep (the parser's own line numbers aside)."""
+    return parsed.as_json()
+
+
+def test_import_render_to_markdown_and_import_again_gives_the_same_data():
+    first = parse_postmortem(SEED.read_text(), default_date=date(2026, 11, 4))
+    incident = postmortem_import(parsed=first, actor=None)
+
+    markdown = export_markdown(incident_for_document().get(pk=incident.pk))
+    second = parse_postmortem(markdown, default_date=date(1999, 1, 1))
+
+    assert structured(second) == structured(first)
+
+
+def test_demo_round_trip_keeps_owners_due_dates_statuses_and_dead_ends():
+    incident = load_demo(today=TODAY).example
+    markdown = export_markdown(incident_for_document().get(pk=incident.pk))
+    parsed = parse_postmortem(markdown, default_date=date(1999, 1, 1))
+    again = postmortem_import(parsed=parsed, actor=None)
+
+    def facts(i: Incident):
+        return (
+            i.title,
+            i.started_at,
+            i.resolved_at,
+            i.time_zone,
+            [(e.occurred_at, e.description, e.is_dead_end) for e in i.timeline_events.all()],
+            [(a.title, a.owner_id, a.due_date, a.status) for a in i.action_items.all()],
+        )
+
+    assert facts(again) == facts(incident)
+
+
+def test_document_page_shows_every_section_of_the_example_with_the_same_facts(client):
+    incident = load_demo(today=TODAY).example
+    client.force_login(UserFactory())
+    body = client.get(reverse("postmortems:document", args=[incident.pk])).content.decode()
+
+    for heading in (
+        "Issue Summary:",
+        "Root Cause:",
+        "Timeline:",
+        "Root Cause and Resolution:",
+        "Corrective and Preventative Measures:",
+    ):
+        assert f"<h2>{heading}</h2>" in body
+    assert "4 hours (9:00 AM to 1:00 PM) in GMT+2 timezone" in body
+    for clock in ("9:00 AM", "9:05 AM", "9:10 AM", "9:30 AM", "10:00 AM", "11:30 AM",
+                  "12:00 PM", "12:30 PM", "1:00 PM"):  # fmt: skip
+        assert f"<h3>{clock}:</h3>" in body
+    for title, *_ in EXAMPLE_MEASURES:
+        assert f"<h3>{title}:</h3>" in body
+    assert "Owner: Dave Owner" in body
+    assert 'Status: <span class="status status-done">Done</span>' in body
+    assert "server misconfiguration that led to a critical service failure" in body
+    assert "By implementing these measures" in body
+
+
+def test_document_page_query_count_does_not_grow_with_events_and_items(
+    client, django_assert_max_num_queries
+):
+    client.force_login(UserFactory())
+    incident = IncidentFactory()
+    PostmortemFactory(incident=incident, authors=[UserFactory()])
+    for _ in range(30):
+        TimelineEventFactory(incident=incident)
+        ActionItemFactory(incident=incident)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("postmortems:document", args=[incident.pk]))
+    assert response.status_code == 200
+
+
+def test_sre_layout_renders_the_action_items_table_and_lessons(client):
+    incident = load_demo(today=TODAY).example
+    incident.postmortem.layout = "sre"
+    incident.postmortem.went_well = "Customers were patient."
+    incident.postmortem.save()
+    client.force_login(UserFactory())
+    body = client.get(reverse("postmortems:document", args=[incident.pk])).content.decode()
+    for heading in ("Summary", "Impact", "Root Causes", "Trigger", "Resolution", "Detection",
+                    "Action Items", "Lessons Learned", "Timeline"):  # fmt: skip
+        assert f"<h2>{heading}</h2>" in body
+    assert "<td>Configuration management</td>" in body
+    assert "Customers were patient." in body
+
+
+def test_only_editors_may_change_the_layout(client):
+    incident = load_demo(today=TODAY).example
+    url = reverse("postmortems:layout", args=[incident.pk])
+    client.force_login(UserFactory(username="stranger"))
+    assert client.post(url, {"layout": "sre"}).status_code == 403
+    client.force_login(incident.commander)
+    client.post(url, {"layout": "sre"})
+    incident.postmortem.refresh_from_db()
+    assert incident.postmortem.layout == "sre"
+    assert incident.changes.filter(changes__layout=["classic", "sre"]).exists()
+
+
+def test_every_registered_layout_renders(client):
+    incident = load_demo(today=TODAY).example
+    client.force_login(UserFactory())
+    for key in LAYOUTS:
+        incident.postmortem.layout = key
+        incident.postmortem.save()
+        response = client.get(reverse("postmortems:document", args=[incident.pk]))
+        assert f"layout-{key}" in response.content.decode()
+
+
+def test_zone_labels_read_as_people_write_them():
+    assert zone_label("Etc/GMT-2") == "GMT+2"
+    assert zone_label("Etc/GMT+5") == "GMT-5"
+    assert zone_label("UTC") == "UTC"
+    assert zone_label("Europe/Berlin") == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "expected"),
+    [
+        ("md", "text/markdown", "## Corrective and Preventative Measures"),
+        ("html", "text/html", "<h2>Timeline:</h2>"),
+        ("json", "application/json", '"schema_version": 1'),
+    ],
+)
+def test_downloads_in_each_format(client, fmt, content_type, expected):
+    incident = load_demo(today=TODAY).example
+    client.force_login(UserFactory())
+    response = client.get(reverse("postmortems:export", args=[incident.pk, fmt]))
+    assert response["Content-Type"].startswith(content_type)
+    assert f'filename="INC-{incident.pk}-postmortem.{fmt}"' in response["Content-Disposition"]
+    assert expected in response.content.decode()
+
+
+def test_standalone_html_carries_its_own_stylesheet(client):
+    incident = load_demo(today=TODAY).example
+    client.force_login(UserFactory())
+    body = client.get(reverse("postmortems:export", args=[incident.pk, "html"])).content.decode()
+    assert "<style>" in body and ".postmortem-document" in body
+    assert "<link" not in body
+
+
+def test_json_export_has_the_structured_data(client):
+    incident = load_demo(today=TODAY).example
+    client.force_login(UserFactory())
+    response = client.get(reverse("postmortems:export", args=[incident.pk, "json"]))
+    data = json.loads(response.content)
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["incident"]["duration_seconds"] == 4 * 3600
+    assert len(data["timeline"]) == 9
+    assert [a["title"] for a in data["action_items"]] == [m[0] for m in EXAMPLE_MEASURES]
+
+
+def test_unknown_export_format_is_a_404(client):
+    incident = IncidentFactory()
+    client.force_login(UserFactory())
+    assert client.get(f"/postmortems/{incident.pk}/export.pdf").status_code == 404
+
+
+def test_export_command_prints_each_format(capsys):
+    incident = load_demo(today=TODAY).example
+    call_command("export_postmortem", incident.reference, "--format", "md")
+    assert "# Postmortem - Real Housing" in capsys.readouterr().out
+    call_command("export_postmortem", incident.reference, "--format", "json")
+    assert json.loads(capsys.readouterr().out)["incident"]["reference"] == incident.reference
+
+
+def test_import_command_json_dry_run_saves_nothing(capsys, tmp_path):
+    samples = sorted((Path(__file__).parent / "samples").glob("0*.md"))
+    call_command("import_postmortem", *samples, "--dry-run", "--json", "--date", "2026-01-10")
+    results = json.loads(capsys.readouterr().out)
+    assert len(results) == len(samples)
+    seed = results[0]
+    assert seed["title"] == "Real Housing and Estate Website Outage"
+    assert seed["time_zone"] == "Etc/GMT-2"
+    assert seed["started_at"] == "2026-01-10T09:00:00+02:00"
+    assert seed["events"][0] == {
+        "occurred_at": "2026-01-10T09:00:00+02:00",
+        "description": "The issue was detected when users reported being unable to access "
+        "the Real Housing and Estate website.",
+        "kind": "detection",
+        "is_dead_end": False,
+    }
+    assert not Incident.objects.exists()
+
+
+def test_import_command_reports_a_bad_file_and_imports_the_others(capsys):
+    samples = Path(__file__).parent / "samples"
+    call_command("import_postmortem", samples / "90_bad_time.md", samples / "04_utc_suffix.md")
+    captured = capsys.readouterr()
+    assert "90_bad_time.md: line 5: '25:61' is not a valid time of day" in captured.err
+    assert "04_utc_suffix.md: imported as INC-" in captured.out
+    assert Incident.objects.get().title == "Login failures"
+
+
+def test_imported_owner_names_match_users_or_are_kept_in_the_text():
+    UserFactory(username="alice")
+    parsed = parse_postmortem(
+        (Path(__file__).parent / "samples" / "03_bullets_24h_pst.md").read_text(),
+        default_date=date(2026, 1, 10),
+    )
+    incident = postmortem_import(parsed=parsed, actor=None)
+    first, second = incident.action_items.all()
+    assert first.owner.username == "alice"
+    assert second.owner is None
+    assert "Owner named in the imported document: bob" in second.description
+    assert second.completed_at is not None
+
+
+def test_import_page_previews_then_saves(client):
+    user = UserFactory()
+    client.force_login(user)
+    text = SEED.read_text()
+    form = {"document": text, "incident_date": "2026-11-04", "time_zone": ""}
+
+    preview = client.post(reverse("postmortems:import"), {**form, "action": "preview"})
+    body = preview.content.decode()
+    assert "What was found" in body
+    assert "Timeline (9 events)" in body
+    assert "Action items (5)" in body
+    assert not Incident.objects.exists()
+
+    saved = client.post(reverse("postmortems:import"), {**form, "action": "save"})
+    incident = Incident.objects.get()
+    assert saved.url == reverse("postmortems:document", args=[incident.pk])
+    assert incident.postmortem.authors.get() == user
+    assert incident.changes.get().note == "Imported from a Markdown postmortem."
+
+
+def test_import_page_names_the_bad_line_and_keeps_the_text(client):
+    client.force_login(UserFactory())
+    text = (Path(__file__).parent / "samples" / "90_bad_time.md").read_text()
+    response = client.post(
+        reverse("postmortems:import"),
+        {"document": text, "incident_date": "2026-11-04", "action": "save"},
+    )
+    body = response.content.decode()
+    assert "line 5: &#x27;25:61&#x27; is not a valid time of day" in body
+    assert "This time cannot exist" in body
+    assert not Incident.objects.exists()
+
+
+def test_import_page_accepts_an_upload(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(UserFactory())
+    upload = SimpleUploadedFile("pm.md", SEED.read_bytes(), content_type="text/markdown")
+    response = client.post(
+        reverse("postmortems:import"),
+        {"upload": upload, "incident_date": "2026-11-04", "action": "preview"},
+    )
+    body = response.content.decode()
+    assert "Timeline (9 events)" in body
+    assert "Real Housing and Estate Website Outage" in body

@@ -1,0 +1,195 @@
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from postmortems.importer import PostmortemImportError, parse_postmortem
+
+SAMPLES = Path(__file__).parent / "samples"
+DEFAULT_DATE = date(2026, 1, 10)
+
+
+def parse(name: str, **kwargs):
+    return parse_postmortem((SAMPLES / name).read_text(), default_date=DEFAULT_DATE, **kwargs)
+
+
+def local_times(parsed) -> list[str]:
+    zone = ZoneInfo(parsed.time_zone)
+    return [e.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") for e in parsed.events]
+
+
+def test_the_example_with_html_headings_reads_every_fact():
+    parsed = parse("01_seed_html_headings.md")
+    assert parsed.title == "Real Housing and Estate Website Outage"
+    assert parsed.time_zone == "Etc/GMT-2"
+    assert parsed.started_at == datetime(2026, 1, 10, 9, 0, tzinfo=ZoneInfo("Etc/GMT-2"))
+    assert parsed.resolved_at - parsed.started_at == (
+        datetime(2026, 1, 1, 13) - datetime(2026, 1, 1, 9)
+    )
+    assert [t[-5:] for t in local_times(parsed)] == [
+        "09:00", "09:05", "09:10", "09:30", "10:00", "11:30", "12:00", "12:30", "13:00",
+    ]  # fmt: skip
+    assert parsed.events[0].kind == "detection"
+    assert parsed.events[3].kind == "hypothesis"
+    assert parsed.events[-1].kind == "resolution"
+    assert parsed.users_affected == "All users"
+    assert parsed.impact.startswith("The Real Housing and Estate website experienced")
+    assert [c.category for c in parsed.causes] == ["configuration"]
+    assert parsed.resolution.startswith("The root cause of the outage was determined")
+    assert [a.title for a in parsed.action_items] == [
+        "Configuration management",
+        "Automated testing",
+        "Monitoring and alerting",
+        "Incident response protocol",
+        "Documentation and knowledge sharing",
+    ]
+    assert parsed.action_items[2].kind == "detect"
+    assert parsed.action_items[0].description.startswith("Implement stricter configuration")
+    assert parsed.closing_remarks.startswith("By implementing these measures")
+    assert parsed.unplaced_text == ""
+
+
+def test_google_sre_layout_with_dated_timeline_and_action_item_table():
+    parsed = parse("02_google_sre.md")
+    assert parsed.title == "Shakespeare Search Outage"
+    assert parsed.time_zone == "UTC"
+    assert local_times(parsed)[0] == "2015-10-21 14:51"
+    assert local_times(parsed)[-1] == "2015-10-21 16:07"
+    assert parsed.trigger.startswith("Latent bug")
+    assert parsed.detection.startswith("Borgmon")
+    assert parsed.went_well and parsed.went_wrong and parsed.got_lucky.startswith("Mary")
+    items = [(a.title[:20], a.owner, a.due_date, a.status) for a in parsed.action_items]
+    assert items == [
+        ("Update playbook with", "jennifer", date(2015, 11, 1), "done"),
+        ("Use flux capacitor t", "martin", date(2015, 12, 15), "in_progress"),
+        ("Schedule cascading f", "docbrown", date(2016, 1, 10), "open"),
+    ]
+    assert parsed.unplaced_text == ""
+
+
+def test_24_hour_bullets_with_a_zone_named_once_and_checkbox_follow_ups():
+    parsed = parse("03_bullets_24h_pst.md")
+    assert parsed.time_zone == "America/Los_Angeles"
+    assert local_times(parsed) == [
+        "2026-01-10 09:00", "2026-01-10 09:12", "2026-01-10 09:30", "2026-01-10 09:50",
+    ]  # fmt: skip
+    assert parsed.started_at.utcoffset().total_seconds() == -8 * 3600
+    assert parsed.impact == "12% of checkout requests timed out."
+    assert [(a.title, a.owner, a.due_date, a.status) for a in parsed.action_items] == [
+        ("Add a latency check to the canary", "alice", date(2026, 2, 1), "open"),
+        ("Document the rollback procedure", "bob", date(2026, 1, 15), "done"),
+    ]
+
+
+def test_utc_suffixed_times_and_bold_titled_action_items():
+    parsed = parse("04_utc_suffix.md")
+    assert parsed.title == "Login failures"
+    assert local_times(parsed) == [
+        "2026-01-10 14:32", "2026-01-10 14:40", "2026-01-10 15:05",
+        "2026-01-10 15:20", "2026-01-10 15:31",
+    ]  # fmt: skip
+    assert parsed.events[1].kind == "escalation"
+    first, second = parsed.action_items
+    assert (first.title, first.owner, first.status) == (
+        "Alert on certificate expiry",
+        "carol",
+        "in_progress",
+    )
+    assert first.description == "page 14 days before any certificate expires"
+    assert (second.title, second.status, second.due_date) == (
+        "Re-enable the renewal job",
+        "done",
+        date(2026, 2, 20),
+    )
+
+
+def test_timeline_table_with_a_written_date_and_contributing_factors():
+    parsed = parse("05_table_timeline.md")
+    assert parsed.time_zone == "Europe/Berlin"
+    assert local_times(parsed) == [
+        "2024-06-03 10:15", "2024-06-03 10:20", "2024-06-03 10:45", "2024-06-03 11:00",
+    ]  # fmt: skip
+    assert [(c.role, c.description) for c in parsed.causes][1:] == [
+        ("contributing", "No canary for resolver configuration"),
+        ("contributing", "The rollback runbook was out of date"),
+    ]
+    assert [(a.title, a.owner, a.status) for a in parsed.action_items] == [
+        ("Canary resolver config pushes", "erin", "open"),
+        ("Update the rollback runbook", "dave", "done"),
+    ]
+
+
+def test_timeline_as_headings_keeps_multi_line_text_and_marks_dead_ends():
+    parsed = parse("06_headings_timeline.md")
+    assert [t[-5:] for t in local_times(parsed)] == ["10:15", "10:40", "11:30", "12:15"]
+    dead_end = parsed.events[1]
+    assert dead_end.is_dead_end
+    assert dead_end.description == (
+        "We thought the consumer pods might be out of memory.\nThis turned out to be wrong."
+    )
+    assert [a.title for a in parsed.action_items] == ["Add a lock timeout to the consumer"]
+
+
+def test_times_that_wrap_past_midnight_move_to_the_next_day():
+    parsed = parse("07_midnight.md")
+    assert local_times(parsed) == [
+        "2026-01-10 23:40", "2026-01-10 23:55", "2026-01-11 00:30", "2026-01-11 01:10",
+    ]  # fmt: skip
+    assert parsed.resolved_at.time() == time(1, 10)
+
+
+def test_start_line_and_duration_set_the_window_and_mentions_name_owners():
+    parsed = parse("08_checkboxes.md")
+    assert parsed.started_at == datetime(2025, 3, 4, 8, 0, tzinfo=ZoneInfo("UTC"))
+    assert parsed.resolved_at == datetime(2025, 3, 4, 11, 0, tzinfo=ZoneInfo("UTC"))
+    assert [(a.title, a.owner, a.due_date, a.status) for a in parsed.action_items] == [
+        ("Back up the index nightly", "alice", date(2025, 3, 20), "done"),
+        ("Alert on empty result ratio", "bob", date(2025, 4, 1), "open"),
+        ("Write a reindex runbook", "", None, "open"),
+    ]
+
+
+def test_sections_it_does_not_know_are_kept_as_other_notes():
+    parsed = parse("09_unknown_sections.md")
+    assert parsed.summary.startswith("Static assets failed")
+    assert "## Customer communication" in parsed.unplaced_text
+    assert "We posted on the status page at 03:10" in parsed.unplaced_text
+    assert "Graphs are in the shared drive." in parsed.unplaced_text
+    assert parsed.events[1].kind == "communication"
+
+
+def test_twelve_hour_duration_across_midnight_in_html():
+    parsed = parse("10_duration_am_pm_no_zone.md")
+    assert parsed.title == "Email delivery delayed"
+    assert local_times(parsed) == ["2026-01-10 22:00", "2026-01-10 23:15", "2026-01-11 00:30"]
+    assert (parsed.resolved_at - parsed.started_at).total_seconds() == 2.5 * 3600
+    assert parsed.users_affected == "30% of customers"
+    assert parsed.action_items[0].title == "Queue autoscaling"
+
+
+def test_a_zone_given_by_the_user_wins_over_the_document():
+    parsed = parse("03_bullets_24h_pst.md", time_zone="Asia/Tokyo")
+    assert parsed.time_zone == "Asia/Tokyo"
+    assert parsed.started_at.utcoffset().total_seconds() == 9 * 3600
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("90_bad_time.md", "line 5: '25:61' is not a valid time of day"),
+        ("91_bad_due.md", "line 7: '2026-13-45' is not a valid date"),
+    ],
+)
+def test_a_fact_it_cannot_read_is_an_error_naming_the_line(name, message):
+    with pytest.raises(PostmortemImportError, match=message):
+        parse(name)
+
+
+def test_a_document_without_a_title_or_any_time_is_refused_with_a_reason():
+    with pytest.raises(PostmortemImportError, match="no title"):
+        parse_postmortem("just words\n", default_date=DEFAULT_DATE)
+    with pytest.raises(PostmortemImportError, match="no start time"):
+        parse_postmortem("# Title\n\nNothing else.\n", default_date=DEFAULT_DATE)
+    with pytest.raises(PostmortemImportError, match="empty"):
+        parse_postmortem("   \n", default_date=DEFAULT_DATE)
