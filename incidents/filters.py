@@ -1,10 +1,105 @@
 """django-filter filter sets: the incident list (authoring) and the action items board."""
 
-import django_filters  # noqa: F401
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from incidents.models import ActionItem, Incident, Service, Team, User
 
 # --- Incident list filters (authoring) ---
 # --- end authoring ---
 
 
 # --- Action items board filters (tracking) ---
+class ActionItemFilter(django_filters.FilterSet):
+    """Every filter a manager needs on the board; the URL carries them all."""
+
+    q = django_filters.CharFilter(method="filter_text", label="Search")
+    status = django_filters.MultipleChoiceFilter(
+        choices=ActionItem.Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(is_active=True).order_by("username"), label="Owner"
+    )
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label="Only mine", widget=forms.CheckboxInput
+    )
+    team = django_filters.ModelChoiceFilter(
+        field_name="incident__team", queryset=Team.objects.all(), label="Team"
+    )
+    service = django_filters.ModelChoiceFilter(
+        field_name="incident__services",
+        queryset=Service.objects.all(),
+        label="Service",
+        distinct=True,
+    )
+    severity = django_filters.MultipleChoiceFilter(
+        field_name="incident__severity",
+        choices=[(value, value) for value in Incident.Severity.values],
+        label="Incident severity",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    kind = django_filters.ChoiceFilter(choices=ActionItem.Kind.choices)
+    priority = django_filters.ChoiceFilter(choices=ActionItem.Priority.choices)
+    due_after = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="gte", label="Due on or after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    due_before = django_filters.DateFilter(
+        field_name="due_date", lookup_expr="lte", label="Due on or before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="Overdue", widget=forms.CheckboxInput
+    )
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within", label="Due within (days)", min_value=0, max_value=3650
+    )
+    incident_from = django_filters.DateFilter(
+        field_name="incident__started_at", lookup_expr="date__gte", label="Incident from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    incident_to = django_filters.DateFilter(
+        field_name="incident__started_at", lookup_expr="date__lte", label="Incident to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    sort = django_filters.OrderingFilter(
+        fields=(
+            ("due_date", "due"),
+            ("priority", "priority"),
+            ("status", "status"),
+            ("title", "title"),
+            ("owner__username", "owner"),
+            ("incident__severity", "severity"),
+            ("incident__started_at", "incident"),
+        ),
+        label="Sort by",
+    )
+
+    class Meta:
+        model = ActionItem
+        fields: list[str] = []
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        reference = value.upper().removeprefix("INC-")
+        match = Q(title__icontains=value) | Q(incident__title__icontains=value)
+        if reference.isdigit():
+            match |= Q(incident_id=int(reference))
+        return queryset.filter(match)
+
+    def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(owner=self.request.user) if value else queryset
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.overdue(timezone.localdate()) if value else queryset
+
+    def filter_due_within(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        today = timezone.localdate()
+        return queryset.open().filter(due_date__lte=today + timedelta(days=int(value)))
+
+
 # --- end tracking ---

@@ -1,6 +1,6 @@
 """Reads that cross tables, with the joins and prefetches their pages need."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
 from incidents.models import ActionItem, Incident, TimelineEvent
 
@@ -19,3 +19,18 @@ def incident_for_document():
         "causes",
         Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
     )
+
+
+def action_items_for_board():
+    """Return action items with the incident and owner each board row shows."""
+    return ActionItem.objects.select_related("incident", "incident__team", "owner").order_by(
+        "due_date", "pk"
+    )
+
+
+def status_counts(items) -> dict[str, int]:
+    """Return how many of the given items are in each status, counted in the database."""
+    counts = dict.fromkeys(ActionItem.Status.values, 0)
+    for row in items.order_by().values("status").annotate(total=Count("pk")):
+        counts[row["status"]] = row["total"]
+    return counts

@@ -1,0 +1,257 @@
+"""The managers' dashboard: every figure is an aggregate computed in the database."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+
+from incidents.models import ActionItem, Incident, Service, Team
+
+OPEN = Q(status__in=ActionItem.OPEN_STATUSES)
+WEEKS = 12
+MONTHS = 12
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), output_field=FloatField(), **extra)
+
+
+@dataclass
+class DashboardScope:
+    team: Team | None = None
+    service: Service | None = None
+    start: date | None = None
+    end: date | None = None
+
+    def incidents(self) -> QuerySet:
+        incidents = Incident.objects.all()
+        if self.team:
+            incidents = incidents.filter(team=self.team)
+        if self.service:
+            incidents = incidents.filter(services=self.service)
+        if self.start:
+            incidents = incidents.filter(started_at__date__gte=self.start)
+        if self.end:
+            incidents = incidents.filter(started_at__date__lte=self.end)
+        return incidents
+
+    def action_items(self) -> QuerySet:
+        if not (self.team or self.service or self.start or self.end):
+            return ActionItem.objects.all()
+        return ActionItem.objects.filter(incident__in=self.incidents().values("pk"))
+
+
+def open_and_overdue_by_team(items: QuerySet, today: date) -> list[dict]:
+    rows = (
+        items.order_by()
+        .values("incident__team__name")
+        .annotate(
+            open=Count("pk", filter=OPEN), overdue=Count("pk", filter=OPEN & Q(due_date__lt=today))
+        )
+        .filter(open__gt=0)
+        .order_by("-overdue", "-open", "incident__team__name")
+    )
+    return [
+        {
+            "label": r["incident__team__name"] or "No team",
+            "open": r["open"],
+            "overdue": r["overdue"],
+        }
+        for r in rows
+    ]
+
+
+def open_and_overdue_by_owner(items: QuerySet, today: date, limit: int = 15) -> list[dict]:
+    rows = (
+        items.order_by()
+        .values("owner__username", "owner__first_name", "owner__last_name")
+        .annotate(
+            open=Count("pk", filter=OPEN), overdue=Count("pk", filter=OPEN & Q(due_date__lt=today))
+        )
+        .filter(open__gt=0)
+        .order_by("-overdue", "-open", "owner__username")[:limit]
+    )
+    return [
+        {
+            "label": " ".join(filter(None, [r["owner__first_name"], r["owner__last_name"]]))
+            or r["owner__username"]
+            or "Unassigned",
+            "open": r["open"],
+            "overdue": r["overdue"],
+        }
+        for r in rows
+    ]
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def opened_and_closed_per_week(items: QuerySet, today: date) -> list[dict]:
+    first = _week_start(today) - timedelta(weeks=WEEKS - 1)
+    since = timezone.make_aware(datetime.combine(first, time()))
+    opened = dict(
+        items.filter(created_at__gte=since).order_by()
+        .annotate(week=TruncWeek("created_at")).values("week")
+        .annotate(n=Count("pk")).values_list("week", "n")
+    )  # fmt: skip
+    closed = dict(
+        items.filter(completed_at__gte=since).order_by()
+        .annotate(week=TruncWeek("completed_at")).values("week")
+        .annotate(n=Count("pk")).values_list("week", "n")
+    )  # fmt: skip
+
+    def by_day(counts: dict) -> dict[date, int]:
+        return {(k.date() if isinstance(k, datetime) else k): v for k, v in counts.items()}
+
+    opened, closed = by_day(opened), by_day(closed)
+    weeks = [first + timedelta(weeks=n) for n in range(WEEKS)]
+    return [
+        {"label": f"{week:%d %b}", "opened": opened.get(week, 0), "closed": closed.get(week, 0)}
+        for week in weeks
+    ]
+
+
+def _months(today: date) -> list[date]:
+    months, month = [], today.replace(day=1)
+    for _ in range(MONTHS):
+        months.append(month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    return months[::-1]
+
+
+def _month_key(value) -> date:
+    return (value.date() if isinstance(value, datetime) else value).replace(day=1)
+
+
+def incidents_per_month_by_severity(incidents: QuerySet, today: date) -> list[dict]:
+    months = _months(today)
+    since = timezone.make_aware(datetime.combine(months[0], time()))
+    counts: dict[date, dict[str, int]] = {
+        m: dict.fromkeys(Incident.Severity.values, 0) for m in months
+    }
+    rows = (
+        incidents.filter(started_at__gte=since).order_by()
+        .annotate(month=TruncMonth("started_at")).values("month", "severity")
+        .annotate(n=Count("pk"))
+    )  # fmt: skip
+    for row in rows:
+        month = _month_key(row["month"])
+        if month in counts:
+            counts[month][row["severity"]] = row["n"]
+    return [{"label": f"{m:%b %Y}", **counts[m], "total": sum(counts[m].values())} for m in months]
+
+
+MEASURES = {
+    "detect": ("detected_at", "Time to detect"),
+    "mitigate": ("mitigated_at", "Time to mitigate"),
+    "resolve": ("resolved_at", "Time to resolve"),
+}
+
+
+def response_times_per_month(incidents: QuerySet, today: date) -> list[dict]:
+    """Median and 90th percentile, in minutes, of time to detect, mitigate and resolve."""
+    months = _months(today)
+    since = timezone.make_aware(datetime.combine(months[0], time()))
+    scoped = (
+        incidents.filter(started_at__gte=since).order_by().annotate(month=TruncMonth("started_at"))
+    )
+    result = {m: {"label": f"{m:%b %Y}", "incidents": 0} for m in months}
+    if connection.vendor == "postgresql":
+        aggregates = {"incidents": Count("pk")}
+        for key, (field_name, _) in MEASURES.items():
+            seconds = ExpressionWrapper(
+                (F(field_name) - F("started_at")), output_field=DurationField()
+            )
+            epoch = _EpochSeconds(seconds)
+            aggregates[f"{key}_median"] = PercentileCont(
+                epoch, 0.5, filter=Q(**{f"{field_name}__isnull": False})
+            )
+            aggregates[f"{key}_p90"] = PercentileCont(
+                epoch, 0.9, filter=Q(**{f"{field_name}__isnull": False})
+            )
+        for row in scoped.values("month").annotate(**aggregates):
+            entry = result.get(_month_key(row["month"]))
+            if entry is None:
+                continue
+            entry["incidents"] = row["incidents"]
+            for key in MEASURES:
+                for stat in ("median", "p90"):
+                    value = row[f"{key}_{stat}"]
+                    entry[f"{key}_{stat}"] = round(value / 60) if value is not None else None
+    else:
+        # SQLite has no percentile aggregate: compute from the durations, one query.
+        samples: dict[date, dict[str, list[float]]] = {}
+        fields = ["month", "started_at", *(f for f, _ in MEASURES.values())]
+        for row in scoped.values(*fields):
+            bucket = samples.setdefault(_month_key(row["month"]), {k: [] for k in MEASURES})
+            for key, (field_name, _) in MEASURES.items():
+                if row[field_name]:
+                    bucket[key].append((row[field_name] - row["started_at"]).total_seconds())
+            result.setdefault(_month_key(row["month"]), {"incidents": 0})["incidents"] += 1
+        for month, bucket in samples.items():
+            if month not in result:
+                continue
+            for key, values in bucket.items():
+                result[month][f"{key}_median"] = _percentile(values, 0.5)
+                result[month][f"{key}_p90"] = _percentile(values, 0.9)
+    for entry in result.values():
+        for key in MEASURES:
+            entry.setdefault(f"{key}_median", None)
+            entry.setdefault(f"{key}_p90", None)
+    return [result[m] for m in months]
+
+
+def _percentile(values: list[float], fraction: float) -> int | None:
+    """Return the percentile with linear interpolation, as PostgreSQL's percentile_cont does."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    lower = int(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    value = ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+    return round(value / 60)
+
+
+class _EpochSeconds(Func):
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+
+def oldest_overdue(items: QuerySet, today: date, limit: int = 10) -> list[tuple[ActionItem, int]]:
+    overdue = (
+        items.overdue(today).select_related("incident", "owner").order_by("due_date", "pk")[:limit]
+    )
+    return [(item, item.days_overdue(today)) for item in overdue]
+
+
+def dashboard(scope: DashboardScope, today: date) -> dict:
+    items, incidents = scope.action_items(), scope.incidents()
+    return {
+        "by_team": open_and_overdue_by_team(items, today),
+        "by_owner": open_and_overdue_by_owner(items, today),
+        "weekly": opened_and_closed_per_week(items, today),
+        "monthly_severity": incidents_per_month_by_severity(incidents, today),
+        "response_times": response_times_per_month(incidents, today),
+        "oldest_overdue": oldest_overdue(items, today),
+    }

@@ -1,0 +1,108 @@
+"""The action items board: filters, inline and bulk changes, CSV export."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from incidents import selectors, tracking
+from incidents.board_forms import BulkChangeForm, QuickUpdateForm
+from incidents.filters import ActionItemFilter
+from incidents.models import ActionItem, User
+from incidents.permissions import can_edit_action_item
+from incidents.services import action_item_update
+
+PAGE_SIZE = 50
+
+
+def _filtered(request: HttpRequest) -> ActionItemFilter:
+    return ActionItemFilter(
+        request.GET or None, queryset=selectors.action_items_for_board(), request=request
+    )
+
+
+def _back_to_board(request: HttpRequest):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("incidents:action_items")
+
+
+def action_item_board(request: HttpRequest) -> HttpResponse:
+    """List action items across incidents with the filter the URL carries."""
+    filterset = _filtered(request)
+    items = filterset.qs
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "incidents/action_item_board.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": [(item, item.days_overdue(today)) for item in page.object_list],
+            "counts": selectors.status_counts(items),
+            "query": query.urlencode(),
+            "owners": User.objects.filter(is_active=True).order_by("username"),
+            "statuses": ActionItem.Status.choices,
+            "bulk_form": BulkChangeForm(),
+            "today": today,
+        },
+    )
+
+
+@require_POST
+def action_item_quick_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the status or owner of one item from its board row."""
+    item = get_object_or_404(ActionItem.objects.select_related("incident"), pk=pk)
+    if not can_edit_action_item(request.user, item):
+        raise PermissionDenied(
+            "Only the owner, the incident's authors or a manager may change this item."
+        )
+    form = QuickUpdateForm(request.POST, initial={"status": item.status, "owner": item.owner_id})
+    if not form.is_valid():
+        messages.error(
+            request, f"{item.title}: {' '.join(form.errors.get('owner', ['invalid input']))}"
+        )
+        return _back_to_board(request)
+    changes = form.changes()
+    if changes:
+        try:
+            action_item_update(item=item, actor=request.user, data=changes)
+        except ValidationError as error:
+            messages.error(request, f"{item.title}: {' '.join(error.messages)}")
+        else:
+            messages.success(request, f"Updated {item.title}.")
+    return _back_to_board(request)
+
+
+@require_POST
+def action_items_bulk(request: HttpRequest) -> HttpResponse:
+    """Apply one change to the selected items, checking permission item by item."""
+    form = BulkChangeForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return _back_to_board(request)
+    items = form.cleaned_data["items"].select_related("incident")
+    result = tracking.action_items_bulk_change(
+        items=items, changes=form.changes(), actor=request.user
+    )
+    level = messages.WARNING if result.refused or result.invalid else messages.SUCCESS
+    messages.add_message(request, level, result.summary())
+    return _back_to_board(request)
+
+
+def action_items_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Download exactly the items the current filter shows, as CSV."""
+    filterset = _filtered(request)
+    rows = tracking.action_items_csv_rows(filterset.qs, today=timezone.localdate())
+    response = StreamingHttpResponse(tracking.stream_csv(rows), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="action-items.csv"'
+    return response

@@ -1,0 +1,71 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from incidents.models import ActionItem
+from tests.browser.conftest import log_in
+from tests.factories import ActionItemFactory, IncidentFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_manager_filters_overdue_of_a_team_bulk_reassigns_exports_and_reads_dashboard(
+    page, screenshot
+):
+    manager = UserFactory(username="manager", first_name="Mona", last_name="Manager")
+    payments = TeamFactory(name="Payments", manager=manager)
+    other = TeamFactory(name="Search", manager=manager)
+    newcomer = UserFactory(username="newcomer", first_name="Nia", last_name="New")
+    today = timezone.localdate()
+    late = today - timedelta(days=5)
+    for title in ("Add idempotency keys", "Alert on refund errors", "Retry webhooks"):
+        ActionItemFactory(title=title, due_date=late, incident=IncidentFactory(team=payments))
+    ActionItemFactory(title="Payments but not late", due_date=today + timedelta(days=9),
+                      incident=IncidentFactory(team=payments))  # fmt: skip
+    ActionItemFactory(title="Search is late too", due_date=late,
+                      incident=IncidentFactory(team=other))  # fmt: skip
+
+    log_in(page, "manager")
+    page.get_by_role("link", name="Action items").click()
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("Team").select_option(label="Payments")
+    page.get_by_label("Overdue").check()
+    page.get_by_role("button", name="Apply filters").click()
+
+    rows = page.locator("table.board tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.get_by_text("5 days overdue").first).to_be_visible()
+    screenshot(page, "board-overdue-payments")
+
+    page.get_by_label("Select Add idempotency keys").check()
+    page.get_by_label("Select Retry webhooks").check()
+    page.locator("#id_bulk_action").select_option("reassign")
+    page.locator("#id_bulk_owner").select_option(label="Nia New (newcomer)")
+    page.get_by_role("button", name="Apply to selected").click()
+
+    expect(page.get_by_text("Changed 2 action items.")).to_be_visible()
+    assert set(ActionItem.objects.filter(owner=newcomer).values_list("title", flat=True)) == {
+        "Add idempotency keys",
+        "Retry webhooks",
+    }
+    expect(rows).to_have_count(3)  # the filter is kept after the change
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    exported = list(csv.reader(io.StringIO(download_info.value.path().read_text())))
+    assert sorted(row[4] for row in exported[1:]) == [
+        "Add idempotency keys", "Alert on refund errors", "Retry webhooks",
+    ]  # fmt: skip
+
+    page.get_by_role("link", name="Dashboard").click()
+    expect(
+        page.get_by_role("heading", name="Open and overdue action items by team")
+    ).to_be_visible()
+    expect(page.locator("svg[role=img]")).to_have_count(5)
+    team_table = page.locator("section[aria-labelledby=by-team] table")
+    expect(team_table).to_contain_text("Payments")
+    screenshot(page, "dashboard")

@@ -1,0 +1,295 @@
+import csv
+import io
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from icalendar import Calendar
+
+from incidents.dashboard import DashboardScope, dashboard
+from incidents.models import ActionItem, Incident
+from tests.factories import (
+    ActionItemFactory,
+    IncidentFactory,
+    ServiceFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 3, 20)
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+
+
+@pytest.fixture
+def manager(client):
+    boss = UserFactory(username="boss")
+    TeamFactory(name="Managed", manager=boss)
+    client.force_login(boss)
+    return boss
+
+
+def board(client, **params):
+    response = client.get(reverse("incidents:action_items"), params)
+    assert response.status_code == 200
+    return [item.title for item, _ in response.context["rows"]]
+
+
+def test_board_filters_by_status_owner_and_mine(client, manager):
+    ann = UserFactory(username="ann")
+    ActionItemFactory(title="Ann open", owner=ann)
+    ActionItemFactory(title="Ann doing", owner=ann, status=ActionItem.Status.IN_PROGRESS)
+    done = ActionItemFactory(title="Boss done", owner=manager)
+    done.set_status("done")
+    done.save()
+
+    assert board(client, status="in_progress") == ["Ann doing"]
+    assert sorted(board(client, owner=ann.pk)) == ["Ann doing", "Ann open"]
+    assert board(client, mine="on") == ["Boss done"]
+    assert sorted(board(client, status=["open", "in_progress"])) == ["Ann doing", "Ann open"]
+
+
+def test_board_filters_by_team_service_and_severity_of_the_incident(client, manager):
+    team = TeamFactory(name="Payments")
+    service = ServiceFactory(name="checkout")
+    ActionItemFactory(title="Team item", incident=IncidentFactory(team=team))
+    ActionItemFactory(title="Service item", incident=IncidentFactory(services=[service]))
+    ActionItemFactory(title="Sev1 item", incident=IncidentFactory(severity="SEV1"))
+
+    assert board(client, team=team.pk) == ["Team item"]
+    assert board(client, service=service.pk) == ["Service item"]
+    assert board(client, severity="SEV1") == ["Sev1 item"]
+
+
+def test_board_filters_by_kind_priority_and_free_text(client, manager):
+    incident = IncidentFactory(title="Database failover")
+    ActionItemFactory(title="Alert on lag", kind="detect", priority="P1", incident=incident)
+    ActionItemFactory(title="Write runbook", kind="documentation", priority="P4")
+
+    assert board(client, kind="detect") == ["Alert on lag"]
+    assert board(client, priority="P4") == ["Write runbook"]
+    assert board(client, q="failover") == ["Alert on lag"]
+    assert board(client, q=incident.reference) == ["Alert on lag"]
+    assert board(client, q="runbook") == ["Write runbook"]
+
+
+def test_board_filters_by_due_dates_overdue_and_due_within(client, manager):
+    ActionItemFactory(title="Late", due_date=TODAY - timedelta(days=3))
+    ActionItemFactory(title="Soon", due_date=TODAY + timedelta(days=2))
+    ActionItemFactory(title="Later", due_date=TODAY + timedelta(days=20))
+    finished = ActionItemFactory(title="Late but done", due_date=TODAY - timedelta(days=9))
+    finished.set_status("done")
+    finished.save()
+
+    assert board(client, overdue="on") == ["Late"]
+    assert board(client, due_within=2) == ["Late", "Soon"]
+    assert board(client, due_after=TODAY.isoformat()) == ["Soon", "Later"]
+    assert board(client, due_before=TODAY.isoformat()) == ["Late but done", "Late"]
+
+
+def test_board_filters_by_incident_date_range(client, manager):
+    utc = ZoneInfo("UTC")
+    old = IncidentFactory(started_at=datetime(2025, 1, 5, 10, tzinfo=utc))
+    new = IncidentFactory(started_at=datetime(2026, 3, 1, 10, tzinfo=utc))
+    ActionItemFactory(title="Old incident item", incident=old)
+    ActionItemFactory(title="New incident item", incident=new)
+    assert board(client, incident_from="2026-01-01") == ["New incident item"]
+    assert board(client, incident_to="2025-12-31") == ["Old incident item"]
+
+
+def test_board_sorts_and_counts_matches_by_status(client, manager):
+    ActionItemFactory(title="B", priority="P1")
+    ActionItemFactory(title="A", priority="P3", status="in_progress")
+    assert board(client, sort="title") == ["A", "B"]
+    assert board(client, sort="-title") == ["B", "A"]
+    response = client.get(reverse("incidents:action_items"))
+    assert response.context["counts"] == {"open": 1, "in_progress": 1, "done": 0, "wont_do": 0}
+
+
+def test_board_shows_days_overdue(client, manager):
+    ActionItemFactory(title="Late", due_date=TODAY - timedelta(days=4))
+    body = client.get(reverse("incidents:action_items")).content.decode()
+    assert "4 days overdue" in body
+
+
+def test_board_runs_a_fixed_number_of_queries(client, manager, django_assert_max_num_queries):
+    for _ in range(40):
+        ActionItemFactory(incident=IncidentFactory(team=TeamFactory()))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("incidents:action_items"), {"status": "open"})
+    assert len(response.context["rows"]) == 40
+
+
+def test_csv_exports_exactly_what_the_filter_shows_and_defuses_formulas(client, manager):
+    ActionItemFactory(title="=cmd|' /C calc'!A0", kind="detect")
+    ActionItemFactory(title="Kept out by the filter", kind="process")
+    response = client.get(reverse("incidents:action_items_csv"), {"kind": "detect"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:5] == ["Incident", "Incident title", "Severity", "Team", "Action item"]
+    assert len(rows) == 2
+    assert rows[1][4] == "'=cmd|' /C calc'!A0"
+
+
+def test_quick_update_changes_status_and_records_history(client, manager):
+    item = ActionItemFactory()
+    client.post(
+        reverse("incidents:action_item_quick_update", args=[item.pk]),
+        {"status": "done", "next": "/incidents/action-items/?kind=prevent"},
+    )
+    item.refresh_from_db()
+    assert item.status == "done" and item.completed_at is not None
+    assert item.incident.changes.get().changes == {"status": ["Open", "Done"]}
+
+
+def test_quick_update_by_someone_who_may_not_edit_is_forbidden(client):
+    item = ActionItemFactory()
+    client.force_login(UserFactory(username="bystander"))
+    response = client.post(
+        reverse("incidents:action_item_quick_update", args=[item.pk]), {"status": "done"}
+    )
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.status == "open"
+
+
+def test_bulk_reassign_checks_permission_item_by_item(client):
+    owner = UserFactory(username="owner")
+    target = UserFactory(username="target")
+    mine = ActionItemFactory(title="Mine", owner=owner)
+    theirs = ActionItemFactory(title="Not mine")
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("incidents:action_items_bulk"),
+        {"items": [mine.pk, theirs.pk], "action": "reassign", "owner": target.pk},
+        follow=True,
+    )
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.owner == target
+    assert theirs.owner != target
+    assert (
+        "Changed 1 action item; refused 1 you may not edit: Not mine." in response.content.decode()
+    )
+
+
+def test_bulk_status_and_due_date_changes_by_a_manager(client, manager):
+    items = ActionItemFactory.create_batch(2)
+    client.post(
+        reverse("incidents:action_items_bulk"),
+        {"items": [i.pk for i in items], "action": "move_due", "due_date": "2026-05-01"},
+    )
+    client.post(
+        reverse("incidents:action_items_bulk"),
+        {"items": [i.pk for i in items], "action": "status", "status": "wont_do"},
+    )
+    assert set(ActionItem.objects.values_list("due_date", "status")) == {
+        (date(2026, 5, 1), "wont_do")
+    }
+
+
+def test_bulk_change_without_a_value_says_what_is_missing(client, manager):
+    item = ActionItemFactory()
+    response = client.post(
+        reverse("incidents:action_items_bulk"),
+        {"items": [item.pk], "action": "reassign"},
+        follow=True,
+    )
+    assert "Choose the new value for the selected items." in response.content.decode()
+
+
+def test_calendar_feed_lists_open_due_dates_and_validates(client):
+    owner = UserFactory(username="cal")
+    ActionItemFactory(title="Rotate keys", owner=owner, due_date=date(2026, 4, 2))
+    done = ActionItemFactory(title="Finished", owner=owner, due_date=date(2026, 4, 3))
+    done.set_status("done")
+    done.save()
+    ActionItemFactory(title="Someone else's", due_date=date(2026, 4, 4))
+
+    response = client.get(reverse("incidents:calendar_feed", args=[owner.calendar_token]))
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    events = calendar.walk("VEVENT")
+    assert [str(e["SUMMARY"]) for e in events] == [
+        f"Due: Rotate keys ({ActionItem.objects.get(title='Rotate keys').incident.reference})"
+    ]
+    assert events[0].decoded("DTSTART") == date(2026, 4, 2)
+
+
+def test_calendar_feed_with_a_wrong_or_revoked_token_is_404(client):
+    owner = UserFactory()
+    old_token = owner.calendar_token
+    assert client.get(reverse("incidents:calendar_feed", args=["nope"])).status_code == 404
+    client.force_login(owner)
+    client.post(reverse("incidents:calendar_regenerate"))
+    client.logout()
+    assert client.get(reverse("incidents:calendar_feed", args=[old_token])).status_code == 404
+    owner.refresh_from_db()
+    assert (
+        client.get(reverse("incidents:calendar_feed", args=[owner.calendar_token])).status_code
+        == 200
+    )
+
+
+def test_dashboard_numbers_on_a_known_data_set():
+    utc = ZoneInfo("UTC")
+    red, blue = TeamFactory(name="Red"), TeamFactory(name="Blue")
+    ann, bob = UserFactory(username="ann"), UserFactory(username="bob")
+    feb = datetime(2026, 2, 10, 9, tzinfo=utc)
+    for minutes, team in ((10, red), (20, red), (30, blue), (40, blue), (100, blue)):
+        IncidentFactory(
+            team=team,
+            severity="SEV1" if team is red else "SEV2",
+            started_at=feb,
+            detected_at=feb + timedelta(minutes=minutes),
+            mitigated_at=feb + timedelta(minutes=minutes * 2),
+            resolved_at=feb + timedelta(minutes=minutes * 3),
+        )
+    red_incident = Incident.objects.filter(team=red).first()
+    blue_incident = Incident.objects.filter(team=blue).first()
+    ActionItemFactory(incident=red_incident, owner=ann, due_date=TODAY - timedelta(days=1))
+    ActionItemFactory(incident=red_incident, owner=ann, due_date=TODAY + timedelta(days=1))
+    ActionItemFactory(incident=blue_incident, owner=bob, due_date=TODAY - timedelta(days=30))
+
+    data = dashboard(DashboardScope(), TODAY)
+
+    assert data["by_team"] == [
+        {"label": "Red", "open": 2, "overdue": 1},
+        {"label": "Blue", "open": 1, "overdue": 1},
+    ]
+    assert [(r["label"], r["open"], r["overdue"]) for r in data["by_owner"]][:2] == [
+        (ann.get_full_name(), 2, 1),
+        (bob.get_full_name(), 1, 1),
+    ]
+    february = next(r for r in data["monthly_severity"] if r["label"] == "Feb 2026")
+    assert (february["SEV1"], february["SEV2"], february["total"]) == (2, 3, 5)
+    times = next(r for r in data["response_times"] if r["label"] == "Feb 2026")
+    assert times["incidents"] == 5
+    assert times["detect_median"] == 30
+    assert times["detect_p90"] == 76  # 40 + 0.6 * (100 - 40)
+    assert times["resolve_median"] == 90
+    assert [item.due_date for item, _ in data["oldest_overdue"]] == [
+        TODAY - timedelta(days=30),
+        TODAY - timedelta(days=1),
+    ]
+    scoped = dashboard(DashboardScope(team=red), TODAY)
+    assert scoped["by_team"] == [{"label": "Red", "open": 2, "overdue": 1}]
+
+
+def test_dashboard_page_shows_charts_and_tables_in_fixed_queries(
+    client, manager, django_assert_max_num_queries
+):
+    for _ in range(20):
+        ActionItemFactory(incident=IncidentFactory(team=TeamFactory()))
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("incidents:dashboard"))
+    body = response.content.decode()
+    assert body.count("<svg viewBox") == 5
+    assert "Oldest overdue action items" in body
