@@ -6,10 +6,13 @@ from incidents.models import ActionItem, User
 
 
 def _owner_field(required: bool = True) -> forms.ModelChoiceField:
+    # Owners are named by username: the board offers them once in a <datalist>, not as a
+    # <select> per row, which would grow with rows times users.
     return forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True).order_by("username"),
+        queryset=User.objects.filter(is_active=True),
+        to_field_name="username",
         required=required,
-        error_messages={"invalid_choice": "Choose an owner who is a user of this app."},
+        error_messages={"invalid_choice": "%(value)s is not a user of this app; pick a username."},
     )
 
 

@@ -49,7 +49,9 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
             "rows": [(item, item.days_overdue(today)) for item in page.object_list],
             "counts": selectors.status_counts(items),
             "query": query.urlencode(),
-            "owners": User.objects.filter(is_active=True).order_by("username"),
+            "owners": User.objects.filter(is_active=True)
+            .order_by("username")
+            .values_list("username", "first_name", "last_name"),
             "statuses": ActionItem.Status.choices,
             "bulk_form": BulkChangeForm(),
             "today": today,
@@ -60,7 +62,7 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
 @require_POST
 def action_item_quick_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the status or owner of one item from its board row."""
-    item = get_object_or_404(ActionItem.objects.select_related("incident"), pk=pk)
+    item = get_object_or_404(ActionItem.objects.select_related("incident", "owner"), pk=pk)
     if not can_edit_action_item(request.user, item):
         raise PermissionDenied(
             "Only the owner, the incident's authors or a manager may change this item."

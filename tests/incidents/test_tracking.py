@@ -167,7 +167,7 @@ def test_bulk_reassign_checks_permission_item_by_item(client):
 
     response = client.post(
         reverse("incidents:action_items_bulk"),
-        {"items": [mine.pk, theirs.pk], "action": "reassign", "owner": target.pk},
+        {"items": [mine.pk, theirs.pk], "action": "reassign", "owner": "target"},
         follow=True,
     )
 
@@ -193,6 +193,18 @@ def test_bulk_status_and_due_date_changes_by_a_manager(client, manager):
     assert set(ActionItem.objects.values_list("due_date", "status")) == {
         (date(2026, 5, 1), "wont_do")
     }
+
+
+def test_reassigning_to_someone_who_is_not_a_user_names_the_problem(client, manager):
+    item = ActionItemFactory()
+    response = client.post(
+        reverse("incidents:action_item_quick_update", args=[item.pk]),
+        {"owner": "ghost"},
+        follow=True,
+    )
+    assert "ghost is not a user of this app" in response.content.decode()
+    item.refresh_from_db()
+    assert item.owner.username != "ghost"
 
 
 def test_bulk_change_without_a_value_says_what_is_missing(client, manager):
