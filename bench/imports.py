@@ -1,0 +1,58 @@
+"""Import 1,000 postmortems: parse and save each, print the time per document and in all."""
+
+import os
+import sys
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.common import fresh_database  # noqa: E402
+
+SAMPLES = sorted((Path(__file__).resolve().parents[1] / "tests/postmortems/samples").glob("0*.md"))
+SAMPLES += sorted(
+    (Path(__file__).resolve().parents[1] / "tests/postmortems/samples").glob("10*.md")
+)
+COUNT = 1000
+
+
+def main() -> None:
+    from postmortems.importer import parse_postmortem
+    from postmortems.services import postmortem_import
+
+    fresh_database()
+    texts = [SAMPLES[n % len(SAMPLES)].read_text() for n in range(COUNT)]
+    tracemalloc.start()
+    parse_seconds = save_seconds = 0.0
+    connection.queries_log.maxlen = 20 * COUNT  # keep every query for the count
+    with CaptureQueriesContext(connection) as queries:
+        for text in texts:
+            started = time.perf_counter()
+            parsed = parse_postmortem(text, default_date=date(2026, 1, 10))
+            parsed_at = time.perf_counter()
+            postmortem_import(parsed=parsed, actor=None)
+            parse_seconds += parsed_at - started
+            save_seconds += time.perf_counter() - parsed_at
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    total = parse_seconds + save_seconds
+    print(f"Import of {COUNT:,} postmortems ({len(SAMPLES)} shapes)")
+    print(
+        f"  parse {parse_seconds:.2f} s, save {save_seconds:.2f} s, total {total:.2f} s "
+        f"({COUNT / total:.0f} documents/s), {len(queries) / COUNT:.1f} queries per document, "
+        f"peak {peak / 2**20:.1f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
