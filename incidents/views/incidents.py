@@ -159,13 +159,21 @@ SECTIONS = {
 
 
 def _section(
-    request: HttpRequest, pk: int, section: str, *, form=None, status: int = 200
+    request: HttpRequest,
+    pk: int,
+    section: str,
+    *,
+    form=None,
+    status: int = 200,
+    keep_open: bool = False,
 ) -> HttpResponse:
     """Answer a change to one section: the section for htmx, else the page or a redirect."""
     template, form_name = SECTIONS[section]
     incident = _load(pk)  # fresh, so the section shows the change and the new history
     forms = {form_name: form} if form is not None else {}
     context = _page_context(request, incident, **forms)
+    # After adding one row in place, leave the add form open for the next one.
+    context["open_form"] = section if keep_open else None
     if _is_htmx(request):
         response = render(request, template, context, status=status)
         # History sits elsewhere on the page; htmx swaps it in out of band.
@@ -193,7 +201,7 @@ def _create(
         return _section(request, pk, section, form=form, status=200)
     data = form.service_data() if hasattr(form, "service_data") else dict(form.cleaned_data)
     create(incident=incident, actor=request.user, data=data)
-    return _section(request, pk, section)
+    return _section(request, pk, section, keep_open=True)
 
 
 @require_POST
