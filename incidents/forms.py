@@ -83,8 +83,14 @@ class IncidentForm(VersionedForm):
         return data
 
 
+def _plain_text(rows: int, required: bool = True) -> forms.CharField:
+    # The incident page has no live preview; a plain textarea keeps its forms compact.
+    return forms.CharField(required=required, widget=forms.Textarea(attrs={"rows": rows}))
+
+
 class TimelineEventForm(forms.ModelForm):
     prefix = "event"
+    description = _plain_text(2)
 
     entry_zone = forms.ChoiceField(
         label="Time zone",
@@ -132,6 +138,8 @@ class TimelineEventForm(forms.ModelForm):
 
 class CauseForm(forms.ModelForm):
     prefix = "cause"
+    description = _plain_text(3)
+    resolution = _plain_text(2, required=False)
 
     class Meta:
         model = Cause
@@ -151,6 +159,7 @@ class CauseForm(forms.ModelForm):
 
 class ActionItemForm(forms.ModelForm):
     prefix = "item"
+    description = _plain_text(2, required=False)
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
