@@ -85,7 +85,7 @@ def _conflict(current: Postmortem, form: PostmortemForm) -> list[dict[str, str]]
         if theirs != (form.cleaned_data.get(name) or ""):
             changed.append({"field": str(form.fields[name].label or name), "theirs": theirs})
     data = form.data.copy()
-    data["version"] = current.version
+    data[form.add_prefix("version")] = current.version
     form.data = data
     form.add_error(
         None,

@@ -110,18 +110,18 @@ def _conflict(current, form, names) -> list[dict[str, str]]:
     """
     changed = []
     for name in names:
-        if name not in form.fields:
+        if name not in form.fields or name not in form.cleaned_data:
             continue
         field = current._meta.get_field(name)
-        theirs = services._display(current, field)
-        mine = form.cleaned_data.get(name)
-        mine_text = "" if mine is None else str(mine)
-        if field.choices:
-            mine_text = dict(field.flatchoices).get(mine, mine_text)
-        if theirs != mine_text:
-            changed.append({"field": str(form.fields[name].label or name), "theirs": theirs})
+        if field.many_to_many:
+            continue
+        mine = form.cleaned_data[name]
+        mine = getattr(mine, "pk", mine)
+        if field.value_from_object(current) != mine:
+            label = str(form.fields[name].label or name)
+            changed.append({"field": label, "theirs": services._display(current, field)})
     data = form.data.copy()
-    data["version"] = current.version
+    data[form.add_prefix("version")] = current.version
     form.data = data
     form.add_error(
         None,
