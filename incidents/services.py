@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models, transaction
@@ -23,6 +24,9 @@ def _display(instance: models.Model, field: models.Field) -> str:
     if field.choices:
         return str(getattr(instance, f"get_{field.name}_display")())
     value = getattr(instance, field.name)
+    if isinstance(value, datetime):
+        # History is read by people in many zones: say plainly which one this is.
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "" if value is None else str(value)
 
 

@@ -39,6 +39,10 @@ class PostmortemForm(forms.ModelForm):
 
 
 class ReviewForm(forms.ModelForm):
+    body = forms.CharField(
+        label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
     class Meta:
         model = Review
         fields = ["decision", "body"]
