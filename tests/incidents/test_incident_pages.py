@@ -269,3 +269,17 @@ def test_published_postmortem_makes_the_incident_read_only(client):
         {"cause-role": "root", "cause-category": "capacity", "cause-description": "x"},
     )
     assert response.status_code == 403
+
+
+def test_incident_list_pages_keep_the_filters(logged_in_client):
+    for _ in range(30):
+        IncidentFactory(severity="SEV1")
+    IncidentFactory(title="Minor blip", severity="SEV4")
+    first = logged_in_client.get(reverse("incidents:list"), {"severity": "SEV1"}).content.decode()
+    assert "Page 1 of 2" in first
+    assert "?severity=SEV1&amp;page=2" in first
+    second = logged_in_client.get(
+        reverse("incidents:list"), {"severity": "SEV1", "page": 2}
+    ).content.decode()
+    assert second.count("<tr>") == 1 + 5  # header and five rows
+    assert "Minor blip" not in second
