@@ -46,6 +46,8 @@ def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, scr
     expect(page.get_by_text("4 hours", exact=True)).to_be_visible()
     incident = Incident.objects.get()
 
+    # A marker on the window survives only if the page is never reloaded.
+    page.evaluate("window.sameDocument = true")
     timeline = page.locator("#timeline")
     for hour, minute, kind, dead_end, text in EXAMPLE_TIMELINE:
         if timeline.locator("details").get_attribute("open") is None:
@@ -85,6 +87,9 @@ def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, scr
         items.get_by_role("button", name="Add action item").click()
         expect(page.locator("#action-items").get_by_role("cell", name=title)).to_be_visible()
     expect(page.locator("#action-items tbody tr")).to_have_count(3)
+    page.get_by_role("button", name="Move action item up").last.click()
+    expect(page.locator("#action-items tbody tr").nth(1)).to_contain_text("Monitoring and alerting")
+    assert page.evaluate("window.sameDocument") is True
     expect(page.locator("#history")).to_contain_text("created action item")
     screenshot(page, "authoring-incident-page")
 
