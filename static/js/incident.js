@@ -1,20 +1,27 @@
 // Small helpers for the incident page; htmx does the in-place editing.
 (function () {
   "use strict";
-  // After a swap, move focus to the changed section so keyboard and screen reader users
-  // hear what happened, without scrolling the page.
+  // After a swap, put focus where a keyboard user continues: the first field with an
+  // error, else the first field of the add form left open, else the section heading.
   document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target;
-    var section = document.getElementById(target.id) || target;
-    var heading = section && section.querySelector && section.querySelector("h2");
-    if (heading) {
-      heading.setAttribute("tabindex", "-1");
-      heading.focus({ preventScroll: true });
+    var section = event.detail.target;
+    if (!section || !section.isConnected) {
+      section = document.getElementById(event.detail.target.id);
     }
-    var firstError = section && section.querySelector && section.querySelector(".errorlist");
-    if (firstError) {
-      var details = firstError.closest("details");
-      if (details) details.open = true;
+    if (!section || !section.querySelector) return;
+    var error = section.querySelector(".errorlist");
+    var field = null;
+    if (error) {
+      var wrapper = error.closest("div") || section;
+      field = wrapper.querySelector("input:not([type=hidden]), select, textarea");
+    } else {
+      var open = section.querySelector("details[open] form");
+      field = open && open.querySelector("input:not([type=hidden]), select, textarea");
     }
+    if (!field) {
+      field = section.querySelector("h2");
+      if (field) field.setAttribute("tabindex", "-1");
+    }
+    if (field) field.focus({ preventScroll: true });
   });
 })();
