@@ -283,3 +283,18 @@ def test_incident_list_pages_keep_the_filters(logged_in_client):
     ).content.decode()
     assert second.count("<tr>") == 1 + 5  # header and five rows
     assert "Minor blip" not in second
+
+
+def test_demo_example_pages_show_the_timeline_in_gmt_plus_2(client):
+    from datetime import date
+
+    from incidents.demo import load_demo
+
+    example = load_demo(today=date(2026, 3, 31)).example
+    client.force_login(example.commander)
+    page = client.get(example.get_absolute_url()).content.decode()
+    assert "09:00" in page and "13:00" in page and "Dead end" in page
+    # Published: the commander reads but cannot edit until someone reopens it.
+    assert "Edit incident" not in page
+    review = client.get(reverse("postmortems:review", args=[example.pk])).content.decode()
+    assert "Reopen for editing" in review
