@@ -1,5 +1,6 @@
 """django-filter filter sets: the incident list (authoring) and the action items board."""
 
+import re
 from datetime import timedelta
 
 import django_filters
@@ -10,6 +11,47 @@ from django.utils import timezone
 from incidents.models import ActionItem, Incident, Service, Team, User
 
 # --- Incident list filters (authoring) ---
+_REFERENCE = re.compile(r"^\s*(?:INC-?)?(\d+)\s*$", re.IGNORECASE)
+
+
+class IncidentFilter(django_filters.FilterSet):
+    """Filter the incident list: search by title or reference, then narrow down."""
+
+    q = django_filters.CharFilter(label="Search", method="search")
+    status = django_filters.ChoiceFilter(choices=Incident.Status.choices, empty_label="Any")
+    severity = django_filters.ChoiceFilter(
+        choices=[(value, value) for value in Incident.Severity.values], empty_label="Any"
+    )
+    service = django_filters.ModelChoiceFilter(
+        field_name="services", queryset=Service.objects.all(), empty_label="Any"
+    )
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any")
+    started_after = django_filters.DateFilter(
+        field_name="started_at",
+        lookup_expr="date__gte",
+        label="Started on or after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    started_before = django_filters.DateFilter(
+        field_name="started_at",
+        lookup_expr="date__lte",
+        label="Started on or before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["q", "status", "severity", "service", "team", "started_after", "started_before"]
+
+    def search(self, queryset, name, value):
+        """Match a reference such as INC-3 (or 3) exactly, else words in the title."""
+        match = _REFERENCE.match(value)
+        condition = Q(title__icontains=value.strip())
+        if match:
+            condition |= Q(pk=int(match.group(1)))
+        return queryset.filter(condition)
+
+
 # --- end authoring ---
 
 

@@ -34,3 +34,25 @@ def status_counts(items) -> dict[str, int]:
     for row in items.order_by().values("status").annotate(total=Count("pk")):
         counts[row["status"]] = row["total"]
     return counts
+
+
+def incident_for_page():
+    """Return incidents with everything the incident page shows, including the postmortem."""
+    from postmortems.models import Postmortem
+
+    return Incident.objects.select_related("commander", "team", "created_by").prefetch_related(
+        "services",
+        "tags",
+        Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
+        "causes",
+        Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+        Prefetch(
+            "postmortem",
+            queryset=Postmortem.objects.prefetch_related("authors", "reviewers"),
+        ),
+    )
+
+
+def incident_history(incident: Incident, limit: int = 100):
+    """Return the latest changes to the incident, newest first, with who made them."""
+    return incident.changes.select_related("actor")[:limit]

@@ -2,11 +2,12 @@
 
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models, transaction
 
-from incidents.models import ActionItem, ChangeRecord, Incident, User
+from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent, User
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ def _display(instance: models.Model, field: models.Field) -> str:
     if field.choices:
         return str(getattr(instance, f"get_{field.name}_display")())
     value = getattr(instance, field.name)
+    if isinstance(value, datetime):
+        # History is read by people in many zones: say plainly which one this is.
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "" if value is None else str(value)
 
 
@@ -122,4 +126,233 @@ def action_item_update(
             incident=item.incident, actor=actor, action=action, target=item, changes=changes
         )
     notify_new_owner(item, before.owner_id)
+    return item
+
+
+# --- Authoring: incidents, timeline events, causes, action items ---
+
+INCIDENT_FIELDS = (
+    "title",
+    "severity",
+    "status",
+    "started_at",
+    "detected_at",
+    "mitigated_at",
+    "resolved_at",
+    "time_zone",
+    "users_affected",
+    "commander",
+    "team",
+)
+EVENT_FIELDS = ("occurred_at", "kind", "is_dead_end", "description")
+CAUSE_FIELDS = ("role", "category", "description", "resolution")
+ITEM_FIELDS = ("title", "description", "kind", "priority", "owner", "due_date", "status")
+
+
+@transaction.atomic
+def incident_create(*, actor: User, data: dict[str, Any]) -> Incident:
+    """Create an incident and its draft postmortem with the actor as author."""
+    from postmortems.models import Postmortem
+
+    services = data.pop("services", None)
+    incident = Incident(created_by=actor, **data)
+    incident.full_clean()
+    incident.save()
+    if services:
+        incident.services.set(services)
+    postmortem = Postmortem.objects.create(incident=incident)
+    postmortem.authors.add(actor)
+    record_change(
+        incident=incident,
+        actor=actor,
+        action=ChangeRecord.Action.CREATED,
+        target=incident,
+        changes=diff_fields(None, incident, [n for n in INCIDENT_FIELDS if n in data]),
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_update(
+    *, incident: Incident, actor: User, data: dict[str, Any], expected_version: int
+) -> Incident:
+    """Apply the changed fields to the incident if nobody saved it since expected_version."""
+    before = Incident.objects.get(pk=incident.pk)
+    services = data.pop("services", None)
+    for name, value in data.items():
+        setattr(incident, name, value)
+    save_versioned(instance=incident, expected_version=expected_version)
+    changes = diff_fields(before, incident, data.keys())
+    if services is not None:
+        old = sorted(s.name for s in before.services.all())
+        incident.services.set(services)
+        new = sorted(s.name for s in services)
+        if old != new:
+            changes["services"] = [", ".join(old), ", ".join(new)]
+    if changes:
+        record_change(
+            incident=incident,
+            actor=actor,
+            action=ChangeRecord.Action.UPDATED,
+            target=incident,
+            changes=changes,
+        )
+    return incident
+
+
+def _next_position(queryset: models.QuerySet) -> int:
+    last = queryset.aggregate(models.Max("position"))["position__max"]
+    return 0 if last is None else last + 1
+
+
+@transaction.atomic
+def timeline_event_create(
+    *, incident: Incident, actor: User, data: dict[str, Any]
+) -> TimelineEvent:
+    """Add an event to the incident's timeline."""
+    event = TimelineEvent(
+        incident=incident,
+        author=actor,
+        position=_next_position(incident.timeline_events.all()),
+        **data,
+    )
+    event.full_clean()
+    event.save()
+    record_change(
+        incident=incident,
+        actor=actor,
+        action=ChangeRecord.Action.CREATED,
+        target=event,
+        changes=diff_fields(None, event, EVENT_FIELDS),
+    )
+    return event
+
+
+@transaction.atomic
+def timeline_event_update(
+    *, event: TimelineEvent, actor: User, data: dict[str, Any]
+) -> TimelineEvent:
+    """Change a timeline event and record what changed."""
+    before = TimelineEvent.objects.get(pk=event.pk)
+    for name, value in data.items():
+        setattr(event, name, value)
+    event.full_clean()
+    event.save()
+    changes = diff_fields(before, event, data.keys())
+    if changes:
+        record_change(
+            incident=event.incident,
+            actor=actor,
+            action=ChangeRecord.Action.UPDATED,
+            target=event,
+            changes=changes,
+        )
+    return event
+
+
+@transaction.atomic
+def _delete(*, instance: models.Model, incident: Incident, actor: User) -> None:
+    record_change(
+        incident=incident, actor=actor, action=ChangeRecord.Action.DELETED, target=instance
+    )
+    instance.delete()
+
+
+def timeline_event_delete(*, event: TimelineEvent, actor: User) -> None:
+    """Remove an event from the timeline, keeping a note of it in the history."""
+    _delete(instance=event, incident=event.incident, actor=actor)
+
+
+def cause_delete(*, cause: Cause, actor: User) -> None:
+    """Remove a cause, keeping a note of it in the history."""
+    _delete(instance=cause, incident=cause.incident, actor=actor)
+
+
+def action_item_delete(*, item: ActionItem, actor: User) -> None:
+    """Remove an action item, keeping a note of it in the history."""
+    _delete(instance=item, incident=item.incident, actor=actor)
+
+
+@transaction.atomic
+def move(*, instance: TimelineEvent | Cause | ActionItem, actor: User, direction: str) -> None:
+    """Swap the object with its neighbour above ("up") or below ("down") in its list.
+
+    Timeline events only swap with events at the same time: the time decides their order.
+    """
+    siblings = type(instance).objects.filter(incident_id=instance.incident_id)
+    if isinstance(instance, TimelineEvent):
+        siblings = siblings.filter(occurred_at=instance.occurred_at)
+    ordered = list(siblings.select_for_update().order_by("position", "id"))
+    # Renumber first, so that equal positions (e.g. from imports) still swap.
+    index = next(i for i, obj in enumerate(ordered) if obj.pk == instance.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(ordered):
+        return
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, obj in enumerate(ordered):
+        if obj.position != position:
+            type(obj).objects.filter(pk=obj.pk).update(position=position)
+    record_change(
+        incident=instance.incident,
+        actor=actor,
+        action=ChangeRecord.Action.UPDATED,
+        target=instance,
+        note=f"moved {direction}",
+    )
+
+
+@transaction.atomic
+def cause_create(*, incident: Incident, actor: User, data: dict[str, Any]) -> Cause:
+    """Add a root cause or contributing factor to the incident."""
+    cause = Cause(incident=incident, position=_next_position(incident.causes.all()), **data)
+    cause.full_clean()
+    cause.save()
+    record_change(
+        incident=incident,
+        actor=actor,
+        action=ChangeRecord.Action.CREATED,
+        target=cause,
+        changes=diff_fields(None, cause, CAUSE_FIELDS),
+    )
+    return cause
+
+
+@transaction.atomic
+def cause_update(*, cause: Cause, actor: User, data: dict[str, Any]) -> Cause:
+    """Change a cause and record what changed."""
+    before = Cause.objects.get(pk=cause.pk)
+    for name, value in data.items():
+        setattr(cause, name, value)
+    cause.full_clean()
+    cause.save()
+    changes = diff_fields(before, cause, data.keys())
+    if changes:
+        record_change(
+            incident=cause.incident,
+            actor=actor,
+            action=ChangeRecord.Action.UPDATED,
+            target=cause,
+            changes=changes,
+        )
+    return cause
+
+
+@transaction.atomic
+def action_item_create(*, incident: Incident, actor: User, data: dict[str, Any]) -> ActionItem:
+    """Add an action item to the incident and tell its owner."""
+    status = data.pop("status", ActionItem.Status.OPEN)
+    item = ActionItem(
+        incident=incident, position=_next_position(incident.action_items.all()), **data
+    )
+    item.set_status(status)
+    item.full_clean()
+    item.save()
+    record_change(
+        incident=incident,
+        actor=actor,
+        action=ChangeRecord.Action.CREATED,
+        target=item,
+        changes=diff_fields(None, item, ITEM_FIELDS),
+    )
+    notify_new_owner(item, None)
     return item

@@ -13,5 +13,10 @@ urlpatterns = [
     # --- end documents ---
     #
     # --- Postmortem editor, review and publishing (authoring) ---
+    path("<int:incident_id>/edit/", views.postmortem_edit, name="edit"),
+    path("<int:incident_id>/review/", views.postmortem_review_page, name="review"),
+    path("<int:incident_id>/submit/", views.postmortem_submit, name="submit"),
+    path("<int:incident_id>/publish/", views.postmortem_publish, name="publish"),
+    path("<int:incident_id>/reopen/", views.postmortem_reopen, name="reopen"),
     # --- end authoring ---
 ]

@@ -4,12 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from postmortems import views as postmortem_views
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:list"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("markdownx/", include("markdownx.urls")),
+    # Our own login-protected markdownx endpoints (CVE-2024-2319): the package's views
+    # need no login and would accept any image type.
+    path("markdownx/markdownify/", postmortem_views.markdown_preview, name="markdownx_markdownify"),
+    path("markdownx/upload/", postmortem_views.image_upload, name="markdownx_upload"),
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.document_urls")),
 ]

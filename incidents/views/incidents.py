@@ -1,15 +1,401 @@
+"""The incident list, the incident forms and the incident page as a working document.
+
+Each form on the incident page posts to a small view. Called by htmx (HX-Request header),
+the view answers with the section it changed; called by a plain form, it redirects back to
+the section, or on bad input shows the page again with the form and its errors.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
-from incidents import selectors
+from incidents import selectors, services
+from incidents.filters import IncidentFilter
+from incidents.forms import ActionItemForm, CauseForm, IncidentForm, MoveForm, TimelineEventForm
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent
+from incidents.permissions import can_edit_action_item, can_edit_incident
+
+PAGE_SIZE = 25
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _postmortem(incident: Incident):
+    return getattr(incident, "postmortem", None)
+
+
+def _is_locked(incident: Incident) -> bool:
+    """Return True while the postmortem is published: its facts are then read-only."""
+    postmortem = _postmortem(incident)
+    return postmortem is not None and postmortem.is_published
+
+
+def _require_edit(request: HttpRequest, incident: Incident) -> None:
+    if not can_edit_incident(request.user, incident):
+        raise PermissionDenied("Only the incident's commander, authors and managers may edit it.")
+    if _is_locked(incident):
+        raise PermissionDenied("The postmortem is published and read-only; reopen it to edit.")
+
+
+def _load(pk: int) -> Incident:
+    return get_object_or_404(selectors.incident_for_page(), pk=pk)
 
 
 def incident_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.incident_list(), 25).get_page(request.GET.get("page"))
-    return render(request, "incidents/incident_list.html", {"page": page})
+    """List incidents newest first, searchable and filterable, a page at a time."""
+    filterset = IncidentFilter(request.GET or None, queryset=selectors.incident_list())
+    queryset = filterset.qs if filterset.is_bound else selectors.incident_list()
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "incidents/incident_list.html",
+        {"page": page, "filter": filterset, "query": query.urlencode()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def incident_create(request: HttpRequest) -> HttpResponse:
+    form = IncidentForm(request.POST or None, initial={"commander": request.user})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        incident = services.incident_create(actor=request.user, data=data)
+        messages.success(request, f"{incident.reference} created.")
+        return redirect(incident)
+    return render(request, "incidents/incident_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _load(pk)
+    _require_edit(request, incident)
+    form = IncidentForm(request.POST or None, instance=incident)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.incident_update(
+                incident=incident,
+                actor=request.user,
+                data=data,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleVersionError as error:
+            conflict = _conflict(error.current, form, services.INCIDENT_FIELDS)
+        else:
+            messages.success(request, f"{incident.reference} saved.")
+            return redirect(incident)
+    return render(
+        request,
+        "incidents/incident_form.html",
+        {"form": form, "incident": incident, "conflict": conflict},
+    )
+
+
+def _conflict(current, form, names) -> list[dict[str, str]]:
+    """Describe what the other person saved, and let the next save go over it.
+
+    The form keeps this person's text; its version moves to the current one, so saving
+    again is a deliberate choice to replace what they now see.
+    """
+    changed = []
+    for name in names:
+        if name not in form.fields or name not in form.cleaned_data:
+            continue
+        field = current._meta.get_field(name)
+        if field.many_to_many:
+            continue
+        mine = form.cleaned_data[name]
+        mine = getattr(mine, "pk", mine)
+        if field.value_from_object(current) != mine:
+            label = str(form.fields[name].label or name)
+            changed.append({"field": label, "theirs": services._display(current, field)})
+    data = form.data.copy()
+    data[form.add_prefix("version")] = current.version
+    form.data = data
+    form.add_error(
+        None,
+        "Someone else saved this while you were editing. Their version is shown below; "
+        "your text is still in the form. Save again to replace theirs with yours.",
+    )
+    return changed
 
 
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = get_object_or_404(selectors.incident_for_document(), pk=pk)
-    return render(request, "incidents/incident_detail.html", {"incident": incident})
+    incident = _load(pk)
+    return render(request, "incidents/incident_detail.html", _page_context(request, incident))
+
+
+def _page_context(request: HttpRequest, incident: Incident, **forms: Any) -> dict[str, Any]:
+    editable = can_edit_incident(request.user, incident) and not _is_locked(incident)
+    today = timezone.localdate()
+    return {
+        "incident": incident,
+        "postmortem": _postmortem(incident),
+        "can_edit": editable,
+        "history": selectors.incident_history(incident),
+        "event_form": forms.get("event_form") or TimelineEventForm(incident=incident),
+        "cause_form": forms.get("cause_form") or CauseForm(incident=incident),
+        "item_form": forms.get("item_form") or ActionItemForm(incident=incident, today=today),
+        "today": today,
+    }
+
+
+SECTIONS = {
+    "timeline": ("incidents/partials/timeline.html", "event_form"),
+    "causes": ("incidents/partials/causes.html", "cause_form"),
+    "action_items": ("incidents/partials/action_items.html", "item_form"),
+}
+
+
+def _section(
+    request: HttpRequest,
+    pk: int,
+    section: str,
+    *,
+    form=None,
+    status: int = 200,
+    keep_open: bool = False,
+) -> HttpResponse:
+    """Answer a change to one section: the section for htmx, else the page or a redirect."""
+    template, form_name = SECTIONS[section]
+    incident = _load(pk)  # fresh, so the section shows the change and the new history
+    forms = {form_name: form} if form is not None else {}
+    context = _page_context(request, incident, **forms)
+    # After adding one row in place, leave the add form open for the next one.
+    context["open_form"] = section if keep_open else None
+    if _is_htmx(request):
+        response = render(request, template, context, status=status)
+        # History sits elsewhere on the page; htmx swaps it in out of band.
+        response.content += render(
+            request,
+            "incidents/partials/history.html",
+            {
+                **context,
+                "oob": True,
+            },
+        ).content
+        return response
+    if form is not None and form.errors:
+        return render(request, "incidents/incident_detail.html", context, status=status)
+    return redirect(f"{incident.get_absolute_url()}#{section.replace('_', '-')}")
+
+
+def _create(
+    request: HttpRequest, pk: int, section: str, form_class, create: Callable, **form_kwargs
+) -> HttpResponse:
+    incident = _load(pk)
+    _require_edit(request, incident)
+    form = form_class(request.POST, incident=incident, **form_kwargs)
+    if not form.is_valid():
+        return _section(request, pk, section, form=form, status=200)
+    data = form.service_data() if hasattr(form, "service_data") else dict(form.cleaned_data)
+    create(incident=incident, actor=request.user, data=data)
+    return _section(request, pk, section, keep_open=True)
+
+
+@require_POST
+def timeline_event_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _create(request, pk, "timeline", TimelineEventForm, services.timeline_event_create)
+
+
+@require_POST
+def cause_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _create(request, pk, "causes", CauseForm, services.cause_create)
+
+
+@require_POST
+def action_item_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _create(
+        request,
+        pk,
+        "action_items",
+        ActionItemForm,
+        services.action_item_create,
+        today=timezone.localdate(),
+    )
+
+
+def _edit(
+    request: HttpRequest,
+    pk: int,
+    obj,
+    section: str,
+    form_class,
+    save: Callable[[Any], None],
+    **form_kwargs,
+) -> HttpResponse:
+    """Show an edit form for one row (GET) or save it (POST)."""
+    incident = obj.incident
+    form = form_class(request.POST or None, instance=obj, incident=incident, **form_kwargs)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form)
+        except services.StaleVersionError as error:
+            conflict = _conflict(error.current, form, form.Meta.fields)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _section(request, pk, section)
+    template = (
+        "incidents/partials/row_form.html" if _is_htmx(request) else "incidents/row_edit.html"
+    )
+    context = {
+        "incident": incident,
+        "form": form,
+        "obj": obj,
+        "section": section,
+        "section_id": section.replace("_", "-"),
+        "conflict": conflict,
+        "action": request.path,
+    }
+    response = render(request, template, context)
+    if form.errors and _is_htmx(request):
+        # The form posts into the section; put an invalid form back where it was instead.
+        response["HX-Retarget"] = f"#edit-{section}-{obj.pk}"
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def timeline_event_edit(request: HttpRequest, pk: int, event_id: int) -> HttpResponse:
+    event = get_object_or_404(
+        TimelineEvent.objects.select_related("incident"), pk=event_id, incident_id=pk
+    )
+    _require_edit(request, _load(pk))
+    return _edit(
+        request,
+        pk,
+        event,
+        "timeline",
+        TimelineEventForm,
+        lambda form: services.timeline_event_update(
+            event=event, actor=request.user, data=form.service_data()
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def cause_edit(request: HttpRequest, pk: int, cause_id: int) -> HttpResponse:
+    cause = get_object_or_404(Cause.objects.select_related("incident"), pk=cause_id, incident_id=pk)
+    _require_edit(request, _load(pk))
+    return _edit(
+        request,
+        pk,
+        cause,
+        "causes",
+        CauseForm,
+        lambda form: services.cause_update(
+            cause=cause, actor=request.user, data=dict(form.cleaned_data)
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_item_edit(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    item = get_object_or_404(
+        ActionItem.objects.select_related("incident"), pk=item_id, incident_id=pk
+    )
+    if not can_edit_action_item(request.user, item):
+        raise PermissionDenied("Only the owner and the incident's editors may change this item.")
+    return _edit(
+        request,
+        pk,
+        item,
+        "action_items",
+        ActionItemForm,
+        lambda form: services.action_item_update(
+            item=item,
+            actor=request.user,
+            data=form.service_data(),
+            expected_version=form.cleaned_data.get("version") or item.version,
+        ),
+        today=timezone.localdate(),
+    )
+
+
+def _change_row(request: HttpRequest, pk: int, model, obj_id: int, section: str, change):
+    """Delete or move one row of a section, for the incident's editors."""
+    obj = get_object_or_404(model.objects.select_related("incident"), pk=obj_id, incident_id=pk)
+    incident = _load(pk)
+    if model is ActionItem:
+        # Action items stay in play after publication: they are tracked until done.
+        if not can_edit_incident(request.user, incident):
+            raise PermissionDenied("Only the incident's commander, authors and managers may.")
+    else:
+        _require_edit(request, incident)
+    change(obj)
+    return _section(request, pk, section)
+
+
+def _mover(request: HttpRequest) -> Callable[[Any], None]:
+    def move(obj) -> None:
+        form = MoveForm(request.POST)
+        if form.is_valid():
+            services.move(
+                instance=obj, actor=request.user, direction=form.cleaned_data["direction"]
+            )
+
+    return move
+
+
+@require_POST
+def timeline_event_delete(request: HttpRequest, pk: int, event_id: int) -> HttpResponse:
+    return _change_row(
+        request,
+        pk,
+        TimelineEvent,
+        event_id,
+        "timeline",
+        lambda obj: services.timeline_event_delete(event=obj, actor=request.user),
+    )
+
+
+@require_POST
+def cause_delete(request: HttpRequest, pk: int, cause_id: int) -> HttpResponse:
+    return _change_row(
+        request,
+        pk,
+        Cause,
+        cause_id,
+        "causes",
+        lambda obj: services.cause_delete(cause=obj, actor=request.user),
+    )
+
+
+@require_POST
+def action_item_delete(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    return _change_row(
+        request,
+        pk,
+        ActionItem,
+        item_id,
+        "action_items",
+        lambda obj: services.action_item_delete(item=obj, actor=request.user),
+    )
+
+
+@require_POST
+def timeline_event_move(request: HttpRequest, pk: int, event_id: int) -> HttpResponse:
+    return _change_row(request, pk, TimelineEvent, event_id, "timeline", _mover(request))
+
+
+@require_POST
+def cause_move(request: HttpRequest, pk: int, cause_id: int) -> HttpResponse:
+    return _change_row(request, pk, Cause, cause_id, "causes", _mover(request))
+
+
+@require_POST
+def action_item_move(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    return _change_row(request, pk, ActionItem, item_id, "action_items", _mover(request))

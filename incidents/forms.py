@@ -1,0 +1,201 @@
+"""Forms of the incident page. Times are typed in a chosen zone and stored in UTC."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, available_timezones
+
+from django import forms
+from django.utils import timezone
+
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+ZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
+
+
+def _local_input(moment: datetime | None, zone: str) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _in_zone(moment: datetime | None, zone: str) -> datetime | None:
+    """Read the wall-clock time the user typed as a time in zone, whatever Django assumed."""
+    if moment is None:
+        return None
+    naive = timezone.make_naive(moment) if timezone.is_aware(moment) else moment
+    return naive.replace(tzinfo=ZoneInfo(zone))
+
+
+class VersionedForm(forms.ModelForm):
+    """A model form carrying the version it was loaded at, for optimistic locking."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class IncidentForm(VersionedForm):
+    TIME_FIELDS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
+
+    time_zone = forms.ChoiceField(choices=ZONE_CHOICES, initial="UTC")
+
+    class Meta:
+        model = Incident
+        fields = [
+            "title",
+            "severity",
+            "status",
+            "time_zone",
+            "started_at",
+            "detected_at",
+            "mitigated_at",
+            "resolved_at",
+            "users_affected",
+            "commander",
+            "team",
+            "services",
+        ]
+        widgets = {
+            name: DATETIME_INPUT
+            for name in ("started_at", "detected_at", "mitigated_at", "resolved_at")
+        }
+        help_texts = {
+            "time_zone": "The times below are in this zone. GMT+2 is Etc/GMT-2.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            self.fields["version"].required = False
+        else:
+            self.fields["version"].initial = self.instance.version
+            for name in self.TIME_FIELDS:
+                self.initial[name] = _local_input(
+                    getattr(self.instance, name), self.instance.time_zone
+                )
+        self.fields["commander"].queryset = User.objects.order_by("username")
+        self.fields["services"].required = False
+
+    def clean(self):
+        data = super().clean()
+        zone = data.get("time_zone") or "UTC"
+        for name in self.TIME_FIELDS:
+            if name in data:
+                data[name] = _in_zone(data[name], zone)
+        return data
+
+
+def _plain_text(rows: int, required: bool = True) -> forms.CharField:
+    # The incident page has no live preview; a plain textarea keeps its forms compact.
+    return forms.CharField(required=required, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+class TimelineEventForm(forms.ModelForm):
+    prefix = "event"
+    description = _plain_text(2)
+
+    entry_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=ZONE_CHOICES,
+        help_text="The zone the time is typed in; it is stored in UTC.",
+    )
+
+    class Meta:
+        model = TimelineEvent
+        fields = ["occurred_at", "entry_zone", "kind", "is_dead_end", "description"]
+        labels = {"occurred_at": "Time"}
+        widgets = {
+            "occurred_at": DATETIME_INPUT,
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.incident = incident
+        if self.instance.pk:
+            # Edit forms sit on the page next to the add form: keep their ids apart.
+            self.prefix = f"{self.prefix}-{self.instance.pk}"
+        self.fields["entry_zone"].initial = incident.time_zone
+        if self.instance.pk:
+            self.initial["occurred_at"] = _local_input(
+                self.instance.occurred_at, incident.time_zone
+            )
+        elif not self.is_bound and incident.started_at:
+            # Most events are typed on the incident's day: start from its date.
+            self.initial["occurred_at"] = _local_input(incident.started_at, incident.time_zone)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("occurred_at") and data.get("entry_zone"):
+            data["occurred_at"] = _in_zone(data["occurred_at"], data["entry_zone"])
+            self.instance.occurred_at = data["occurred_at"]
+        return data
+
+    def service_data(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("occurred_at", "kind", "is_dead_end", "description")
+        }
+
+
+class CauseForm(forms.ModelForm):
+    prefix = "cause"
+    description = _plain_text(3)
+    resolution = _plain_text(2, required=False)
+
+    class Meta:
+        model = Cause
+        fields = ["role", "category", "description", "resolution"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "resolution": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.incident = incident
+        if self.instance.pk:
+            # Edit forms sit on the page next to the add form: keep their ids apart.
+            self.prefix = f"{self.prefix}-{self.instance.pk}"
+
+
+class ActionItemForm(forms.ModelForm):
+    prefix = "item"
+    description = _plain_text(2, required=False)
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    class Meta:
+        model = ActionItem
+        fields = ["title", "kind", "priority", "owner", "due_date", "status", "description"]
+        widgets = {
+            "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+        error_messages = {
+            "owner": {"invalid_choice": "Pick an owner from the list of users."},
+        }
+
+    def __init__(self, *args, incident: Incident, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.incident = incident
+        if self.instance.pk:
+            # Edit forms sit on the page next to the add form: keep their ids apart.
+            self.prefix = f"{self.prefix}-{self.instance.pk}"
+        self.today = today
+        self.fields["owner"].queryset = User.objects.order_by("username")
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean_due_date(self):
+        due = self.cleaned_data.get("due_date")
+        if due and not self.instance.pk and due < self.today:
+            raise forms.ValidationError(
+                "A new item cannot be due in the past; pick today or later."
+            )
+        return due
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])

@@ -1,0 +1,139 @@
+"""The whole authoring story in a browser: write, review, publish, and who may edit."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from incidents.demo import EXAMPLE_TIMELINE
+from incidents.models import Incident
+from postmortems.models import Postmortem
+from tests.browser.conftest import log_in
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ACTION_ITEMS = [
+    ("Configuration management", "prevent", "P2", "Dave Owner"),
+    ("Automated testing", "prevent", "P2", "Alice Author"),
+    ("Monitoring and alerting", "detect", "P1", "Dave Owner"),
+]
+
+
+def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, screenshot):
+    alice = UserFactory(username="alice", first_name="Alice", last_name="Author")
+    UserFactory(username="bob", first_name="Bob", last_name="Reviewer")
+    UserFactory(username="dave", first_name="Dave", last_name="Owner")
+    UserFactory(username="erin", first_name="Erin", last_name="Outsider")
+
+    page = new_page()
+    log_in(page, "alice")
+    page.get_by_role("link", name="New incident").click()
+    page.get_by_label("Title").fill("Real Housing and Estate Website Outage")
+    page.get_by_label("Severity").select_option("SEV1")
+    page.get_by_label("Status").select_option("resolved")
+    page.get_by_label("Time zone").select_option("Etc/GMT-2")
+    page.get_by_label("Started at").fill("2026-03-10T09:00")
+    page.get_by_label("Detected at").fill("2026-03-10T09:00")
+    page.get_by_label("Mitigated at").fill("2026-03-10T12:30")
+    page.get_by_label("Resolved at").fill("2026-03-10T13:00")
+    page.get_by_label("Users affected").fill("All users")
+    page.get_by_role("button", name="Create incident").click()
+
+    expect(
+        page.get_by_role("heading", name="Real Housing and Estate Website Outage")
+    ).to_be_visible()
+    expect(page.get_by_text("4 hours", exact=True)).to_be_visible()
+    incident = Incident.objects.get()
+
+    # A marker on the window survives only if the page is never reloaded.
+    page.evaluate("window.sameDocument = true")
+    timeline = page.locator("#timeline")
+    for hour, minute, kind, dead_end, text in EXAMPLE_TIMELINE:
+        if timeline.locator("details").get_attribute("open") is None:
+            timeline.get_by_text("Add a timeline event").click()
+        timeline.get_by_label(re.compile(r"^Time:?$")).fill(f"2026-03-10T{hour:02d}:{minute:02d}")
+        expect(timeline.get_by_label("Time zone")).to_have_value("Etc/GMT-2")
+        timeline.get_by_label("Kind").select_option(kind)
+        timeline.get_by_label("Dead end").set_checked(dead_end)
+        timeline.get_by_label("Description").fill(text)
+        timeline.get_by_role("button", name="Add event").click()
+        expect(timeline.get_by_text(text)).to_be_visible()
+        timeline = page.locator("#timeline")
+    expect(timeline.locator("li.timeline-event")).to_have_count(len(EXAMPLE_TIMELINE))
+    expect(timeline.locator(".dead-end-badge")).to_have_count(2)
+    expect(timeline.locator("li.timeline-event time").first).to_have_text("09:00")
+    assert incident.timeline_events.first().occurred_at.hour == 7  # 09:00 GMT+2 is 07:00 UTC
+
+    causes = page.locator("#causes")
+    causes.get_by_text("Add a cause").click()
+    causes.get_by_label("Role").select_option("root")
+    causes.get_by_label("Category").select_option("configuration")
+    causes.get_by_label("Description").fill(
+        "A server misconfiguration in the web server configuration file crashed the server."
+    )
+    causes.get_by_role("button", name="Add cause").click()
+    expect(page.locator("#causes").get_by_text("Root cause · Configuration")).to_be_visible()
+
+    items = page.locator("#action-items")
+    items.get_by_text("Add an action item").click()
+    for title, kind, priority, owner in ACTION_ITEMS:
+        items = page.locator("#action-items")
+        items.get_by_label("Title").fill(title)
+        items.get_by_label("Kind").select_option(kind)
+        items.get_by_label("Priority").select_option(priority)
+        items.get_by_label("Owner").select_option(label=owner)
+        items.get_by_label("Due date").fill("2099-01-31")
+        items.get_by_role("button", name="Add action item").click()
+        expect(page.locator("#action-items").get_by_role("cell", name=title)).to_be_visible()
+    expect(page.locator("#action-items tbody tr")).to_have_count(3)
+    page.get_by_role("button", name="Move action item up").last.click()
+    expect(page.locator("#action-items tbody tr").nth(1)).to_contain_text("Monitoring and alerting")
+    assert page.evaluate("window.sameDocument") is True
+    expect(page.locator("#history")).to_contain_text("created action item")
+    screenshot(page, "authoring-incident-page")
+
+    page.get_by_role("link", name="Write the postmortem").click()
+    summary = page.get_by_label("Summary")
+    summary.fill("The website was **completely down** for 4 hours.\n\n- all users affected")
+    preview = page.locator(".markdownx-preview").first
+    expect(preview.locator("strong")).to_have_text("completely down")
+    expect(preview.locator("li")).to_have_text("all users affected")
+    page.get_by_label("Reviewers").select_option(label="Bob Reviewer")
+    screenshot(page, "authoring-editor-preview")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Postmortem saved.")).to_be_visible()
+
+    page.get_by_role("link", name="Review and publish").click()
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("Submitted for review.")).to_be_visible()
+
+    reviewer = new_page()
+    log_in(reviewer, "bob")
+    reviewer.goto(f"/postmortems/{incident.pk}/review/")
+    reviewer.get_by_label("Decision").select_option("approve")
+    reviewer.get_by_label("Comment").fill("Clear and complete. Approved.")
+    reviewer.get_by_role("button", name="Send review").click()
+    expect(reviewer.get_by_text("Review recorded.")).to_be_visible()
+    reviewer.get_by_role("button", name="Publish").click()
+    expect(reviewer.get_by_text("Published.", exact=True)).to_be_visible()
+    screenshot(reviewer, "authoring-published-review")
+    assert Postmortem.objects.get().status == Postmortem.Status.PUBLISHED
+
+    outsider = new_page()
+    log_in(outsider, "erin")
+    outsider.goto(f"/incidents/{incident.pk}/")
+    expect(outsider.get_by_role("link", name="Edit incident")).to_have_count(0)
+    response = outsider.goto(f"/postmortems/{incident.pk}/edit/")
+    assert response.status == 403
+    expect(outsider.get_by_role("heading", name="You may not do that")).to_be_visible()
+    response = outsider.goto(f"/incidents/{incident.pk}/edit/")
+    assert response.status == 403
+    screenshot(outsider, "authoring-403")
+
+    phone = new_page(width=390, height=844)
+    log_in(phone, "alice")
+    phone.goto(f"/incidents/{incident.pk}/")
+    expect(phone.get_by_role("heading", name="Timeline")).to_be_visible()
+    screenshot(phone, "authoring-incident-phone")
+    assert alice.pk == incident.created_by_id
