@@ -60,3 +60,13 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_env_choice_names_the_allowed_values(monkeypatch):
+    from postmortems.env import env_choice
+
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    assert env_choice("LOG_FORMAT", "plain", ["plain", "json"]) == "json"
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(ImproperlyConfigured, match="one of: plain, json"):
+        env_choice("LOG_FORMAT", "plain", ["plain", "json"])
