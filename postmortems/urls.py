@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from postmortems.health import health
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:list"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -12,6 +14,7 @@ urlpatterns = [
     path("markdownx/", include("markdownx.urls")),
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.document_urls")),
+    path("health/", health, name="health"),
 ]
 
 if settings.DEBUG:
