@@ -1,6 +1,3 @@
-import json
-import logging
-
 import pytest
 from django.urls import reverse
 
@@ -57,16 +54,3 @@ def test_a_good_login_still_works_after_a_few_failures(client, user_factory):
 def test_logout_needs_a_post(logged_in_client):
     assert logged_in_client.get(reverse("logout")).status_code == 405
     assert logged_in_client.post(reverse("logout")).status_code == 302
-
-
-def test_json_log_format_writes_one_object_per_line_with_extra_ids():
-    from pythonjsonlogger.json import JsonFormatter
-
-    record = logging.LogRecord(
-        "incidents.tasks", logging.ERROR, __file__, 1, "mail failed", (), None
-    )
-    record.action_item_id = 7
-    line = JsonFormatter("%(levelname)s %(name)s %(message)s").format(record)
-    data = json.loads(line)
-    assert data["message"] == "mail failed"
-    assert data["action_item_id"] == 7
