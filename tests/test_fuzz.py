@@ -4,6 +4,7 @@ Extend with the importer, the forms and the filters: each gets a strategy and a 
 ("never a 500", "never unsanitized HTML").
 """
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -116,3 +117,14 @@ def test_the_checker_itself_sees_what_it_looks_for():
         "p[onclick]",
         "p[style]",
     ]
+
+
+@given(st.timedeltas())
+def test_duration_filter_shows_any_timedelta_as_text(value):
+    from postmortems.templatetags.postmortem_tags import duration
+
+    shown = duration(value)
+    if value.total_seconds() < 0:
+        assert shown == "—"
+    else:
+        assert re.fullmatch(r"\d+ (day|hour|minute)s?( \d+ (hour|minute)s?)*", shown), shown
