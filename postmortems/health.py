@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def check_redis() -> str | None:
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def health(request: HttpRequest) -> JsonResponse:
     """Answer 200 when the database and Redis work, 503 naming what failed."""
     checks = {"database": check_database(), "redis": check_redis()}

@@ -47,3 +47,9 @@ def test_health_names_the_database_when_it_fails(client, settings, monkeypatch):
     response = client.get(reverse("health"))
     assert response.status_code == 503
     assert response.json() == {"status": "fail", "checks": {"database": "fail", "redis": "fail"}}
+
+
+def test_health_answers_head_requests_from_load_balancers(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    assert client.head(reverse("health")).status_code == 503
+    assert client.post(reverse("health")).status_code == 405
