@@ -5,7 +5,6 @@ one, with the query count of each, so a change that makes a page grow with the d
 Requests go through Django's test client in-process: no network, the same code path.
 """
 
-import os
 import statistics
 import sys
 import time
@@ -13,18 +12,15 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django
+from bench._common import fresh_database, setup
 
-django.setup()
+setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
-
-from bench.common import fresh_database  # noqa: E402
 
 INCIDENTS, ITEMS, OWNERS, TEAMS = 10_000, 100_000, 2_000, 40
 REPEAT = 15

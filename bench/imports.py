@@ -1,6 +1,5 @@
 """Import 1,000 postmortems: parse and save each, print the time per document and in all."""
 
-import os
 import sys
 import time
 import tracemalloc
@@ -8,16 +7,13 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django
+from bench._common import fresh_database, setup
 
-django.setup()
+setup()
 
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from bench.common import fresh_database  # noqa: E402
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "tests/postmortems/samples").glob("0*.md"))
 SAMPLES += sorted(

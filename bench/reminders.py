@@ -5,7 +5,6 @@ at two sizes, to show that the query count does not grow with the number of item
 Run with `make bench` (or `python bench/reminders.py`); it uses its own database.
 """
 
-import os
 import sys
 import time
 import tracemalloc
@@ -13,17 +12,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
-import django
+from bench._common import fresh_database, setup
 
-django.setup()
+setup()
 
 from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from bench.common import fresh_database  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 DAY = date(2026, 3, 18)
 
@@ -47,7 +43,7 @@ def build(owners: int, items: int) -> None:
         [through(team_id=teams[n % len(teams)].pk, user_id=uid) for n, uid in enumerate(users)],
         batch_size=5000,
     )
-    start = django.utils.timezone.now() - timedelta(days=30)
+    start = timezone.now() - timedelta(days=30)
     incidents = Incident.objects.bulk_create(
         [Incident(title=f"Bench incident {n}", started_at=start) for n in range(items // 10)],
         batch_size=2000,

@@ -60,3 +60,12 @@ def env_timezone(name: str, default: str) -> str:
             f"{name}={value!r} is not an IANA time zone name, e.g. Europe/Berlin or UTC."
         ) from None
     return value
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    """Return the variable, which must be one of the choices."""
+    raw = os.environ.get(name, default)
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}.")
+    return value

@@ -11,7 +11,7 @@ import html
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from incidents.models import ActionItem, Cause, TimelineEvent
 
@@ -286,6 +286,14 @@ DURATION = re.compile(
 )
 
 
+def _zone_exists(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def zone_for(text: str) -> str | None:
     """Return the IANA zone a piece of text names ("GMT+2", "PST", "Europe/Berlin")."""
     offset = OFFSET_ZONE.search(text)
@@ -293,15 +301,13 @@ def zone_for(text: str) -> str | None:
         sign, hours = offset.groups()
         if int(hours) == 0:
             return "UTC"
-        # IANA's Etc/GMT zones invert the sign: GMT+2 is Etc/GMT-2.
-        return f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
+        # IANA's Etc/GMT zones invert the sign: GMT+2 is Etc/GMT-2. They run from
+        # Etc/GMT-14 to Etc/GMT+12; an offset outside that is no zone at all.
+        name = f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
+        return name if _zone_exists(name) else None
     iana = IANA_NAME.search(text)
-    if iana:
-        try:
-            ZoneInfo(iana.group(1))
-            return iana.group(1)
-        except (KeyError, ValueError):
-            pass
+    if iana and _zone_exists(iana.group(1)):
+        return iana.group(1)
     abbreviation = ABBREVIATION.search(text)
     if abbreviation:
         return ZONE_ABBREVIATIONS[abbreviation.group(1)]

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from postmortems import views as postmortem_views
+from postmortems.health import health
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:list"), name="home"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("markdownx/upload/", postmortem_views.image_upload, name="markdownx_upload"),
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.document_urls")),
+    path("health/", health, name="health"),
 ]
 
 if settings.DEBUG:

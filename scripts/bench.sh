@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Run every benchmark under bench/ and print its figures. Uses its own database.
+# Build the bench data set, measure the pages under load, then run every other bench/*.py.
+# Figures are printed and written to bench/results/; nothing here passes or fails on speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postmortems_bench}"
-.venv/bin/python - <<'PY'
-import os, psycopg
-from urllib.parse import urlparse
-url = urlparse(os.environ["DATABASE_URL"])
-if url.scheme.startswith("postgres"):
-    name = url.path.lstrip("/")
-    with psycopg.connect(host=url.hostname, port=url.port or 5432, user=url.username,
-                         dbname="postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-PY
-for script in bench/[a-z]*.py; do
-  case "$script" in bench/settings.py|bench/common.py|bench/__init__.py) continue;; esac
+BIN=.venv/bin
+export BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postmortems_bench}"
+
+if ! $BIN/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then
+  echo "make bench: PostgreSQL is not reachable on 127.0.0.1:5432; the benchmarks need it." >&2
+  exit 1
+fi
+
+began=$(date +%s)
+echo "== bench/generate.py"
+$BIN/python bench/generate.py ${BENCH_GENERATE_ARGS:-}
+echo "== bench/load.py"
+$BIN/python bench/load.py ${BENCH_LOAD_ARGS:-}
+for script in bench/*.py; do
+  case "$(basename "$script")" in
+    generate.py|load.py|settings.py|urls.py|__init__.py|_*) continue ;;
+  esac
   echo "== $script"
-  .venv/bin/python "$script"
+  $BIN/python "$script"
 done
+echo "make bench: finished in $(( $(date +%s) - began )) s"

@@ -60,3 +60,33 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_env_choice_names_the_allowed_values(monkeypatch):
+    from postmortems.env import env_choice
+
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    assert env_choice("LOG_FORMAT", "plain", ["plain", "json"]) == "json"
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(ImproperlyConfigured, match="one of: plain, json"):
+        env_choice("LOG_FORMAT", "plain", ["plain", "json"])
+
+
+def test_log_format_json_switches_the_console_handler_to_json():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LOG_FORMAT": "json", "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    code = (
+        "import django, logging; django.setup();"
+        "logging.getLogger('incidents.tasks').error('mail failed', extra={'action_item_id': 7})"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["message"] == "mail failed"
+    assert line["action_item_id"] == 7
+    assert line["level"] == "ERROR"

@@ -193,3 +193,11 @@ def test_a_document_without_a_title_or_any_time_is_refused_with_a_reason():
         parse_postmortem("# Title\n\nNothing else.\n", default_date=DEFAULT_DATE)
     with pytest.raises(PostmortemImportError, match="empty"):
         parse_postmortem("   \n", default_date=DEFAULT_DATE)
+
+
+def test_an_offset_that_is_no_real_zone_falls_back_to_utc():
+    from postmortems.importer import zone_for
+
+    assert zone_for("UTC-13") is None
+    assert zone_for("GMT+14") == "Etc/GMT-14"
+    assert zone_for("Mars/Olympus") is None

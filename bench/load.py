@@ -1,0 +1,231 @@
+"""Serve the bench database with gunicorn and measure pages under a bounded load.
+
+    .venv/bin/python bench/load.py [--requests 300] [--concurrency 8] [--workers 3]
+
+Logs in through the real login form, then sends a fixed number of requests to each URL in
+URLS from a pool of keep-alive connections on 127.0.0.1, and prints requests per second
+and median/p95 latency. A URL that does not answer 200 is reported as skipped. The first
+row, a trivial view behind the same middleware, is the ceiling. Results go to
+bench/results/load-<time>.json and bench/results/load.json.
+"""
+
+import argparse
+import http.client
+import json
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import UTC, datetime
+
+try:
+    from bench import _setup
+except ModuleNotFoundError:  # run as a script
+    import _setup
+
+HOST = "127.0.0.1"
+PORT = 8107
+
+# (name, path). {incident} is an incident of typical size from the bench data set.
+# Extend freely: a page that does not exist yet is reported as skipped.
+URLS = [
+    ("ceiling (trivial view)", "/bench/ceiling/"),
+    ("incident list", "/incidents/"),
+    ("incident page", "/incidents/{incident}/"),
+    ("rendered postmortem", "/postmortems/{incident}/"),
+    ("action items board, open and overdue", "/incidents/action-items/?status=open&overdue=true"),
+    ("dashboard", "/incidents/dashboard/"),
+]
+
+
+def start_server(workers: int) -> subprocess.Popen:
+    """Start gunicorn on the bench settings and wait until it answers."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "postmortems.wsgi:application",
+        f"--bind={HOST}:{PORT}",
+        f"--workers={workers}",
+        "--worker-class=sync",
+        "--keep-alive=30",
+        "--log-level=warning",
+    ]
+    server = subprocess.Popen(command, cwd=_setup.ROOT, env=_setup.server_env())
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(HOST, PORT, timeout=2)
+            connection.request("GET", "/login/")
+            connection.getresponse().read()
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit("load: gunicorn exited; see its output above") from None
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit(f"load: gunicorn did not answer on {HOST}:{PORT} within 30 s")
+
+
+def log_in() -> str:
+    """Log in through the login form like a browser; return the Cookie header to send."""
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    connection.request("GET", "/login/")
+    response = connection.getresponse()
+    page = response.read().decode()
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie", ""))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if not csrf_cookie or not token:
+        raise SystemExit("load: the login page has no CSRF token")
+    body = urllib.parse.urlencode(
+        {
+            "username": _setup.BENCH_USERNAME,
+            "password": _setup.BENCH_PASSWORD,
+            "csrfmiddlewaretoken": token.group(1),
+        }
+    )
+    connection.request(
+        "POST",
+        "/login/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf_cookie.group(1)}",
+            "Referer": f"http://{HOST}:{PORT}/login/",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie", "") or "")
+    if response.status != 302 or not session:
+        raise SystemExit(f"load: logging in as {_setup.BENCH_USERNAME} failed ({response.status})")
+    return f"sessionid={session.group(1)}"
+
+
+def drive(path: str, cookie: str, requests: int, concurrency: int) -> dict:
+    """Send `requests` GETs over `concurrency` keep-alive connections; return the figures."""
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    remaining = [requests]
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+        while True:
+            with lock:
+                if remaining[0] == 0:
+                    break
+                remaining[0] -= 1
+            began = time.perf_counter()
+            connection.request("GET", path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            response.read()
+            took = time.perf_counter() - began
+            with lock:
+                latencies.append(took)
+                if response.status != 200:
+                    errors.append(response.status)
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": len(errors),
+        "requests_per_second": round(len(latencies) / elapsed, 1),
+        "median_ms": round(statistics.median(latencies) * 1000, 1),
+        "p95_ms": round(latencies[int(len(latencies) * 0.95) - 1] * 1000, 1),
+    }
+
+
+def probe(path: str, cookie: str) -> int:
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+    connection.request("GET", path, headers={"Cookie": cookie})
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def typical_incident() -> int:
+    """Return the id of an incident with a median number of timeline events."""
+    _setup.setup_django()
+    from django.db.models import Count
+
+    from incidents.models import Incident
+
+    incidents = Incident.objects.annotate(n=Count("timeline_events")).order_by("n", "pk")
+    total = incidents.count()
+    if not total:
+        raise SystemExit("load: the bench database is empty; run bench/generate.py first")
+    return incidents.values_list("pk", flat=True)[total // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="per URL")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    args = parser.parse_args()
+
+    incident = typical_incident()
+    # DEBUG is off, so pages name hashed static files: build the manifest as a deploy does.
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    server = start_server(args.workers)
+    results = []
+    try:
+        cookie = log_in()
+        print(
+            f"load: {args.requests} requests per URL, {args.concurrency} connections, "
+            f"{args.workers} gunicorn workers"
+        )
+        print(f"{'page':40} {'req/s':>8} {'median ms':>10} {'p95 ms':>8}")
+        for name, template in URLS:
+            path = template.format(incident=incident)
+            status = probe(path, cookie)
+            if status != 200:
+                results.append({"name": name, "path": path, "skipped": f"HTTP {status}"})
+                print(f"{name:40} skipped: {status} at {path}")
+                continue
+            # Warm the workers up (template caches, connections) before measuring.
+            drive(path, cookie, args.concurrency * 2, args.concurrency)
+            figures = drive(path, cookie, args.requests, args.concurrency)
+            results.append({"name": name, "path": path, **figures})
+            note = f"  ({figures['errors']} not 200)" if figures["errors"] else ""
+            print(
+                f"{name:40} {figures['requests_per_second']:>8} "
+                f"{figures['median_ms']:>10} {figures['p95_ms']:>8}{note}"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    _setup.RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    report = {
+        "benchmark": "load",
+        "at": stamp,
+        "requests_per_url": args.requests,
+        "concurrency": args.concurrency,
+        "gunicorn_workers": args.workers,
+        "database": _setup.database_url().rsplit("/", 1)[-1],
+        "results": results,
+    }
+    text = json.dumps(report, indent=2)
+    (_setup.RESULTS / f"load-{stamp}.json").write_text(text + "\n")
+    (_setup.RESULTS / "load.json").write_text(text + "\n")
+    print(f"load: results in bench/results/load-{stamp}.json")
+
+
+if __name__ == "__main__":
+    main()

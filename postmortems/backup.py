@@ -1,0 +1,152 @@
+"""Whole-site backup to one JSON file, and its restore into an empty database.
+
+The file holds every user (without password hashes unless asked), team, service, tag,
+incident with its timeline, causes, action items and change history, and every postmortem
+with its reviews. Primary keys are kept, so references such as INC-7 and links survive.
+"""
+
+import json
+from typing import Any
+
+from django.core import serializers
+from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+
+from incidents.models import (
+    ActionItem,
+    Cause,
+    ChangeRecord,
+    Incident,
+    Service,
+    Tag,
+    Team,
+    TimelineEvent,
+    User,
+)
+from postmortems.models import Postmortem, Review
+
+SCHEMA_VERSION = 1
+FORMAT_NAME = "postmortems-backup"
+
+# In dependency order: a model only points at models listed before it.
+MODELS = [
+    User,
+    Team,
+    Service,
+    Tag,
+    Incident,
+    TimelineEvent,
+    Cause,
+    ActionItem,
+    ChangeRecord,
+    Postmortem,
+    Review,
+]
+
+# Groups and per-user permissions are not kept: roles here come from teams and
+# is_staff/is_superuser.
+USER_FIELDS = [
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "date_joined",
+    "last_login",
+    "time_zone",
+    "reminder_frequency",
+    "calendar_token",
+]
+
+
+class BackupError(Exception):
+    """The file cannot be restored here; the message says why and what to do."""
+
+
+def _label(model: type) -> str:
+    return model._meta.label_lower
+
+
+def export_data(*, include_passwords: bool = False) -> dict[str, Any]:
+    """Return every record as plain JSON values, grouped by model, ordered by id."""
+    data: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "includes_passwords": include_passwords,
+        "models": {},
+    }
+    for model in MODELS:
+        options = {}
+        if model is User:
+            options["fields"] = [*USER_FIELDS, "password"] if include_passwords else USER_FIELDS
+        queryset = model._default_manager.order_by("pk")
+        records = serializers.serialize("python", queryset.iterator(chunk_size=2000), **options)
+        for record in records:
+            # The JSON round trip turns dates and times into ISO text, the same on every run.
+            record.pop("model", None)
+            for name, value in record["fields"].items():
+                if isinstance(value, list):
+                    record["fields"][name] = sorted(value)
+        data["models"][_label(model)] = json.loads(json.dumps(records, cls=DjangoJSONEncoder))
+    return data
+
+
+def dump_json(data: dict[str, Any]) -> str:
+    """Return the backup as stable JSON text: the same data always gives the same text."""
+    return json.dumps(data, cls=DjangoJSONEncoder, indent=1, sort_keys=True, ensure_ascii=False)
+
+
+def database_is_empty() -> bool:
+    return not any(model._default_manager.exists() for model in MODELS)
+
+
+def _check_header(data: Any) -> None:
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+        raise BackupError("This is not a postmortems backup file (made by export_all).")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise BackupError(
+            f"The file has schema version {version!r}; this version of the app restores "
+            f"version {SCHEMA_VERSION} only."
+        )
+    if not isinstance(data.get("models"), dict):
+        raise BackupError("The file has no 'models' section.")
+
+
+def import_data(data: Any) -> dict[str, int]:
+    """Restore a backup into an empty database, keeping ids; return the count per model."""
+    _check_header(data)
+    if not database_is_empty():
+        raise BackupError(
+            "The database already holds data; import_all restores into an empty database "
+            "only. Create a new database and run `manage.py migrate` first."
+        )
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        for model in MODELS:
+            label = _label(model)
+            records = [{"model": label, **record} for record in data["models"].get(label, [])]
+            objects = serializers.deserialize("python", records)
+            count = 0
+            for deserialized in objects:
+                if model is User and not data.get("includes_passwords"):
+                    # No hash in the file: the person sets a new password through an admin.
+                    deserialized.object.set_unusable_password()
+                deserialized.save()
+                count += 1
+            counts[label] = count
+        reset_sequences()
+    return counts
+
+
+def reset_sequences() -> None:
+    """Move id sequences past the restored ids, so new rows do not collide with them."""
+    statements = connection.ops.sequence_reset_sql(no_style(), MODELS)
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)

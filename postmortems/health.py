@@ -1,0 +1,57 @@
+"""The health check for load balancers: is the database there, is Redis there."""
+
+import logging
+
+import redis
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
+
+REDIS_TIMEOUT_SECONDS = 1.0
+
+
+def check_database() -> str | None:
+    """Return None when the database answers a trivial query, else the reason."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        return str(error).strip() or error.__class__.__name__
+    return None
+
+
+def check_redis() -> str | None:
+    """Return None when Redis at REDIS_URL answers PING within a second, else the reason."""
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        client.ping()
+    except (redis.RedisError, OSError) as error:
+        return str(error).strip() or error.__class__.__name__
+    return None
+
+
+@login_not_required
+@never_cache
+@require_safe
+def health(request: HttpRequest) -> JsonResponse:
+    """Answer 200 when the database and Redis work, 503 naming what failed."""
+    checks = {"database": check_database(), "redis": check_redis()}
+    failed = {name: reason for name, reason in checks.items() if reason is not None}
+    for name, reason in failed.items():
+        logger.error("health check failed", extra={"check": name, "reason": reason})
+    body = {
+        "status": "fail" if failed else "ok",
+        "checks": {name: ("fail" if name in failed else "ok") for name in checks},
+    }
+    # The reasons go to the log, not the anonymous response: they may name hosts.
+    return JsonResponse(body, status=503 if failed else 200)

@@ -1,0 +1,55 @@
+import os
+
+import pytest
+from django.db import DatabaseError
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def _redis_up() -> bool:
+    from postmortems.health import check_redis
+
+    return check_redis() is None
+
+
+@pytest.fixture
+def redis_required():
+    if not _redis_up():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis is not running at REDIS_URL")
+        pytest.skip("Redis is not running at REDIS_URL")
+
+
+def test_health_is_ok_without_login_when_database_and_redis_answer(client, redis_required):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
+def test_health_names_redis_when_redis_is_unreachable(client, settings):
+    # Port 1 on loopback refuses connections at once.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "redis": "fail"}
+
+
+def test_health_names_the_database_when_it_fails(client, settings, monkeypatch):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+
+    def broken_cursor(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    from postmortems import health
+
+    monkeypatch.setattr(health.connection, "cursor", broken_cursor)
+    response = client.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "fail", "checks": {"database": "fail", "redis": "fail"}}
+
+
+def test_health_answers_head_requests_from_load_balancers(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    assert client.head(reverse("health")).status_code == 503
+    assert client.post(reverse("health")).status_code == 405

@@ -1,0 +1,240 @@
+"""Who gets what on every URL of the app: one row per URL name, one column per role.
+
+Adding a URL without a row here fails `test_every_url_has_a_row`. A row is one line:
+    "app:name": Row(anonymous=302, reader=200, author=200, ...)
+URL arguments come from `url_kwargs` below, by argument name; a row may set its own.
+The statuses are for a GET, or for the row's `method`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from incidents.emails import unsubscribe_token
+from tests.factories import (
+    ActionItemFactory,
+    CauseFactory,
+    IncidentFactory,
+    PostmortemFactory,
+    TeamFactory,
+    TimelineEventFactory,
+    UserFactory,
+)
+
+ROLES = ("anonymous", "reader", "author", "reviewer", "manager", "other_team")
+
+# Django's admin checks is_staff on every admin page itself and is tested by Django; its
+# index stands for the whole admin here. Every other URL, markdownx's included, has a row.
+EXCLUDED_PREFIXES = ("admin:",)
+INCLUDED_DESPITE_PREFIX = {"admin:index"}
+
+
+@dataclass(frozen=True)
+class Row:
+    anonymous: int
+    reader: int
+    author: int
+    reviewer: int
+    manager: int
+    other_team: int
+    method: str = "get"
+    data: dict[str, Any] | None = None
+    ajax: bool = False
+    kwargs: Callable[["World"], dict[str, Any]] | None = field(default=None)
+
+    def status(self, role: str) -> int:
+        return getattr(self, role)
+
+
+def everyone(status: int, *, anonymous: int | None = None, **extra: Any) -> Row:
+    """Return a row where every logged-in role gets `status`."""
+    return Row(
+        anonymous=status if anonymous is None else anonymous,
+        reader=status,
+        author=status,
+        reviewer=status,
+        manager=status,
+        other_team=status,
+        **extra,
+    )
+
+
+# Anonymous visitors are sent to the login page (302) by LoginRequiredMiddleware.
+EDITORS = Row(302, 403, 200, 403, 200, 403)
+# An empty form comes back to its editor with the errors (200), to anyone else as 403.
+EDITORS_POST = Row(302, 403, 200, 403, 200, 403, method="post")
+EDITORS_MOVE = Row(302, 403, 302, 403, 302, 403, method="post", data={"direction": "down"})
+TABLE: dict[str, Row] = {
+    "login": everyone(200),
+    "logout": everyone(405, anonymous=302),  # GET is refused; logging out is a POST
+    "home": everyone(302),
+    "health": everyone(200),
+    "admin:index": Row(302, 302, 302, 302, 200, 302),  # the manager here is a superuser
+    # Our own views behind markdownx's URLs (its own need no login): preview and upload.
+    "markdownx_markdownify": everyone(200, anonymous=302, method="post", data={"content": "x"}),
+    "markdownx_upload": everyone(400, anonymous=302, method="post", ajax=True),
+    "incidents:list": everyone(200, anonymous=302),
+    "incidents:detail": everyone(200, anonymous=302),
+    "postmortems:document": everyone(200, anonymous=302),
+    # Authoring: the commander/authors and managers edit; everyone else gets 403.
+    "incidents:create": everyone(200, anonymous=302),
+    "incidents:edit": EDITORS,
+    "incidents:event_create": EDITORS_POST,
+    "incidents:cause_create": EDITORS_POST,
+    "incidents:item_create": EDITORS_POST,
+    "incidents:event_edit": EDITORS,
+    "incidents:cause_edit": EDITORS,
+    "incidents:item_edit": EDITORS,
+    "incidents:event_move": EDITORS_MOVE,
+    "incidents:cause_move": EDITORS_MOVE,
+    "incidents:item_move": EDITORS_MOVE,
+    # Deleting is POST only; who may delete is tested with the views themselves.
+    "incidents:event_delete": everyone(405, anonymous=302),
+    "incidents:cause_delete": everyone(405, anonymous=302),
+    "incidents:item_delete": everyone(405, anonymous=302),
+    "postmortems:edit": EDITORS,
+    "postmortems:review": everyone(200, anonymous=302),
+    "postmortems:submit": Row(302, 403, 302, 403, 302, 403, method="post"),
+    "postmortems:publish": Row(302, 403, 403, 302, 302, 403, method="post"),
+    "postmortems:reopen": Row(302, 403, 302, 403, 302, 403, method="post", data={"reason": "x"}),
+    "postmortems:layout": Row(302, 403, 302, 403, 302, 403, method="post", data={"layout": "sre"}),
+    # Documents: everyone logged in reads, exports and imports.
+    "postmortems:export": everyone(200, anonymous=302),
+    "postmortems:import": everyone(200, anonymous=302),
+    # Tracking: everyone logged in sees the board; changing an item is checked per item.
+    "incidents:action_items": everyone(200, anonymous=302),
+    "incidents:action_items_csv": everyone(200, anonymous=302),
+    "incidents:action_items_bulk": everyone(405, anonymous=302),
+    "incidents:action_item_quick_update": Row(
+        302,
+        403,
+        302,
+        403,
+        302,
+        403,
+        method="post",
+        data={"status": "in_progress"},
+        kwargs=lambda world: {"pk": world.item.pk},
+    ),
+    "incidents:dashboard": everyone(200, anonymous=302),
+    "incidents:calendar": everyone(200, anonymous=302),
+    "incidents:calendar_regenerate": everyone(405, anonymous=302),
+    # The feed and unsubscribe links carry their own secret and need no login.
+    "incidents:calendar_feed": everyone(200),
+    "incidents:unsubscribe": everyone(
+        200, kwargs=lambda world: {"token": unsubscribe_token(world.users["reader"])}
+    ),
+    "incidents:settings": everyone(200, anonymous=302),
+}
+
+
+@dataclass
+class World:
+    """The people and the incident every row is checked against."""
+
+    users: dict[str, Any]
+    incident: Any
+    event: Any = None
+    cause: Any = None
+    item: Any = None
+
+
+def url_kwargs(world: World) -> dict[str, Any]:
+    """Return a value for every URL argument name the project uses."""
+    reader = world.users["reader"]
+    return {
+        "pk": world.incident.pk,
+        "incident_id": world.incident.pk,
+        "event_id": world.event.pk,
+        "cause_id": world.cause.pk,
+        "item_id": world.item.pk,
+        "fmt": "md",
+        "token": reader.calendar_token,
+    }
+
+
+@pytest.fixture
+def world(db) -> World:
+    author = UserFactory(username="role-author")
+    reviewer = UserFactory(username="role-reviewer")
+    reader = UserFactory(username="role-reader")
+    manager = UserFactory(username="role-manager", is_staff=True, is_superuser=True)
+    outsider = UserFactory(username="role-other-team")
+    team = TeamFactory(name="Owning team", manager=manager, members=[author, reviewer, reader])
+    TeamFactory(name="Another team", manager=UserFactory(), members=[outsider])
+    incident = IncidentFactory(team=team, commander=author)
+    PostmortemFactory(incident=incident, authors=[author], reviewers=[reviewer])
+    users = {
+        "anonymous": None,
+        "reader": reader,
+        "author": author,
+        "reviewer": reviewer,
+        "manager": manager,
+        "other_team": outsider,
+    }
+    return World(
+        users=users,
+        incident=incident,
+        event=TimelineEventFactory(incident=incident),
+        cause=CauseFactory(incident=incident),
+        item=ActionItemFactory(incident=incident),
+    )
+
+
+def project_urls() -> dict[str, list[str]]:
+    """Return every named URL pattern (with namespace) and the argument names it takes."""
+
+    def arguments(pattern) -> list[str]:
+        return list(getattr(pattern.pattern, "converters", {}) or [])
+
+    def walk(patterns, namespace: str, outer: list[str]):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner, outer + arguments(pattern))
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}{pattern.name}", outer + arguments(pattern)
+
+    return {
+        name: args
+        for name, args in walk(get_resolver().url_patterns, "", [])
+        if name in INCLUDED_DESPITE_PREFIX or not name.startswith(EXCLUDED_PREFIXES)
+    }
+
+
+def _path(name: str, row: Row, world: World) -> str:
+    values = row.kwargs(world) if row.kwargs else url_kwargs(world)
+    needed = project_urls()[name]
+    unknown = [arg for arg in needed if arg not in values]
+    assert not unknown, f"add a value for {unknown} to url_kwargs() or to the row of {name}"
+    return reverse(name, kwargs={arg: values[arg] for arg in needed})
+
+
+def test_every_url_has_a_row():
+    missing = sorted(project_urls().keys() - TABLE.keys())
+    assert not missing, f"add a row to TABLE in {__file__} for: {', '.join(missing)}"
+
+
+def test_every_row_names_a_url_that_exists():
+    stale = sorted(TABLE.keys() - project_urls().keys())
+    assert not stale, f"these rows name no URL any more: {', '.join(stale)}"
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_each_role_gets_the_status_in_the_table(name, world):
+    row = TABLE[name]
+    path = _path(name, row, world)
+    got = {}
+    for role in ROLES:
+        client = Client()
+        if world.users[role] is not None:
+            client.force_login(world.users[role])
+        headers = {"X-Requested-With": "XMLHttpRequest"} if row.ajax else {}
+        response = getattr(client, row.method)(path, data=row.data or {}, headers=headers)
+        got[role] = response.status_code
+    expected = {role: row.status(role) for role in ROLES}
+    assert got == expected, f"{name} ({path})"
