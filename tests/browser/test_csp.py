@@ -21,7 +21,13 @@ def test_pages_break_no_content_security_policy_rule(page, screenshot):
     )
 
     log_in(page, "csp-reader")
-    for path in ("/incidents/", f"/incidents/{incident.pk}/", f"/postmortems/{incident.pk}/"):
+    pages = (
+        "/incidents/", f"/incidents/{incident.pk}/", f"/postmortems/{incident.pk}/",
+        f"/postmortems/{incident.pk}/edit/", f"/postmortems/{incident.pk}/review/",
+        "/incidents/action-items/", "/incidents/dashboard/", "/postmortems/import/",
+        "/incidents/settings/", "/incidents/calendar/",
+    )  # fmt: skip
+    for path in pages:
         response = page.goto(path)
         assert "script-src 'self'" in response.headers["content-security-policy"]
         page.wait_for_load_state("networkidle")
