@@ -228,26 +228,31 @@ def timeline_event_create(
     return event
 
 
+def _update_and_record(*, instance, actor: User, data: dict[str, Any]):
+    """Apply the changed fields to a row of an incident, validate, save, record the diff."""
+    before = type(instance).objects.get(pk=instance.pk)
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    changes = diff_fields(before, instance, data.keys())
+    if changes:
+        record_change(
+            incident=instance.incident,
+            actor=actor,
+            action=ChangeRecord.Action.UPDATED,
+            target=instance,
+            changes=changes,
+        )
+    return instance
+
+
 @transaction.atomic
 def timeline_event_update(
     *, event: TimelineEvent, actor: User, data: dict[str, Any]
 ) -> TimelineEvent:
     """Change a timeline event and record what changed."""
-    before = TimelineEvent.objects.get(pk=event.pk)
-    for name, value in data.items():
-        setattr(event, name, value)
-    event.full_clean()
-    event.save()
-    changes = diff_fields(before, event, data.keys())
-    if changes:
-        record_change(
-            incident=event.incident,
-            actor=actor,
-            action=ChangeRecord.Action.UPDATED,
-            target=event,
-            changes=changes,
-        )
-    return event
+    return _update_and_record(instance=event, actor=actor, data=data)
 
 
 @transaction.atomic
@@ -320,21 +325,7 @@ def cause_create(*, incident: Incident, actor: User, data: dict[str, Any]) -> Ca
 @transaction.atomic
 def cause_update(*, cause: Cause, actor: User, data: dict[str, Any]) -> Cause:
     """Change a cause and record what changed."""
-    before = Cause.objects.get(pk=cause.pk)
-    for name, value in data.items():
-        setattr(cause, name, value)
-    cause.full_clean()
-    cause.save()
-    changes = diff_fields(before, cause, data.keys())
-    if changes:
-        record_change(
-            incident=cause.incident,
-            actor=actor,
-            action=ChangeRecord.Action.UPDATED,
-            target=cause,
-            changes=changes,
-        )
-    return cause
+    return _update_and_record(instance=cause, actor=actor, data=data)
 
 
 @transaction.atomic
