@@ -298,3 +298,16 @@ def test_demo_example_pages_show_the_timeline_in_gmt_plus_2(client):
     assert "Edit incident" not in page
     review = client.get(reverse("postmortems:review", args=[example.pk])).content.decode()
     assert "Reopen for editing" in review
+
+
+def test_action_item_is_edited_in_place_as_a_table_row(client):
+    item = ActionItemFactory(title="Old title")
+    client.force_login(item.incident.commander)
+    url = reverse("incidents:item_edit", args=[item.incident.pk, item.pk])
+
+    form_row = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert form_row.startswith(f'<tr id="edit-action_items-{item.pk}"')
+    assert "<html" not in form_row
+
+    page = client.get(reverse("incidents:detail", args=[item.incident.pk])).content.decode()
+    assert f'hx-get="{url}" hx-target="#action-item-{item.pk}"' in page
