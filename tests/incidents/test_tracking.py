@@ -50,7 +50,7 @@ def test_board_filters_by_status_owner_and_mine(client, manager):
     done.save()
 
     assert board(client, status="in_progress") == ["Ann doing"]
-    assert sorted(board(client, owner=ann.pk)) == ["Ann doing", "Ann open"]
+    assert sorted(board(client, owner="ann")) == ["Ann doing", "Ann open"]
     assert board(client, mine="on") == ["Boss done"]
     assert sorted(board(client, status=["open", "in_progress"])) == ["Ann doing", "Ann open"]
 
