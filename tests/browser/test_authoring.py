@@ -85,7 +85,9 @@ def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, scr
         items.get_by_label("Owner").select_option(label=owner)
         items.get_by_label("Due date").fill("2099-01-31")
         items.get_by_role("button", name="Add action item").click()
-        expect(page.locator("#action-items").get_by_role("cell", name=title)).to_be_visible()
+        expect(
+            page.locator("#action-items").get_by_role("cell", name=title, exact=True)
+        ).to_be_visible()
     expect(page.locator("#action-items tbody tr")).to_have_count(3)
     page.get_by_role("button", name="Move action item up").last.click()
     expect(page.locator("#action-items tbody tr").nth(1)).to_contain_text("Monitoring and alerting")
