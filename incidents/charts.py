@@ -1,5 +1,6 @@
 """Server-side SVG charts: geometry computed here, drawn by templates, no script needed."""
 
+import math
 from dataclasses import dataclass
 
 PALETTE = ["#2356c5", "#b3261e", "#1b6e3a", "#8a5a00", "#6b3fa0"]
@@ -59,10 +60,15 @@ def columns(rows: list[dict], series: list[str], width: int = 560, height: int =
     top = max((row[name] or 0 for row in rows for name in series), default=0)
     slot = (width - left) / max(len(rows), 1)
     bar_width = max(slot * 0.8 / len(series), 1)
+    # Label every n-th column so that labels never overlap (about 6 units per character
+    # at the template's font size).
+    longest = max((len(str(row["label"])) for row in rows), default=1)
+    every = max(1, math.ceil((longest * 6 + 6) / slot))
     bars, labels = [], []
     for index, row in enumerate(rows):
         x0 = left + index * slot + slot * 0.1
-        labels.append({"x": round(x0 + slot * 0.4, 1), "y": height - 12, "text": row["label"]})
+        if index % every == 0:
+            labels.append({"x": round(x0 + slot * 0.4, 1), "y": height - 12, "text": row["label"]})
         for offset, name in enumerate(series):
             value = row[name] or 0
             bar_height = round(plot_height * value / _scale(top), 1)

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, Service, Team, TimelineEvent, User
 from postmortems.models import Postmortem
@@ -107,6 +108,13 @@ def _demo_users() -> dict[str, User]:
     return users
 
 
+def _set_demo_status(item: ActionItem, status: str) -> None:
+    """Save the item with a history that looks lived-in: done a few days after it was opened,
+    so that the dashboard's opened-versus-closed weeks are not all this week."""
+    item.set_status(status, at=min(item.created_at + timedelta(days=4), timezone.now()))
+    item.save()
+
+
 def _example_incident(users: dict[str, User], team: Team, service: Service, today: date):
     zone = ZoneInfo(EXAMPLE_ZONE)
     day = today - timedelta(days=21)
@@ -173,9 +181,9 @@ def _example_incident(users: dict[str, User], team: Team, service: Service, toda
             owner=users[owner],
             due_date=today + timedelta(days=due_in),
             position=position,
+            created_at=at(13, 0) + timedelta(days=1),
         )
-        item.set_status(ActionItem.Status.DONE if done else ActionItem.Status.OPEN)
-        item.save()
+        _set_demo_status(item, ActionItem.Status.DONE if done else ActionItem.Status.OPEN)
     postmortem = Postmortem.objects.create(
         incident=incident,
         status=Postmortem.Status.PUBLISHED,
@@ -244,9 +252,9 @@ def _other_incidents(users: dict[str, User], team: Team, services: list[Service]
                 kind=kind,
                 owner=users[owner],
                 due_date=today + timedelta(days=due_in),
+                created_at=start + timedelta(days=1),
             )
-            item.set_status(status)
-            item.save()
+            _set_demo_status(item, status)
         Postmortem.objects.create(incident=incident)
 
 

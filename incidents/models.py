@@ -25,6 +25,17 @@ def validate_time_zone(value: str) -> None:
         ) from None
 
 
+def zone_label(zone_name: str) -> str:
+    """Return how people write a zone: 'GMT+2' for Etc/GMT-2, else the IANA name."""
+    if zone_name.startswith("Etc/GMT") and len(zone_name) > len("Etc/GMT"):
+        offset = zone_name.removeprefix("Etc/GMT")
+        # IANA inverts the sign of the Etc/GMT zones.
+        return f"GMT{'+' if offset.startswith('-') else '-'}{offset[1:]}"
+    if zone_name in {"UTC", "Etc/UTC", "GMT", "Etc/GMT"}:
+        return "UTC"
+    return zone_name
+
+
 def new_calendar_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -183,6 +194,10 @@ class Incident(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def zone_label(self) -> str:
+        return zone_label(self.time_zone)
 
     def local(self, moment: datetime | None) -> datetime | None:
         """Return the moment in the incident's own time zone."""

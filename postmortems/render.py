@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from incidents.models import ActionItem, Cause, Incident, TimelineEvent
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent, zone_label
 from postmortems.models import Postmortem
 from postmortems.templatetags.postmortem_tags import duration as duration_text
 
@@ -45,17 +45,6 @@ DEFAULT_LAYOUT = "classic"
 def layout_for(postmortem: Postmortem | None) -> Layout:
     key = postmortem.layout if postmortem else DEFAULT_LAYOUT
     return LAYOUTS.get(key, LAYOUTS[DEFAULT_LAYOUT])
-
-
-def zone_label(zone_name: str) -> str:
-    """Return how people write a zone: 'GMT+2' for Etc/GMT-2, else the IANA name."""
-    if zone_name.startswith("Etc/GMT") and len(zone_name) > len("Etc/GMT"):
-        offset = zone_name.removeprefix("Etc/GMT")
-        # IANA inverts the sign of the Etc/GMT zones.
-        return f"GMT{'+' if offset.startswith('-') else '-'}{offset[1:]}"
-    if zone_name in {"UTC", "Etc/UTC", "GMT", "Etc/GMT"}:
-        return "UTC"
-    return zone_name
 
 
 def clock(moment: datetime) -> str:

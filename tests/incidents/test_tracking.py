@@ -305,3 +305,17 @@ def test_dashboard_page_shows_charts_and_tables_in_fixed_queries(
     body = response.content.decode()
     assert body.count("<svg viewBox") == 5
     assert "Oldest overdue action items" in body
+
+
+def test_column_chart_labels_never_overlap_however_many_columns():
+    from itertools import pairwise
+
+    from incidents.charts import columns
+
+    months = [{"label": f"Month {n:02d}", "value": n} for n in range(24)]
+    chart = columns(months, ["value"])
+    positions = [label["x"] for label in chart["labels"]]
+    label_width = len("Month 00") * 6
+    assert len(chart["bars"]) == 24  # every column is drawn, only labels are thinned
+    assert all(b - a >= label_width for a, b in pairwise(positions))
+    assert chart["labels"][0]["text"] == "Month 00"
