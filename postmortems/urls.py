@@ -19,9 +19,10 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.document_urls")),
     path("health/", health, name="health"),
+    # Django prefixes MEDIA_URL with "/"; URL patterns have none.
+    path(
+        f"{settings.MEDIA_URL.removeprefix('/')}<path:path>",
+        postmortem_views.uploaded_file,
+        name="uploaded_file",
+    ),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -3,12 +3,14 @@
 import json
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.static import serve
 
 from incidents.permissions import can_edit_incident
 from incidents.selectors import incident_for_document, incident_for_page
@@ -287,3 +289,14 @@ def image_upload(request: HttpRequest) -> HttpResponse:
         f"markdownx/{uuid.uuid4().hex}.{form.extension}", form.cleaned_data["image"]
     )
     return JsonResponse({"image_code": f"![]({default_storage.url(name)})"})
+
+
+@require_GET
+def uploaded_file(request: HttpRequest, path: str) -> HttpResponse:
+    """Serve an image uploaded from the editor, to logged-in users only.
+
+    Screenshots in a postmortem are as confidential as the text around them, so they are not
+    left on a public static path; and this works with DEBUG off, unlike Django's static().
+    `serve` joins the path safely: `..` cannot leave MEDIA_ROOT.
+    """
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

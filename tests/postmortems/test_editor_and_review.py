@@ -3,6 +3,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
@@ -120,6 +121,31 @@ def test_upload_refuses_svg_and_html(
     assert response.status_code == 400
     assert "Only PNG and JPEG" in response.json()["image"][0]
     assert not any(tmp_path.rglob("*.*"))
+
+
+def test_uploaded_image_is_shown_to_logged_in_users_only(
+    logged_in_client, client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("shot.png", _png(), content_type="image/png")
+    code = logged_in_client.post("/markdownx/upload/", {"image": upload}).json()["image_code"]
+    url = code.removeprefix("![](").removesuffix(")")
+
+    response = logged_in_client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == _png()
+    assert Client().get(url).status_code == 302  # anonymous: off to the login page
+
+
+def test_uploaded_files_cannot_reach_outside_the_media_folder(logged_in_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    (tmp_path / "secret.txt").write_text("not for you")
+    for url in ("/media/../secret.txt", "/media/%2e%2e/secret.txt", "/media/%2e%2e%2fsecret.txt"):
+        response = logged_in_client.get(url)
+        assert response.status_code in (400, 404)  # refused as suspicious, or not found
+        assert b"not for you" not in response.content
 
 
 def test_anonymous_upload_is_refused(client, settings, tmp_path):
