@@ -1,6 +1,6 @@
 """One function per email kind; each renders subject, plain text and HTML templates."""
 
-from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -31,6 +31,12 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def delivery_message_id(delivery: ReminderDelivery) -> str:
+    """Return a Message-ID fixed by the delivery row alone (no time, no randomness)."""
+    host = urlsplit(settings.SITE_URL).hostname or "postmortems"
+    return f"<postmortems-delivery-{delivery.pk}@{host}>"
+
+
 def _send(*, name: str, delivery: ReminderDelivery, recipient: User, context: dict) -> None:
     unsubscribe_url = absolute(
         reverse("incidents:unsubscribe", args=[unsubscribe_token(recipient)])
@@ -52,7 +58,7 @@ def _send(*, name: str, delivery: ReminderDelivery, recipient: User, context: di
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             # The same delivery always carries the same Message-ID, so a resend after a
             # worker crash can be recognised as a duplicate by the receiving side.
-            "Message-ID": make_msgid(idstring=f"reminder-{delivery.pk}", domain="postmortems"),
+            "Message-ID": delivery_message_id(delivery),
             "X-Postmortems-Delivery": str(delivery.pk),
         },
     )

@@ -175,6 +175,22 @@ def test_a_stale_claim_of_a_dead_worker_is_claimed_again(settings):
     assert reminders.claim_delivery(delivery.pk).attempts == 2
 
 
+def test_a_resent_delivery_carries_the_same_message_id(mailoutbox):
+    # A worker that dies between the SMTP server's "250 OK" and marking the row sent leaves
+    # a stale claim that is sent again; the fixed Message-ID lets mail systems drop the copy.
+    item = ActionItemFactory(due_date=WEDNESDAY)
+    delivery = ReminderDelivery.objects.create(
+        recipient=item.owner, kind="digest", for_date=WEDNESDAY, item_ids=[item.pk]
+    )
+    for _ in range(2):
+        ReminderDelivery.objects.filter(pk=delivery.pk).update(status="pending")
+        reminders.send_claimed_delivery(reminders.claim_delivery(delivery.pk))
+
+    assert len(mailoutbox) == 2
+    first, second = (message.message()["Message-ID"] for message in mailoutbox)
+    assert first == second == f"<postmortems-delivery-{delivery.pk}@testserver>"
+
+
 def test_planning_runs_a_fixed_number_of_queries(django_assert_max_num_queries):
     for index in range(30):
         owner = UserFactory(username=f"owner{index}")
