@@ -314,17 +314,39 @@ def zone_for(text: str) -> str | None:
     return None
 
 
+ZONE_DECLARATIONS = (
+    re.compile(r"(?:time ?zone|all times(?: are)?(?: in)?|times? in)[:\s]*([^\n.;)]*)", re.I),
+    re.compile(r"\bin ([A-Z][^\n]*?) time ?zone", re.I),
+)
+
+
+def _refuse_unknown_zone(text: str, line: int) -> None:
+    """Raise when text names a zone that does not exist, rather than guess UTC for it."""
+    offset = OFFSET_ZONE.search(text)
+    if offset and zone_for(offset.group(0)) is None:
+        raise PostmortemImportError(
+            f"{offset.group(0)!r} is not a real offset; they run from UTC-12 to UTC+14", line
+        )
+    iana = IANA_NAME.search(text)
+    if iana and not offset and not _zone_exists(iana.group(1)):
+        raise PostmortemImportError(
+            f"{iana.group(1)!r} is not a time zone; use a name such as Europe/Berlin, "
+            "an offset such as GMT+2, or UTC",
+            line,
+        )
+
+
 def _document_zone(source: str) -> str:
-    cleaned = _clean(source)
-    for pattern in (
-        r"(?:time ?zone|all times(?: are)?(?: in)?|times? in)[:\s]*([^\n.;)]*)",
-        r"\bin ([A-Z][^\n]*?) time ?zone",
-    ):
-        for match in re.finditer(pattern, cleaned, re.IGNORECASE):
-            zone = zone_for(match.group(1))
-            if zone:
-                return zone
-    return zone_for(cleaned) or "UTC"
+    """Return the zone declared once at the top ("All times GMT+2"), else the first one named."""
+    lines = [(number, _clean(text)) for number, text in enumerate(source.splitlines(), 1)]
+    for pattern in ZONE_DECLARATIONS:
+        for number, text in lines:
+            for match in pattern.finditer(text):
+                _refuse_unknown_zone(match.group(1), number)
+                zone = zone_for(match.group(1))
+                if zone:
+                    return zone
+    return zone_for(_clean(source)) or "UTC"
 
 
 def parse_clock(stamp: str, line: int) -> tuple[date | None, time]:
@@ -471,6 +493,7 @@ def _timeline_entries(section: Section) -> tuple[list[_RawEvent], list[str]]:
 
     def start(stamp: str, text: str, line: int) -> None:
         day, clock = parse_clock(stamp, line)
+        _refuse_unknown_zone(stamp, line)
         entries.append(_RawEvent(day, clock, zone_for(stamp), text.strip(), line))
 
     def add_line(line: Line) -> None:

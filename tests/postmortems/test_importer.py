@@ -195,7 +195,30 @@ def test_a_document_without_a_title_or_any_time_is_refused_with_a_reason():
         parse_postmortem("   \n", default_date=DEFAULT_DATE)
 
 
-def test_an_offset_that_is_no_real_zone_falls_back_to_utc():
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "# Outage\n\nAll times in UTC-13.\n\n## Timeline\n\n- 09:00: alert\n",
+            "line 3: 'UTC-13' is not a real offset",
+        ),
+        (
+            "# Outage\n\n## Timeline\n\n- 09:00: alert\n- 09:30 GMT+15: fixed\n",
+            "line 6: 'GMT\\+15' is not a real offset",
+        ),
+        (
+            "# Outage\n\nTime zone: Mars/Olympus\n\n## Timeline\n\n- 09:00: alert\n",
+            "line 3: 'Mars/Olympus' is not a time zone",
+        ),
+    ],
+)
+def test_a_zone_that_does_not_exist_is_an_error_naming_the_line_not_utc(source, message):
+    # Guessing UTC would shift every time of the document by hours without a word.
+    with pytest.raises(PostmortemImportError, match=message):
+        parse_postmortem(source, default_date=DEFAULT_DATE)
+
+
+def test_zone_for_knows_only_real_zones():
     from postmortems.importer import zone_for
 
     assert zone_for("UTC-13") is None
