@@ -52,6 +52,7 @@ def test_each_owner_gets_one_digest_of_overdue_and_due_soon_items(capture, mailo
     assert "Later work" not in message.body and "Finished work" not in message.body
     html = message.alternatives[0][0]
     assert "Rotate keys" in html
+    assert html.count("<td>Open</td>") == 2  # each item's status, as in the plain text
     assert message.extra_headers["List-Unsubscribe"].startswith("<http://testserver/")
 
 
