@@ -88,7 +88,32 @@ def _plain_text(rows: int, required: bool = True) -> forms.CharField:
     return forms.CharField(required=required, widget=forms.Textarea(attrs={"rows": rows}))
 
 
-class TimelineEventForm(forms.ModelForm):
+class RowForm(forms.ModelForm):
+    """A form for one row of the incident page (event, cause, action item).
+
+    It carries the row's version so that a save over someone else's newer edit is refused.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.incident = incident
+        if self.instance.pk:
+            # Edit forms sit on the page next to the add form: keep their ids apart.
+            self.prefix = f"{self.prefix}-{self.instance.pk}"
+            self.fields["version"].initial = self.instance.version
+
+    def expected_version(self) -> int:
+        """The version this form was loaded at (the current one for a form without it)."""
+        return self.cleaned_data.get("version") or self.instance.version
+
+    def service_data(self) -> dict:
+        """The model fields the form edits, without the version it carries."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class TimelineEventForm(RowForm):
     prefix = "event"
     description = _plain_text(2)
 
@@ -108,11 +133,7 @@ class TimelineEventForm(forms.ModelForm):
         }
 
     def __init__(self, *args, incident: Incident, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instance.incident = incident
-        if self.instance.pk:
-            # Edit forms sit on the page next to the add form: keep their ids apart.
-            self.prefix = f"{self.prefix}-{self.instance.pk}"
+        super().__init__(*args, incident=incident, **kwargs)
         self.fields["entry_zone"].initial = incident.time_zone
         if self.instance.pk:
             self.initial["occurred_at"] = _local_input(
@@ -136,7 +157,7 @@ class TimelineEventForm(forms.ModelForm):
         }
 
 
-class CauseForm(forms.ModelForm):
+class CauseForm(RowForm):
     prefix = "cause"
     description = _plain_text(3)
     resolution = _plain_text(2, required=False)
@@ -149,19 +170,10 @@ class CauseForm(forms.ModelForm):
             "resolution": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, incident: Incident, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instance.incident = incident
-        if self.instance.pk:
-            # Edit forms sit on the page next to the add form: keep their ids apart.
-            self.prefix = f"{self.prefix}-{self.instance.pk}"
 
-
-class ActionItemForm(forms.ModelForm):
+class ActionItemForm(RowForm):
     prefix = "item"
     description = _plain_text(2, required=False)
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
 
     class Meta:
         model = ActionItem
@@ -175,15 +187,9 @@ class ActionItemForm(forms.ModelForm):
         }
 
     def __init__(self, *args, incident: Incident, today: date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instance.incident = incident
-        if self.instance.pk:
-            # Edit forms sit on the page next to the add form: keep their ids apart.
-            self.prefix = f"{self.prefix}-{self.instance.pk}"
+        super().__init__(*args, incident=incident, **kwargs)
         self.today = today
         self.fields["owner"].queryset = User.objects.order_by("username")
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
 
     def clean_due_date(self):
         due = self.cleaned_data.get("due_date")
@@ -192,9 +198,6 @@ class ActionItemForm(forms.ModelForm):
                 "A new item cannot be due in the past; pick today or later."
             )
         return due
-
-    def service_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class MoveForm(forms.Form):

@@ -269,6 +269,8 @@ class TimelineEvent(models.Model):
     # Orders events that share a minute; lower comes first.
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped on every edit; a stale version means someone else saved this event first.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["occurred_at", "position", "id"]
@@ -312,6 +314,8 @@ class Cause(models.Model):
     description = MarkdownxField()
     resolution = MarkdownxField(blank=True, help_text="How this cause was resolved.")
     position = models.PositiveIntegerField(default=0)
+    # Bumped on every edit; a stale version means someone else saved this cause first.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["position", "id"]

@@ -228,13 +228,23 @@ def timeline_event_create(
     return event
 
 
-def _update_and_record(*, instance, actor: User, data: dict[str, Any]):
-    """Apply the changed fields to a row of an incident, validate, save, record the diff."""
+def _update_and_record(
+    *, instance, actor: User, data: dict[str, Any], expected_version: int | None
+):
+    """Apply the changed fields to a row of an incident, validate, save, record the diff.
+
+    With expected_version, the save is refused (StaleVersionError) when someone else saved
+    the row since that version; without it, the save simply bumps the version.
+    """
     before = type(instance).objects.get(pk=instance.pk)
     for name, value in data.items():
         setattr(instance, name, value)
-    instance.full_clean()
-    instance.save()
+    if expected_version is None:
+        instance.full_clean()
+        instance.version = before.version + 1
+        instance.save()
+    else:
+        save_versioned(instance=instance, expected_version=expected_version)
     changes = diff_fields(before, instance, data.keys())
     if changes:
         record_change(
@@ -249,10 +259,12 @@ def _update_and_record(*, instance, actor: User, data: dict[str, Any]):
 
 @transaction.atomic
 def timeline_event_update(
-    *, event: TimelineEvent, actor: User, data: dict[str, Any]
+    *, event: TimelineEvent, actor: User, data: dict[str, Any], expected_version: int | None = None
 ) -> TimelineEvent:
     """Change a timeline event and record what changed."""
-    return _update_and_record(instance=event, actor=actor, data=data)
+    return _update_and_record(
+        instance=event, actor=actor, data=data, expected_version=expected_version
+    )
 
 
 @transaction.atomic
@@ -323,9 +335,13 @@ def cause_create(*, incident: Incident, actor: User, data: dict[str, Any]) -> Ca
 
 
 @transaction.atomic
-def cause_update(*, cause: Cause, actor: User, data: dict[str, Any]) -> Cause:
+def cause_update(
+    *, cause: Cause, actor: User, data: dict[str, Any], expected_version: int | None = None
+) -> Cause:
     """Change a cause and record what changed."""
-    return _update_and_record(instance=cause, actor=actor, data=data)
+    return _update_and_record(
+        instance=cause, actor=actor, data=data, expected_version=expected_version
+    )
 
 
 @transaction.atomic

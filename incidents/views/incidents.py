@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -112,7 +112,10 @@ def _conflict(current, form, names) -> list[dict[str, str]]:
     for name in names:
         if name not in form.fields or name not in form.cleaned_data:
             continue
-        field = current._meta.get_field(name)
+        try:
+            field = current._meta.get_field(name)
+        except FieldDoesNotExist:  # a form-only field, such as the zone a time is typed in
+            continue
         if field.many_to_many:
             continue
         mine = form.cleaned_data[name]
@@ -281,7 +284,10 @@ def timeline_event_edit(request: HttpRequest, pk: int, event_id: int) -> HttpRes
         "timeline",
         TimelineEventForm,
         lambda form: services.timeline_event_update(
-            event=event, actor=request.user, data=form.service_data()
+            event=event,
+            actor=request.user,
+            data=form.service_data(),
+            expected_version=form.expected_version(),
         ),
     )
 
@@ -297,7 +303,10 @@ def cause_edit(request: HttpRequest, pk: int, cause_id: int) -> HttpResponse:
         "causes",
         CauseForm,
         lambda form: services.cause_update(
-            cause=cause, actor=request.user, data=dict(form.cleaned_data)
+            cause=cause,
+            actor=request.user,
+            data=form.service_data(),
+            expected_version=form.expected_version(),
         ),
     )
 
@@ -319,7 +328,7 @@ def action_item_edit(request: HttpRequest, pk: int, item_id: int) -> HttpRespons
             item=item,
             actor=request.user,
             data=form.service_data(),
-            expected_version=form.cleaned_data.get("version") or item.version,
+            expected_version=form.expected_version(),
         ),
         today=timezone.localdate(),
     )

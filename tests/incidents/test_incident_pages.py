@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from incidents.models import ActionItem, ChangeRecord, Incident, TimelineEvent
+from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,
@@ -311,3 +311,59 @@ def test_action_item_is_edited_in_place_as_a_table_row(client):
 
     page = client.get(reverse("incidents:detail", args=[item.incident.pk])).content.decode()
     assert f'hx-get="{url}" hx-target="#action-item-{item.pk}"' in page
+
+
+def _second_save_is_refused(client, url, prefix, form, field, read_back):
+    """Two people loaded the same row; the first saves "Theirs", the second "Mine"."""
+    assert client.post(url, {**form, f"{prefix}-{field}": "Theirs"}).status_code == 302
+    response = client.post(url, form, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert "Someone else saved first" in page
+    assert "Theirs" in page  # what they changed
+    assert "Mine" in page  # my text is still in the form
+    assert response["HX-Retarget"].startswith("#edit-")  # the form stays where it was
+    assert f'name="{prefix}-version" value="2"' in page
+    assert read_back() == "Theirs"
+    # Saving again is a deliberate choice, and it goes through.
+    assert client.post(url, {**form, f"{prefix}-version": 2}).status_code == 302
+    assert read_back() == "Mine"
+
+
+def test_second_save_of_a_timeline_event_is_refused_and_keeps_the_text(client):
+    incident = IncidentFactory(time_zone="UTC")
+    event = TimelineEventFactory(incident=incident, description="Original")
+    client.force_login(incident.commander)
+    prefix = f"event-{event.pk}"
+    form = {
+        f"{prefix}-occurred_at": event.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"),
+        f"{prefix}-entry_zone": "UTC",
+        f"{prefix}-kind": "action",
+        f"{prefix}-description": "Mine",
+        f"{prefix}-version": 1,
+    }
+    url = reverse("incidents:event_edit", args=[incident.pk, event.pk])
+    _second_save_is_refused(
+        client,
+        url,
+        prefix,
+        form,
+        "description",
+        lambda: TimelineEvent.objects.get(pk=event.pk).description,
+    )
+
+
+def test_second_save_of_a_cause_is_refused_and_keeps_the_text(client):
+    cause = CauseFactory(description="Original")
+    client.force_login(cause.incident.commander)
+    prefix = f"cause-{cause.pk}"
+    form = {
+        f"{prefix}-role": "root",
+        f"{prefix}-category": "configuration",
+        f"{prefix}-description": "Mine",
+        f"{prefix}-resolution": "",
+        f"{prefix}-version": 1,
+    }
+    url = reverse("incidents:cause_edit", args=[cause.incident_id, cause.pk])
+    _second_save_is_refused(
+        client, url, prefix, form, "description", lambda: Cause.objects.get(pk=cause.pk).description
+    )
