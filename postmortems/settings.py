@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_filters",
     "markdownx",
     "incidents",
@@ -58,6 +59,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "postmortems.urls"
 WSGI_APPLICATION = "postmortems.wsgi.application"
+
+# Forms render through our templates, so that templates/django/forms/div.html can announce a
+# form's own errors (not tied to one field) to screen readers, once, for every form.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

@@ -121,7 +121,7 @@ def _conflict(current, form, names) -> list[dict[str, str]]:
         mine = form.cleaned_data[name]
         mine = getattr(mine, "pk", mine)
         if field.value_from_object(current) != mine:
-            label = str(form.fields[name].label or name)
+            label = str(form[name].label)  # the label the form shows, "Description"
             changed.append({"field": label, "theirs": services._display(current, field)})
     data = form.data.copy()
     data[form.add_prefix("version")] = current.version

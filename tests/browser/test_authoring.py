@@ -9,7 +9,7 @@ from incidents.demo import EXAMPLE_TIMELINE
 from incidents.models import Incident
 from postmortems.models import Postmortem
 from tests.browser.conftest import log_in
-from tests.factories import UserFactory
+from tests.factories import IncidentFactory, TeamFactory, TimelineEventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -139,3 +139,46 @@ def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, scr
     expect(phone.get_by_role("heading", name="Timeline")).to_be_visible()
     screenshot(phone, "authoring-incident-phone")
     assert alice.pk == incident.created_by_id
+
+
+def test_two_editors_change_the_same_timeline_event_and_the_second_keeps_their_text(
+    new_page, screenshot
+):
+    commander = UserFactory(username="alice")
+    manager = UserFactory(username="carol")
+    incident = IncidentFactory(commander=commander, team=TeamFactory(manager=manager))
+    event = TimelineEventFactory(incident=incident, description="Checked the load balancer.")
+
+    pages = []
+    for username in ("alice", "carol"):
+        person = new_page()
+        log_in(person, username)
+        person.goto(f"/incidents/{incident.pk}/")
+        person.get_by_role("link", name=re.compile("^Edit event at")).click()
+        pages.append(person)
+    first, second = pages
+
+    first.locator(f"#edit-timeline-{event.pk}").get_by_label("Description").fill(
+        "Checked the load balancer: healthy."
+    )
+    first.locator(f"#edit-timeline-{event.pk}").get_by_role("button", name="Save").click()
+    expect(first.locator(f"#event-{event.pk}")).to_contain_text(
+        "Checked the load balancer: healthy."
+    )
+
+    mine = "Checked the load balancer and the DNS records."
+    second.locator(f"#edit-timeline-{event.pk}").get_by_label("Description").fill(mine)
+    second.locator(f"#edit-timeline-{event.pk}").get_by_role("button", name="Save").click()
+    conflict = second.get_by_role("alert").filter(has_text="Someone else saved first")
+    expect(conflict).to_contain_text("Description")
+    expect(conflict).to_contain_text("Checked the load balancer: healthy.")
+    expect(second.locator(f"#edit-timeline-{event.pk}").get_by_label("Description")).to_have_value(
+        mine
+    )
+    screenshot(second, "authoring-timeline-conflict")
+
+    second.locator(f"#edit-timeline-{event.pk}").get_by_role("button", name="Save").click()
+    expect(second.locator(f"#edit-timeline-{event.pk}")).to_have_count(0)
+    expect(second.locator(f"#event-{event.pk}")).to_contain_text(mine)
+    event.refresh_from_db()
+    assert event.description == mine

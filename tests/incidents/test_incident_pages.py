@@ -319,6 +319,7 @@ def _second_save_is_refused(client, url, prefix, form, field, read_back):
     response = client.post(url, form, HTTP_HX_REQUEST="true")
     page = response.content.decode()
     assert "Someone else saved first" in page
+    assert page.count("Someone else saved this while you were editing") == 1  # said once
     assert "Theirs" in page  # what they changed
     assert "Mine" in page  # my text is still in the form
     assert response["HX-Retarget"].startswith("#edit-")  # the form stays where it was
