@@ -48,11 +48,7 @@ class DashboardScope:
             incidents = incidents.filter(team=self.team)
         if self.service:
             incidents = incidents.filter(services=self.service)
-        if self.start:
-            incidents = incidents.filter(started_at__date__gte=self.start)
-        if self.end:
-            incidents = incidents.filter(started_at__date__lte=self.end)
-        return incidents
+        return incidents.started_between(self.start, self.end)
 
     def action_items(self) -> QuerySet:
         if not (self.team or self.service or self.start or self.end):

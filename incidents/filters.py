@@ -27,14 +27,12 @@ class IncidentFilter(django_filters.FilterSet):
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any")
     started_after = django_filters.DateFilter(
-        field_name="started_at",
-        lookup_expr="date__gte",
+        method="filter_started_after",
         label="Started on or after",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     started_before = django_filters.DateFilter(
-        field_name="started_at",
-        lookup_expr="date__lte",
+        method="filter_started_before",
         label="Started on or before",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -50,6 +48,12 @@ class IncidentFilter(django_filters.FilterSet):
         if match:
             condition |= Q(pk=int(match.group(1)))
         return queryset.filter(condition)
+
+    def filter_started_after(self, queryset, name, value):
+        return queryset.started_between(start=value)
+
+    def filter_started_before(self, queryset, name, value):
+        return queryset.started_between(end=value)
 
 
 # --- end authoring ---
@@ -108,11 +112,11 @@ class ActionItemFilter(django_filters.FilterSet):
         method="filter_due_within", label="Due within (days)", min_value=0, max_value=3650
     )
     incident_from = django_filters.DateFilter(
-        field_name="incident__started_at", lookup_expr="date__gte", label="Incident from",
+        method="filter_incident_from", label="Incident from",
         widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
     incident_to = django_filters.DateFilter(
-        field_name="incident__started_at", lookup_expr="date__lte", label="Incident to",
+        method="filter_incident_to", label="Incident to",
         widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
     sort = django_filters.OrderingFilter(
@@ -139,6 +143,12 @@ class ActionItemFilter(django_filters.FilterSet):
         if reference.isdigit():
             match |= Q(incident_id=int(reference))
         return queryset.filter(match)
+
+    def filter_incident_from(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.of_incidents_started_between(start=value)
+
+    def filter_incident_to(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.of_incidents_started_between(end=value)
 
     def filter_mine(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(owner=self.request.user) if value else queryset

@@ -1,7 +1,7 @@
 """Incidents and what hangs off them: timeline, causes, action items, history, reminders."""
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -108,9 +108,34 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+def day_start(day: date) -> datetime:
+    """Return the first instant of a day in the current time zone.
+
+    Date filters compare a timestamp column with instants like this one instead of taking
+    the column's date, so that the column's index can serve them.
+    """
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def started_between(start: date | None, end: date | None, *, field: str = "started_at") -> Q:
+    """Return a condition for incidents started on or after start and on or before end."""
+    condition = Q()
+    if start:
+        condition &= Q(**{f"{field}__gte": day_start(start)})
+    if end:
+        condition &= Q(**{f"{field}__lt": day_start(end + timedelta(days=1))})
+    return condition
+
+
 class IncidentQuerySet(models.QuerySet):
     def with_people(self) -> "IncidentQuerySet":
         return self.select_related("commander", "team")
+
+    def started_between(
+        self, start: date | None = None, end: date | None = None
+    ) -> "IncidentQuerySet":
+        """Return incidents that started on the days from start to end, both included."""
+        return self.filter(started_between(start, end))
 
 
 class Incident(models.Model):
@@ -173,6 +198,7 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["started_at"]),
             models.Index(fields=["status", "severity"]),
+            models.Index(fields=["severity", "started_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -329,6 +355,12 @@ class Cause(models.Model):
 
 
 class ActionItemQuerySet(models.QuerySet):
+    def of_incidents_started_between(
+        self, start: date | None = None, end: date | None = None
+    ) -> "ActionItemQuerySet":
+        """Return items of incidents that started on the days from start to end, both included."""
+        return self.filter(started_between(start, end, field="incident__started_at"))
+
     def open(self) -> "ActionItemQuerySet":
         """Return items still to be done: open or in progress."""
         return self.filter(status__in=ActionItem.OPEN_STATUSES)
@@ -392,6 +424,8 @@ class ActionItem(models.Model):
         indexes = [
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["owner", "status", "due_date"]),
+            models.Index(fields=["kind", "due_date"]),
+            models.Index(fields=["priority", "due_date"]),
             models.Index(fields=["due_date"]),
             models.Index(fields=["created_at"]),
             models.Index(fields=["completed_at"]),

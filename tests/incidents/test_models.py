@@ -133,3 +133,22 @@ def test_open_overdue_and_due_within_querysets():
     assert list(ActionItem.objects.due_within(today, 3)) == [due_soon]
     assert overdue.days_overdue(today) == 1
     assert done.days_overdue(today) == 0
+
+
+def test_started_between_takes_whole_days_in_the_current_time_zone():
+    from django.utils import timezone
+
+    just_after_midnight_in_berlin = IncidentFactory(
+        started_at=datetime(2026, 3, 9, 23, 30, tzinfo=UTC)  # 00:30 on 10 March in Berlin
+    )
+    late_that_day = IncidentFactory(started_at=datetime(2026, 3, 10, 22, 59, tzinfo=UTC))
+    next_day = IncidentFactory(started_at=datetime(2026, 3, 10, 23, 0, tzinfo=UTC))
+    with timezone.override("Europe/Berlin"):
+        tenth = Incident.objects.started_between(date(2026, 3, 10), date(2026, 3, 10))
+        assert set(tenth) == {just_after_midnight_in_berlin, late_that_day}
+        assert set(Incident.objects.started_between(start=date(2026, 3, 11))) == {next_day}
+        items = ActionItem.objects.of_incidents_started_between(end=date(2026, 3, 9))
+        assert not items.exists()
+    with timezone.override("UTC"):
+        ninth = Incident.objects.started_between(date(2026, 3, 9), date(2026, 3, 9))
+        assert set(ninth) == {just_after_midnight_in_berlin}
