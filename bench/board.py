@@ -28,6 +28,10 @@ PAGES = {
     "board (open, overdue)": "/incidents/action-items/?status=open&overdue=on",
     "board (team, sorted)": "/incidents/action-items/?team={team}&sort=-due",
     "board (free text)": "/incidents/action-items/?q=item+77",
+    "board (SEV1, a month)": (
+        "/incidents/action-items/?severity=SEV1&incident_from={month_from}&incident_to={month_to}"
+    ),
+    "incident list (a month)": "/incidents/?started_after={month_from}&started_before={month_to}",
     "dashboard": "/incidents/dashboard/",
     "dashboard (one team)": "/incidents/dashboard/?team={team}",
 }
@@ -91,7 +95,12 @@ def measure(label: str) -> None:
     client.force_login(manager)
     print(f"  {label}")
     for name, url in PAGES.items():
-        url = url.format(team=team.pk if team else "")
+        today = timezone.localdate()
+        url = url.format(
+            team=team.pk if team else "",
+            month_from=today - timedelta(days=90),
+            month_to=today - timedelta(days=60),
+        )
         client.get(url)  # warm caches
         timings = []
         for _ in range(REPEAT):
