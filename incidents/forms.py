@@ -103,6 +103,10 @@ class RowForm(forms.ModelForm):
             # Edit forms sit on the page next to the add form: keep their ids apart.
             self.prefix = f"{self.prefix}-{self.instance.pk}"
             self.fields["version"].initial = self.instance.version
+            # The edit form replaces the row (and the Edit link that had the focus): put the
+            # keyboard in its first field, which htmx honours on swap.
+            first = next(name for name, field in self.fields.items() if not field.widget.is_hidden)
+            self.fields[first].widget.attrs["autofocus"] = True
 
     def expected_version(self) -> int:
         """The version this form was loaded at (the current one for a form without it)."""

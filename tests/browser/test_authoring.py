@@ -155,6 +155,10 @@ def test_two_editors_change_the_same_timeline_event_and_the_second_keeps_their_t
         log_in(person, username)
         person.goto(f"/incidents/{incident.pk}/")
         person.get_by_role("link", name=re.compile("^Edit event at")).click()
+        # The keyboard lands in the form that replaced the Edit link.
+        expect(
+            person.locator(f"#edit-timeline-{event.pk}").get_by_label(re.compile(r"^Time:?$"))
+        ).to_be_focused()
         pages.append(person)
     first, second = pages
 
