@@ -5,10 +5,12 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.static import serve
 
@@ -289,6 +291,17 @@ def image_upload(request: HttpRequest) -> HttpResponse:
         f"markdownx/{uuid.uuid4().hex}.{form.extension}", form.cleaned_data["image"]
     )
     return JsonResponse({"image_code": f"![]({default_storage.url(name)})"})
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Send browsers that ask for /favicon.ico to the static icon.
+
+    Resolved per request: with the manifest storage of production, resolving it when the
+    URLs load would fail before collectstatic has run.
+    """
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @require_GET

@@ -73,6 +73,7 @@ TABLE: dict[str, Row] = {
     "logout": everyone(405, anonymous=302),  # GET is refused; logging out is a POST
     "home": everyone(302),
     "health": everyone(200),
+    "favicon": everyone(301),  # to the static icon, for anyone: it gives nothing away
     "uploaded_file": everyone(404, anonymous=302, kwargs=lambda world: {"path": "none.png"}),
     "admin:index": Row(302, 302, 302, 302, 200, 302),  # the manager here is a superuser
     # Our own views behind markdownx's URLs (its own need no login): preview and upload.
