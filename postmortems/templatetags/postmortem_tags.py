@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import template
 from django.utils.safestring import SafeString
 
+from incidents.models import zone_label
 from postmortems.markdown import render_markdown
 
 register = template.Library()
@@ -29,3 +30,9 @@ def duration(value: timedelta | None) -> str:
         if amount:
             parts.append(f"{amount} {unit}{'' if amount == 1 else 's'}")
     return " ".join(parts) or "0 minutes"
+
+
+@register.filter(name="zone_label")
+def zone_label_filter(zone_name: str) -> str:
+    """Show an IANA zone as people write it: `{{ "Etc/GMT-2"|zone_label }}` is GMT+2."""
+    return zone_label(zone_name)

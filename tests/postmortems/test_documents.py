@@ -236,7 +236,7 @@ def test_imported_owner_names_match_users_or_are_kept_in_the_text():
 
 
 def test_import_page_previews_then_saves(client):
-    user = UserFactory()
+    user = UserFactory(time_zone="Asia/Tokyo")  # the document's zone wins over the reader's
     client.force_login(user)
     text = SEED.read_text()
     form = {"document": text, "incident_date": "2026-11-04", "time_zone": ""}
@@ -246,6 +246,7 @@ def test_import_page_previews_then_saves(client):
     assert "What was found" in body
     assert "Timeline (9 events)" in body
     assert "Action items (5)" in body
+    assert "<dd>GMT+2</dd>" in body and "<dd>2026-11-04 09:00</dd>" in body
     assert not Incident.objects.exists()
 
     saved = client.post(reverse("postmortems:import"), {**form, "action": "save"})

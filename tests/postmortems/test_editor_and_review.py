@@ -1,4 +1,5 @@
 import io
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -8,8 +9,8 @@ from django.urls import reverse
 from PIL import Image
 
 from incidents.models import ChangeRecord
-from postmortems.models import Postmortem
-from tests.factories import IncidentFactory, PostmortemFactory, UserFactory
+from postmortems.models import Postmortem, Review
+from tests.factories import IncidentFactory, PostmortemFactory, ReviewFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +242,14 @@ def test_outsider_cannot_edit_or_publish(logged_in_client):
     assert logged_in_client.post(reverse("postmortems:publish", args=[pk])).status_code == 403
     # Everyone logged in may read.
     assert logged_in_client.get(reverse("postmortems:review", args=[pk])).status_code == 200
+
+
+def test_times_outside_an_incident_are_shown_in_the_readers_own_zone(client):
+    review = ReviewFactory(body="Approved with one nit.")
+    Review.objects.filter(pk=review.pk).update(created_at=datetime(2026, 1, 15, 15, 0, tzinfo=UTC))
+    url = reverse("postmortems:review", args=[review.postmortem.incident_id])
+
+    client.force_login(UserFactory(time_zone="America/New_York"))
+    assert "2026-01-15 10:00 EST" in client.get(url).content.decode()
+    client.force_login(UserFactory(time_zone="Asia/Tokyo"))
+    assert "2026-01-16 00:00 JST" in client.get(url).content.decode()

@@ -1,0 +1,29 @@
+"""Request middleware of the incidents app."""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils import timezone
+
+
+class UserTimeZoneMiddleware:
+    """Show times outside an incident in the zone the logged-in user chose in Settings.
+
+    Pages about one incident still show its own zone (templates wrap them in it); "today",
+    for what is overdue, is the user's today too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        try:
+            zone = ZoneInfo(user.time_zone) if user and user.is_authenticated else None
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None  # a zone removed from the IANA database since it was chosen
+        if zone:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
