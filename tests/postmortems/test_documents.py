@@ -114,6 +114,28 @@ def test_sre_layout_renders_the_action_items_table_and_lessons(client):
     assert "Customers were patient." in body
 
 
+@pytest.mark.parametrize(
+    ("layout", "first", "last"),
+    [
+        ("classic", "9:00 AM:", "1:00 PM:"),
+        ("sre", "<b>09:00</b> Detection", "<b>13:00</b> Resolution"),
+    ],
+)
+def test_every_layout_shows_times_in_the_incidents_zone_whoever_reads(client, layout, first, last):
+    incident = load_demo(today=TODAY).example
+    incident.postmortem.layout = layout
+    incident.postmortem.save()
+    client.force_login(UserFactory(time_zone="Asia/Tokyo"))  # 7 hours ahead of GMT+2
+    for url in (
+        reverse("postmortems:document", args=[incident.pk]),
+        reverse("postmortems:export", args=[incident.pk, "html"]),
+    ):
+        response = client.get(url)
+        body = response.content.decode() if not response.streaming else ""
+        assert first in body and last in body, url
+        assert "16:00" not in body and "4:00 PM" not in body, url
+
+
 def test_only_editors_may_change_the_layout(client):
     incident = load_demo(today=TODAY).example
     url = reverse("postmortems:layout", args=[incident.pk])
