@@ -149,7 +149,9 @@ def test_add_timeline_event_in_another_zone_is_stored_in_utc(client):
 
 
 def test_htmx_add_returns_only_the_section_and_history(client):
-    incident = IncidentFactory()
+    incident = IncidentFactory(time_zone="Europe/Berlin")
+    incident.commander.time_zone = "Asia/Tokyo"
+    incident.commander.save()
     client.force_login(incident.commander)
     response = client.post(
         reverse("incidents:event_create", args=[incident.pk]),
@@ -167,6 +169,9 @@ def test_htmx_add_returns_only_the_section_and_history(client):
     assert "<html" not in page
     assert 'id="timeline"' in page and "Dead end" in page
     assert 'id="history" aria-labelledby="history-title" class="section" hx-swap-oob="true"' in page
+    history = page[page.index('id="history"') :]
+    # The history reads in the incident's zone, as on the full page, not in the editor's.
+    assert ("CET" in history or "CEST" in history) and "JST" not in history
 
 
 def test_event_outside_the_incident_window_is_refused_next_to_the_field(client):
