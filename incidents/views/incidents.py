@@ -66,7 +66,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def incident_create(request: HttpRequest) -> HttpResponse:
-    form = IncidentForm(request.POST or None, initial={"commander": request.user})
+    # A new incident starts in the author's own zone: the one they will type its times in.
+    form = IncidentForm(
+        request.POST or None,
+        initial={"commander": request.user, "time_zone": request.user.time_zone},
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         incident = services.incident_create(actor=request.user, data=data)

@@ -106,6 +106,12 @@ def test_create_incident_reads_times_in_the_chosen_zone(commander_client):
     assert incident.changes.get().action == "created"
 
 
+def test_a_new_incident_starts_in_the_authors_own_zone(client):
+    client.force_login(UserFactory(time_zone="America/Chicago"))
+    page = client.get(reverse("incidents:create")).content.decode()
+    assert '<option value="America/Chicago" selected>' in page
+
+
 def test_create_incident_with_times_out_of_order_keeps_input_and_says_why(commander_client):
     response = commander_client.post(
         reverse("incidents:create"),
