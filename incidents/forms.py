@@ -206,3 +206,20 @@ class ActionItemForm(RowForm):
 
 class MoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
+
+
+class AccountSettingsForm(forms.ModelForm):
+    """A person's own settings: where reminders go, how often, and the zone times read in."""
+
+    class Meta:
+        model = User
+        fields = ["email", "time_zone", "reminder_frequency"]
+        help_texts = {
+            "reminder_frequency": "Weekly reminders go out on Mondays.",
+            "time_zone": "An IANA name such as Europe/Berlin or America/New_York; type a city.",
+        }
+        # A text field with suggestions: typing "Berlin" beats scrolling 600 options, and a
+        # mistyped name comes back in the field with the reason.
+        widgets = {
+            "time_zone": forms.TextInput(attrs={"list": "time-zone-names", "autocomplete": "off"})
+        }

@@ -1,6 +1,5 @@
 """The user's own settings, and unsubscribing from reminders without logging in."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,17 +8,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from incidents.emails import user_for_unsubscribe_token
+from incidents.forms import ZONE_CHOICES, AccountSettingsForm
 from incidents.models import User
-
-
-class AccountSettingsForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["email", "time_zone", "reminder_frequency"]
-        help_texts = {
-            "reminder_frequency": "Weekly reminders go out on Mondays.",
-            "time_zone": "An IANA name such as Europe/Berlin or America/New_York.",
-        }
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:
@@ -29,7 +19,11 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your settings are saved.")
         return redirect("incidents:settings")
-    return render(request, "incidents/account_settings.html", {"form": form})
+    return render(
+        request,
+        "incidents/account_settings.html",
+        {"form": form, "zone_names": [name for name, _ in ZONE_CHOICES]},
+    )
 
 
 # The signed token authenticates the request, and mail clients send the one-click POST

@@ -260,6 +260,7 @@ def test_settings_page_keeps_input_and_names_a_bad_time_zone(client):
     body = response.content.decode()
     assert "Mars/Base is not a known time zone" in body
     assert 'value="Mars/Base"' in body
+    assert '<option value="Europe/Berlin">' in body  # names to pick from as one types
 
 
 def test_send_reminders_dry_run_prints_and_sends_nothing(capsys, mailoutbox):
