@@ -82,9 +82,8 @@ def action_item_quick_update(request: HttpRequest, pk: int) -> HttpResponse:
         )
     form = QuickUpdateForm(request.POST, initial={"status": item.status, "owner": item.owner_id})
     if not form.is_valid():
-        messages.error(
-            request, f"{item.title}: {' '.join(form.errors.get('owner', ['invalid input']))}"
-        )
+        reasons = " ".join(message for errors in form.errors.values() for message in errors)
+        messages.error(request, f"{item.title}: {reasons}")
         return _back_to_board(request)
     changes = form.changes()
     if changes:

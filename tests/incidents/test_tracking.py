@@ -147,6 +147,19 @@ def test_quick_update_changes_status_and_records_history(client, manager):
     assert item.incident.changes.get().changes == {"status": ["Open", "Done"]}
 
 
+def test_quick_update_with_a_bad_value_says_why_and_changes_nothing(client, manager):
+    item = ActionItemFactory(title="Rotate keys")
+    response = client.post(
+        reverse("incidents:action_item_quick_update", args=[item.pk]),
+        {"status": "finished-ish"},
+        follow=True,
+    )
+    text = " ".join(str(message) for message in response.context["messages"])
+    assert "Rotate keys: Select a valid choice. finished-ish is not one of the available" in text
+    item.refresh_from_db()
+    assert item.status == "open"
+
+
 def test_quick_update_by_someone_who_may_not_edit_is_forbidden(client):
     item = ActionItemFactory()
     client.force_login(UserFactory(username="bystander"))
