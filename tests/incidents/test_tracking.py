@@ -160,6 +160,24 @@ def test_quick_update_with_a_bad_value_says_why_and_changes_nothing(client, mana
     assert item.status == "open"
 
 
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/incidents/action-items/?kind=prevent", "/incidents/action-items/?kind=prevent"),
+        ("0", "/incidents/action-items/"),  # a bare word is no view name to look up
+        ("https://evil.example/", "/incidents/action-items/"),
+        ("//evil.example/", "/incidents/action-items/"),
+    ],
+)
+def test_quick_update_goes_back_only_to_a_page_of_this_site(client, manager, next_url, lands_on):
+    item = ActionItemFactory()
+    response = client.post(
+        reverse("incidents:action_item_quick_update", args=[item.pk]),
+        {"status": "done", "next": next_url},
+    )
+    assert response.status_code == 302 and response.url == lands_on
+
+
 def test_quick_update_by_someone_who_may_not_edit_is_forbidden(client):
     item = ActionItemFactory()
     client.force_login(UserFactory(username="bystander"))
