@@ -1,7 +1,7 @@
 """Incidents and what hangs off them: timeline, causes, action items, history, reminders."""
 
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -117,13 +117,26 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _instant_or_none(day: date) -> datetime | None:
+    """Return day_start(day), or None when that instant lies beyond what a datetime holds."""
+    try:
+        return day_start(day).astimezone(UTC)
+    except OverflowError:  # 0001-01-01 in Tokyo, or the day after 9999-12-31
+        return None
+
+
 def started_between(start: date | None, end: date | None, *, field: str = "started_at") -> Q:
-    """Return a condition for incidents started on or after start and on or before end."""
+    """Return a condition for incidents started on or after start and on or before end.
+
+    A bound at the very ends of the calendar excludes nothing, so it is left out.
+    """
     condition = Q()
-    if start:
-        condition &= Q(**{f"{field}__gte": day_start(start)})
-    if end:
-        condition &= Q(**{f"{field}__lt": day_start(end + timedelta(days=1))})
+    lower = _instant_or_none(start) if start else None
+    if lower:
+        condition &= Q(**{f"{field}__gte": lower})
+    upper = _instant_or_none(end + timedelta(days=1)) if end and end < date.max else None
+    if upper:
+        condition &= Q(**{f"{field}__lt": upper})
     return condition
 
 

@@ -152,3 +152,14 @@ def test_started_between_takes_whole_days_in_the_current_time_zone():
     with timezone.override("UTC"):
         ninth = Incident.objects.started_between(date(2026, 3, 9), date(2026, 3, 9))
         assert set(ninth) == {just_after_midnight_in_berlin}
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Tokyo", "Pacific/Honolulu"])
+def test_started_between_the_ends_of_the_calendar_excludes_nothing(zone):
+    from django.utils import timezone
+
+    incident = IncidentFactory()
+    with timezone.override(zone):
+        assert list(Incident.objects.started_between(date.min, date.max)) == [incident]
+        assert list(Incident.objects.started_between(date.min + timedelta(1), None)) == [incident]
+        assert list(Incident.objects.started_between(None, date.max - timedelta(1))) == [incident]
