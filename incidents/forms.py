@@ -1,12 +1,12 @@
 """Forms of the incident page. Times are typed in a chosen zone and stored in UTC."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 from django.utils import timezone
 
-from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User, zone_label
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 ZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
@@ -18,12 +18,39 @@ def _local_input(moment: datetime | None, zone: str) -> str | None:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
 
 
-def _in_zone(moment: datetime | None, zone: str) -> datetime | None:
-    """Read the wall-clock time the user typed as a time in zone, whatever Django assumed."""
+class WallClockField(forms.DateTimeField):
+    """A date and time as typed, in no zone yet: the form's own zone field says which.
+
+    Django's field would read it in the reader's zone, and refuse a time that falls in that
+    zone's daylight-saving gap even when the chosen zone has none.
+    """
+
+    def to_python(self, value):
+        with timezone.override(UTC):
+            moment = super().to_python(value)
+        return timezone.make_naive(moment, UTC) if moment else moment
+
+
+def _in_zone(moment: datetime | None, zone_name: str) -> datetime | None:
+    """Read a typed wall-clock time as a time in the zone; refuse one that never happened."""
     if moment is None:
         return None
-    naive = timezone.make_naive(moment) if timezone.is_aware(moment) else moment
-    return naive.replace(tzinfo=ZoneInfo(zone))
+    naive = timezone.make_naive(moment, UTC) if timezone.is_aware(moment) else moment
+    zone = ZoneInfo(zone_name)
+    aware = naive.replace(tzinfo=zone)
+    try:
+        round_trip = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    except OverflowError:  # the first or last hours of year 1 or 9999, off by the offset
+        raise forms.ValidationError(
+            "That date is too far from today to be an incident time."
+        ) from None
+    if round_trip != naive:
+        raise forms.ValidationError(
+            "%(moment)s never happened in %(zone)s: the clocks skipped that hour for "
+            "daylight saving time. Check the time, or pick the zone it was written in.",
+            params={"moment": f"{naive:%Y-%m-%d %H:%M}", "zone": zone_label(zone_name)},
+        )
+    return aware
 
 
 class VersionedForm(forms.ModelForm):
@@ -57,6 +84,10 @@ class IncidentForm(VersionedForm):
             name: DATETIME_INPUT
             for name in ("started_at", "detected_at", "mitigated_at", "resolved_at")
         }
+        field_classes = {
+            name: WallClockField
+            for name in ("started_at", "detected_at", "mitigated_at", "resolved_at")
+        }
         help_texts = {
             "time_zone": "The times below are in this zone. GMT+2 is Etc/GMT-2.",
         }
@@ -79,7 +110,10 @@ class IncidentForm(VersionedForm):
         zone = data.get("time_zone") or "UTC"
         for name in self.TIME_FIELDS:
             if name in data:
-                data[name] = _in_zone(data[name], zone)
+                try:
+                    data[name] = _in_zone(data[name], zone)
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
         return data
 
 
@@ -131,6 +165,7 @@ class TimelineEventForm(RowForm):
         model = TimelineEvent
         fields = ["occurred_at", "entry_zone", "kind", "is_dead_end", "description"]
         labels = {"occurred_at": "Time"}
+        field_classes = {"occurred_at": WallClockField}
         widgets = {
             "occurred_at": DATETIME_INPUT,
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -149,8 +184,17 @@ class TimelineEventForm(RowForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("occurred_at") and data.get("entry_zone"):
+        if data.get("occurred_at") is None:
+            return data
+        if not data.get("entry_zone"):
+            # The typed time is a wall-clock time: without its zone it is no moment at all.
+            self.add_error("occurred_at", "Pick the time zone this time was written in.")
+            return data
+        try:
             data["occurred_at"] = _in_zone(data["occurred_at"], data["entry_zone"])
+        except forms.ValidationError as error:
+            self.add_error("occurred_at", error)
+        else:
             self.instance.occurred_at = data["occurred_at"]
         return data
 

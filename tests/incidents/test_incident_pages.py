@@ -379,3 +379,63 @@ def test_second_save_of_a_cause_is_refused_and_keeps_the_text(client):
     _second_save_is_refused(
         client, url, prefix, form, "description", lambda: Cause.objects.get(pk=cause.pk).description
     )
+
+
+def _incident_form(user, zone, started):
+    return {
+        "title": "Clock change outage",
+        "severity": "SEV2",
+        "status": "investigating",
+        "time_zone": zone,
+        "started_at": started,
+        "commander": user.pk,
+    }
+
+
+def test_times_are_read_in_the_chosen_zone_not_the_readers(client):
+    # 02:30 on 29 March 2026 never happened in Berlin, but it did in UTC.
+    user = UserFactory(time_zone="Europe/Berlin")
+    client.force_login(user)
+    response = client.post(
+        reverse("incidents:create"), _incident_form(user, "UTC", "2026-03-29T02:30")
+    )
+    assert response.status_code == 302
+    incident = Incident.objects.get(title="Clock change outage")
+    assert incident.started_at == datetime(2026, 3, 29, 2, 30, tzinfo=UTC)
+
+
+def test_a_time_skipped_by_daylight_saving_is_refused_next_to_the_field(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("incidents:create"), _incident_form(user, "Europe/Berlin", "2026-03-29T02:30")
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2026-03-29 02:30 never happened in Europe/Berlin" in page
+    assert 'value="2026-03-29T02:30"' in page  # the typed time is kept
+    assert not Incident.objects.filter(title="Clock change outage").exists()
+
+
+def test_a_timeline_event_in_the_daylight_saving_gap_is_refused(client):
+    incident = IncidentFactory(
+        started_at=datetime(2026, 3, 29, 0, 0, tzinfo=UTC),
+        detected_at=None,
+        mitigated_at=None,
+        resolved_at=None,
+        status="investigating",
+    )
+    client.force_login(incident.commander)
+    response = client.post(
+        reverse("incidents:event_create", args=[incident.pk]),
+        {
+            "event-occurred_at": "2026-03-29T02:15",
+            "event-entry_zone": "Europe/Berlin",
+            "event-kind": "action",
+            "event-description": "Restarted the load balancer.",
+        },
+    )
+    page = response.content.decode()
+    assert "2026-03-29 02:15 never happened in Europe/Berlin" in page
+    assert "Restarted the load balancer." in page
+    assert not incident.timeline_events.exists()
