@@ -1,8 +1,8 @@
 """Request middleware of the incidents app."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from django.utils import timezone
+
+from postmortems.zones import zone_or_none
 
 
 class UserTimeZoneMiddleware:
@@ -17,10 +17,8 @@ class UserTimeZoneMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        try:
-            zone = ZoneInfo(user.time_zone) if user and user.is_authenticated else None
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = None  # a zone removed from the IANA database since it was chosen
+        # None too for a zone removed from the IANA database since it was chosen.
+        zone = zone_or_none(user.time_zone) if user and user.is_authenticated else None
         if zone:
             timezone.activate(zone)
         try:

@@ -2,7 +2,7 @@
 
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -13,16 +13,16 @@ from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+from postmortems.zones import zone_or_none
+
 
 def validate_time_zone(value: str) -> None:
     """Reject names that are not in the IANA time zone database."""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone_or_none(value) is None:
         raise ValidationError(
             "%(value)s is not a known time zone; use an IANA name such as Europe/Berlin.",
             params={"value": value},
-        ) from None
+        )
 
 
 def zone_label(zone_name: str) -> str:

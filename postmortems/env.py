@@ -5,9 +5,10 @@ surfaces at start-up instead of as a silently wrong default.
 """
 
 import os
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ImproperlyConfigured
+
+from postmortems.zones import zone_or_none
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -53,12 +54,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_timezone(name: str, default: str) -> str:
     """Return the variable as an IANA time zone name, checked against the tz database."""
     value = os.environ.get(name, default)
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone_or_none(value) is None:
         raise ImproperlyConfigured(
             f"{name}={value!r} is not an IANA time zone name, e.g. Europe/Berlin or UTC."
-        ) from None
+        )
     return value
 
 

@@ -11,9 +11,10 @@ import html
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from incidents.models import ActionItem, Cause, TimelineEvent
+from postmortems.zones import zone_or_none
 
 
 class PostmortemImportError(ValueError):
@@ -287,11 +288,7 @@ DURATION = re.compile(
 
 
 def _zone_exists(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    return zone_or_none(name) is not None
 
 
 def zone_for(text: str) -> str | None:
@@ -717,7 +714,12 @@ def parse_postmortem(
     if not source.strip():
         raise PostmortemImportError("the document is empty")
     zone_name = time_zone or _document_zone(source)
-    zone = ZoneInfo(zone_name)
+    zone = zone_or_none(zone_name)
+    if zone is None:  # only a zone given by the caller can be unknown here
+        raise PostmortemImportError(
+            f"{zone_name!r} is not a time zone; use a name such as Europe/Berlin, "
+            "an offset such as GMT+2, or UTC"
+        )
     title, sections = _sections(_split_blocks(source))
     parsed = ParsedPostmortem(title="", time_zone=zone_name, started_at=None, resolved_at=None)
     unplaced: list[str] = []

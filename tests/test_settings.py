@@ -31,6 +31,25 @@ def test_env_timezone_rejects_unknown_zones(monkeypatch):
         env_timezone("TZ_NAME", "UTC")
 
 
+@pytest.mark.parametrize("name", ["Mars/Base", "../../etc/passwd", "x" * 300, "Europe/Berlin "])
+def test_every_kind_of_wrong_zone_name_is_refused_with_a_reason(monkeypatch, name):
+    # zoneinfo raises three different errors for these; each must read as "not a zone".
+    from django.core.exceptions import ValidationError
+
+    from incidents.models import validate_time_zone
+    from postmortems.importer import PostmortemImportError, parse_postmortem
+    from postmortems.zones import zone_or_none
+
+    assert zone_or_none(name) is None
+    monkeypatch.setenv("TZ_NAME", name)
+    with pytest.raises(ImproperlyConfigured, match="not an IANA time zone"):
+        env_timezone("TZ_NAME", "UTC")
+    with pytest.raises(ValidationError, match="not a known time zone"):
+        validate_time_zone(name)
+    with pytest.raises(PostmortemImportError, match="is not a time zone"):
+        parse_postmortem("# Outage\n\n- 09:00: alert\n", default_date=None, time_zone=name)
+
+
 def test_check_deploy_is_clean_with_production_settings():
     import os
     import subprocess
