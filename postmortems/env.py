@@ -68,3 +68,21 @@ def env_choice(name: str, default: str, choices: list[str]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}.")
     return value
+
+
+def require_secret_key() -> None:
+    """Refuse to serve without SECRET_KEY: sessions, CSRF tokens and unsubscribe links use it.
+
+    Call it where a process starts serving (wsgi, asgi, a Celery worker), so that a missing
+    key stops the start-up rather than the first request.
+    """
+    from django.conf import settings
+
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django refuses to hand out an empty key
+        key = ""
+    if not key:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it in the environment, or set DEBUG=true for a local run."
+        )

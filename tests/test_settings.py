@@ -1,7 +1,14 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from postmortems.env import env_bool, env_int, env_list, env_timezone
+
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def test_env_bool_reads_common_spellings(monkeypatch):
@@ -109,3 +116,20 @@ def test_log_format_json_switches_the_console_handler_to_json():
     assert line["message"] == "mail failed"
     assert line["action_item_id"] == 7
     assert line["level"] == "ERROR"
+
+
+def _bare(*args: str) -> subprocess.CompletedProcess:
+    """Run python in a bare environment: no SECRET_KEY, no DEBUG, nothing of the tests'."""
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "postmortems.settings"}
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_a_bare_environment_can_check_migrations_but_cannot_serve():
+    checked = _bare("manage.py", "makemigrations", "--check", "--dry-run")
+    assert checked.returncode == 0, checked.stderr
+    assert "No changes detected" in checked.stdout
+    served = _bare("-c", "import postmortems.wsgi")
+    assert served.returncode != 0
+    assert "SECRET_KEY is not set" in served.stderr
