@@ -53,6 +53,15 @@ def _in_zone(moment: datetime | None, zone_name: str) -> datetime | None:
     return aware
 
 
+def offer_resave(form: forms.BaseForm, current_version: int, message: str) -> None:
+    """After a save refused as stale: keep the person's text, say so, and move the form to
+    the current version, so that saving again is a deliberate choice to replace theirs."""
+    data = form.data.copy()
+    data[form.add_prefix("version")] = current_version
+    form.data = data
+    form.add_error(None, message)
+
+
 class VersionedForm(forms.ModelForm):
     """A model form carrying the version it was loaded at, for optimistic locking."""
 

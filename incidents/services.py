@@ -88,6 +88,21 @@ def save_versioned(*, instance: models.Model, expected_version: int) -> None:
         raise StaleVersionError(model.objects.get(pk=instance.pk))
 
 
+def save_row(*, instance: models.Model, current_version: int, expected_version: int | None) -> None:
+    """Validate and save a row of an incident (event, cause, item) as its next version.
+
+    With expected_version, the version the person's form was loaded at, the save is refused
+    (StaleVersionError) when someone saved the row since; without it, as from the board's
+    quick changes, it simply follows the current version.
+    """
+    if expected_version is not None:
+        save_versioned(instance=instance, expected_version=expected_version)
+        return
+    instance.full_clean(exclude=["incident"])  # a row never moves to another incident
+    instance.version = current_version + 1
+    instance.save()
+
+
 def notify_new_owner(item: ActionItem, previous_owner_id: int | None) -> None:
     """After commit, tell the new owner of an action item that it is theirs now."""
     if item.owner_id is None or item.owner_id == previous_owner_id:
@@ -113,12 +128,7 @@ def action_item_update(
             item.set_status(value)
         else:
             setattr(item, name, value)
-    item.full_clean(exclude=["incident"])
-    if expected_version is None:
-        item.version = before.version + 1
-        item.save()
-    else:
-        save_versioned(instance=item, expected_version=expected_version)
+    save_row(instance=item, current_version=before.version, expected_version=expected_version)
     changes = diff_fields(before, item, data.keys())
     if changes:
         action = ChangeRecord.Action.STATUS if list(changes) == ["status"] else "updated"
@@ -231,20 +241,11 @@ def timeline_event_create(
 def _update_and_record(
     *, instance, actor: User, data: dict[str, Any], expected_version: int | None
 ):
-    """Apply the changed fields to a row of an incident, validate, save, record the diff.
-
-    With expected_version, the save is refused (StaleVersionError) when someone else saved
-    the row since that version; without it, the save simply bumps the version.
-    """
+    """Apply the changed fields to a row of an incident, save it (save_row), record the diff."""
     before = type(instance).objects.get(pk=instance.pk)
     for name, value in data.items():
         setattr(instance, name, value)
-    if expected_version is None:
-        instance.full_clean()
-        instance.version = before.version + 1
-        instance.save()
-    else:
-        save_versioned(instance=instance, expected_version=expected_version)
+    save_row(instance=instance, current_version=before.version, expected_version=expected_version)
     changes = diff_fields(before, instance, data.keys())
     if changes:
         record_change(

@@ -14,6 +14,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.static import serve
 
+from incidents.forms import offer_resave
 from incidents.permissions import can_edit_incident
 from incidents.selectors import incident_for_document, incident_for_page
 from incidents.services import StaleVersionError
@@ -177,11 +178,9 @@ def _conflict(current: Postmortem, form: PostmortemForm) -> list[dict[str, str]]
         theirs = getattr(source, name)
         if theirs != (form.cleaned_data.get(name) or ""):
             changed.append({"field": str(form.fields[name].label or name), "theirs": theirs})
-    data = form.data.copy()
-    data[form.add_prefix("version")] = current.version
-    form.data = data
-    form.add_error(
-        None,
+    offer_resave(
+        form,
+        current.version,
         "Someone else saved this postmortem while you were editing. What they wrote is shown "
         "below; your text is still in the form. Save again to replace theirs with yours.",
     )

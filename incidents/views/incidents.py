@@ -18,7 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents import selectors, services
 from incidents.filters import IncidentFilter
-from incidents.forms import ActionItemForm, CauseForm, IncidentForm, MoveForm, TimelineEventForm
+from incidents.forms import (
+    ActionItemForm,
+    CauseForm,
+    IncidentForm,
+    MoveForm,
+    TimelineEventForm,
+    offer_resave,
+)
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from incidents.permissions import can_edit_action_item, can_edit_incident
 
@@ -127,11 +134,9 @@ def _conflict(current, form, names) -> list[dict[str, str]]:
         if field.value_from_object(current) != mine:
             label = str(form[name].label)  # the label the form shows, "Description"
             changed.append({"field": label, "theirs": services._display(current, field)})
-    data = form.data.copy()
-    data[form.add_prefix("version")] = current.version
-    form.data = data
-    form.add_error(
-        None,
+    offer_resave(
+        form,
+        current.version,
         "Someone else saved this while you were editing. Their version is shown below; "
         "your text is still in the form. Save again to replace theirs with yours.",
     )
