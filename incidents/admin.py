@@ -5,6 +5,7 @@ from incidents.models import (
     ActionItem,
     Cause,
     ChangeRecord,
+    EventHandling,
     Incident,
     ReminderDelivery,
     Service,
@@ -12,6 +13,7 @@ from incidents.models import (
     Team,
     TimelineEvent,
     User,
+    duration_text,
 )
 
 
@@ -75,9 +77,7 @@ class IncidentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Duration")
     def duration_text(self, incident: Incident) -> str:
-        from postmortems.templatetags.postmortem_tags import duration
-
-        return duration(incident.duration)
+        return duration_text(incident.duration)
 
 
 @admin.register(TimelineEvent)
@@ -107,8 +107,8 @@ class ActionItemAdmin(admin.ModelAdmin):
 
 @admin.register(ChangeRecord)
 class ChangeRecordAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "incident", "actor", "action", "object_type", "object_repr"]
-    list_filter = ["action", "object_type"]
+    list_display = ["created_at", "incident", "event", "actor", "object_type", "object_repr"]
+    list_filter = ["event", "object_type"]
     list_select_related = ["incident", "actor"]
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -121,6 +121,16 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "for_date"]
     search_fields = ["recipient__username", "recipient__email"]
     list_select_related = ["recipient"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(EventHandling)
+class EventHandlingAdmin(admin.ModelAdmin):
+    list_display = ["record", "consumer", "status", "attempts", "handled_at", "last_error"]
+    list_filter = ["consumer", "status"]
+    list_select_related = ["record"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from postmortems.zones import zone_or_none
+from incidents.zones import zone_or_none
 
 
 class UserTimeZoneMiddleware:

@@ -6,14 +6,17 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
-from postmortems.zones import zone_or_none
+from incidents.zones import zone_or_none
 
 
 def validate_time_zone(value: str) -> None:
@@ -34,6 +37,22 @@ def zone_label(zone_name: str) -> str:
     if zone_name in {"UTC", "Etc/UTC", "GMT", "Etc/GMT"}:
         return "UTC"
     return zone_name
+
+
+def duration_text(value: timedelta | None) -> str:
+    """Show a timedelta as '4 hours', '1 hour 5 minutes', '2 days 3 hours' or '45 minutes'."""
+    if value is None:
+        return "—"
+    total_minutes = int(value.total_seconds() // 60)
+    if total_minutes < 0:
+        return "—"
+    days, rest = divmod(total_minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    for amount, unit in ((days, "day"), (hours, "hour"), (minutes, "minute")):
+        if amount:
+            parts.append(f"{amount} {unit}{'' if amount == 1 else 's'}")
+    return " ".join(parts) or "0 minutes"
 
 
 def new_calendar_token() -> str:
@@ -482,8 +501,18 @@ class ActionItem(models.Model):
             self.completed_at = at or timezone.now()
 
 
+EVENT_NAME = RegexValidator(
+    r"^[a-z_]+\.[a-z_]+$", "Name events as 'object.what_happened', e.g. action_item.created."
+)
+
+
 class ChangeRecord(models.Model):
-    """One change to an incident or anything on it: who, when, what."""
+    """One change to an incident or anything on it: the event consumers react to.
+
+    Written in the same transaction as the change it describes, so that a change and its
+    record exist together or not at all. The history shows these; consumers (reminders,
+    later webhooks and notifications) read them after commit, see incidents.events.
+    """
 
     class Action(models.TextChoices):
         CREATED = "created", "created"
@@ -492,39 +521,111 @@ class ChangeRecord(models.Model):
         STATUS = "status", "changed the status of"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="changes")
+    event = models.CharField(max_length=60, validators=[EVENT_NAME])
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=10, choices=Action.choices)
+    # What the change concerns: its type and id, and how it read at the time.
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
     object_type = models.CharField(max_length=40)
     object_repr = models.CharField(max_length=200)
-    # {"field": [old, new]} with values as display text.
+    # {"field": [old, new]} with values as display text, for people.
     changes = models.JSONField(default=dict, blank=True)
+    # {"field": [old, new]} with raw values (ids, ISO dates), for consumers.
+    values = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["incident", "-created_at"])]
+        indexes = [
+            models.Index(fields=["incident", "-created_at"]),
+            models.Index(fields=["event"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_action_display()} {self.object_type} {self.object_repr}"
 
 
-class ReminderDelivery(models.Model):
+class EventHandling(models.Model):
+    """One consumer's progress on one event: pending until handled, then done, once.
+
+    Written with the event, in the same transaction, for every consumer subscribed to the
+    event's name; a worker marks it done in the same transaction as the consumer's own
+    writes, so an event is handled once whatever crashes in between.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    consumer = models.CharField(max_length=60)
+    record = models.ForeignKey(ChangeRecord, on_delete=models.CASCADE, related_name="handlings")
+    # Copied from the record so that per-incident order is one index scan away.
+    incident_id = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["record_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["consumer", "record"], name="one_handling_per_event"),
+        ]
+        indexes = [
+            models.Index(fields=["consumer", "status", "record"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} on {self.record_id}: {self.status}"
+
+
+class Delivery(models.Model):
+    """One outgoing message (email, later webhook or tracker call), owed until it is sent.
+
+    The database says what is owed; the broker only carries a nudge. A worker claims the row
+    with a conditional UPDATE that sets a fresh claim token, and every later change of the
+    row is guarded by that token, so a worker whose claim went stale and was taken over
+    cannot mark or resend it. incidents.deliveries re-enqueues rows whose nudge was lost.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped: nothing left to send"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    # Set when a failed try is handed back: recovery leaves the row to its retry until then.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReminderDelivery(Delivery):
     """One email to one person for one day: claimed before sending, so it goes out once."""
 
     class Kind(models.TextChoices):
         DIGEST = "digest", "Owner digest"
         ESCALATION = "escalation", "Manager escalation"
         ASSIGNMENT = "assignment", "Assignment notice"
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped: nothing left to remind about"
-        FAILED = "failed", "Failed"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
@@ -540,12 +641,6 @@ class ReminderDelivery(models.Model):
         help_text="Set for assignment notices only.",
     )
     item_ids = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-for_date", "-id"]
@@ -562,7 +657,10 @@ class ReminderDelivery(models.Model):
                 name="one_assignment_notice_per_item_day",
             ),
         ]
-        indexes = [models.Index(fields=["status", "for_date"])]
+        indexes = [
+            models.Index(fields=["status", "for_date"]),
+            models.Index(fields=["status", "created_at"], name="reminder_owed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient} for {self.for_date}"

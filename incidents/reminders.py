@@ -2,10 +2,11 @@
 
 The sweep plans one digest per owner (and one escalation per manager) for a day and stores
 each as a ReminderDelivery row; the unique constraints make planning twice harmless. A task
-per row then claims it with a conditional UPDATE before sending, so two workers never send
+per row then claims it (incidents.deliveries) before sending, so two workers never send
 the same row. A claim whose worker died is taken over once it is older than
-REMINDER_CLAIM_STALE_SECONDS; the only window left for a duplicate is between the SMTP
-server accepting a message and the row being marked sent.
+DELIVERY_CLAIM_STALE_SECONDS, and recovery nudges rows whose task the broker lost; the only
+window left for a duplicate is between the SMTP server accepting a message and the row
+being marked sent, which follows at once.
 """
 
 import logging
@@ -16,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from incidents import emails
+from incidents import deliveries, emails
 from incidents.models import ActionItem, ReminderDelivery, User
 
 logger = logging.getLogger(__name__)
@@ -122,54 +123,17 @@ def record_sweep(plan: SweepPlan) -> list[int]:
     )
 
 
-def run_sweep(*, day: date | None = None) -> list[int]:
-    """Plan and record the day's reminders, then enqueue one task per delivery after commit."""
-    from incidents import tasks
-
+def record_day(day: date | None = None) -> list[int]:
+    """Plan and record the day's reminders; return the ids of the deliveries still owed."""
     day = day or reminder_today()
-    with transaction.atomic():
-        delivery_ids = record_sweep(plan_sweep(day))
-        for delivery_id in delivery_ids:
-            transaction.on_commit(
-                lambda pk=delivery_id: tasks.deliver_reminder.delay(delivery_id=pk)
-            )
-    logger.info("reminder sweep for %s enqueued %d deliveries", day, len(delivery_ids))
+    delivery_ids = record_sweep(plan_sweep(day))
+    logger.info("reminder sweep for %s owes %d deliveries", day, len(delivery_ids))
     return delivery_ids
 
 
 def claim_delivery(delivery_id: int) -> ReminderDelivery | None:
     """Claim a delivery for sending; return None when it is done or another worker has it."""
-    now = timezone.now()
-    stale_before = now - timedelta(seconds=settings.REMINDER_CLAIM_STALE_SECONDS)
-    claimed = ReminderDelivery.objects.filter(
-        Q(status=ReminderDelivery.Status.PENDING)
-        | Q(status=ReminderDelivery.Status.SENDING, claimed_at__lt=stale_before),
-        pk=delivery_id,
-    ).update(status=ReminderDelivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if claimed == 0:
-        return None
-    return ReminderDelivery.objects.select_related("recipient").get(pk=delivery_id)
-
-
-def release_delivery(delivery: ReminderDelivery, error: Exception) -> None:
-    """Hand a claimed delivery back after a transient failure, so a retry can claim it."""
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(
-        status=ReminderDelivery.Status.PENDING, last_error=repr(error)[:2000]
-    )
-
-
-def fail_delivery(delivery_id: int, error: Exception) -> None:
-    """Mark a delivery failed for good; it stays listed in the admin with the error."""
-    ReminderDelivery.objects.filter(pk=delivery_id).update(
-        status=ReminderDelivery.Status.FAILED, last_error=repr(error)[:2000]
-    )
-    logger.error("reminder delivery %s failed for good: %r", delivery_id, error)
-
-
-def _finish(delivery: ReminderDelivery, status: str) -> None:
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(
-        status=status, sent_at=timezone.now(), last_error=""
-    )
+    return deliveries.claim(ReminderDelivery, delivery_id)
 
 
 def _open_items(item_ids: list[int]) -> list[ActionItem]:
@@ -185,7 +149,7 @@ def send_claimed_delivery(delivery: ReminderDelivery) -> None:
     """Send the email of a claimed delivery and mark it sent; SMTP errors propagate."""
     recipient = delivery.recipient
     if not recipient.is_active or not recipient.email:
-        _finish(delivery, ReminderDelivery.Status.SKIPPED)
+        deliveries.finish(delivery, ReminderDelivery.Status.SKIPPED)
         return
     if delivery.kind == ReminderDelivery.Kind.ASSIGNMENT:
         items = _open_items([delivery.action_item_id]) if delivery.action_item_id else []
@@ -193,7 +157,7 @@ def send_claimed_delivery(delivery: ReminderDelivery) -> None:
     else:
         items = _open_items(delivery.item_ids)
     if not items:
-        _finish(delivery, ReminderDelivery.Status.SKIPPED)
+        deliveries.finish(delivery, ReminderDelivery.Status.SKIPPED)
         return
     send = {
         ReminderDelivery.Kind.DIGEST: emails.send_owner_digest,
@@ -201,15 +165,46 @@ def send_claimed_delivery(delivery: ReminderDelivery) -> None:
         ReminderDelivery.Kind.ASSIGNMENT: emails.send_assignment_notice,
     }[delivery.kind]
     send(delivery=delivery, recipient=recipient, items=items)
-    _finish(delivery, ReminderDelivery.Status.SENT)
+    # Straight after the SMTP server's acceptance: a crash between the two is the only way
+    # this message can go out twice.
+    deliveries.finish(delivery, ReminderDelivery.Status.SENT)
 
 
-def create_assignment_notice(*, action_item_id: int, recipient_id: int) -> int | None:
-    """Store the notice for a new owner and return its id, or None when it exists already."""
-    delivery, created = ReminderDelivery.objects.get_or_create(
-        recipient_id=recipient_id,
-        kind=ReminderDelivery.Kind.ASSIGNMENT,
-        for_date=reminder_today(),
-        action_item_id=action_item_id,
+def record_assignment_notices(assignments: list[tuple[int, int]]) -> list[int]:
+    """Store a notice per (action item id, new owner id) for today; return the ids owed.
+
+    A notice already stored for the same item, owner and day is not stored again.
+    """
+    # An item deleted since its event was recorded needs no notice.
+    existing = set(
+        ActionItem.objects.filter(pk__in={item_id for item_id, _ in assignments}).values_list(
+            "pk", flat=True
+        )
     )
-    return delivery.pk if created or delivery.status == ReminderDelivery.Status.PENDING else None
+    assignments = [(item_id, owner) for item_id, owner in assignments if item_id in existing]
+    if not assignments:
+        return []
+    today = reminder_today()
+    ReminderDelivery.objects.bulk_create(
+        [
+            ReminderDelivery(
+                recipient_id=owner_id,
+                kind=ReminderDelivery.Kind.ASSIGNMENT,
+                for_date=today,
+                action_item_id=item_id,
+            )
+            for item_id, owner_id in assignments
+        ],
+        ignore_conflicts=True,
+    )
+    wanted = Q()
+    for item_id, owner_id in assignments:
+        wanted |= Q(action_item_id=item_id, recipient_id=owner_id)
+    return list(
+        ReminderDelivery.objects.filter(
+            wanted,
+            kind=ReminderDelivery.Kind.ASSIGNMENT,
+            for_date=today,
+            status=ReminderDelivery.Status.PENDING,
+        ).values_list("pk", flat=True)
+    )

@@ -1,12 +1,19 @@
-"""Writes with side effects: each is one transaction that also records the change."""
+"""Writes with side effects: each is one transaction that also records the change.
+
+The record is the event (incidents.events) that consumers react to after commit; no write
+here knows its consumers. A published postmortem freezes its incident's facts: every write
+to them asks the registered write guards first (the postmortem app registers one).
+"""
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from incidents.events import record_event
 from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent, User
 
 logger = logging.getLogger(__name__)
@@ -42,6 +49,23 @@ def diff_fields(before: models.Model | None, after: models.Model, names: Iterabl
     return changes
 
 
+def raw_values(before: models.Model | None, after: models.Model, names: Iterable[str]):
+    """Return {field: [old, new]} as stored values (ids, dates) for the named fields."""
+    values = {}
+    for name in names:
+        field = after._meta.get_field(name)
+        old = field.value_from_object(before) if before is not None else None
+        new = field.value_from_object(after)
+        if old != new:
+            values[name] = [old, new]
+    return values
+
+
+def event_name(target: models.Model, what: str) -> str:
+    """Return the event name for something that happened to target: 'action_item.created'."""
+    return f"{str(target._meta.verbose_name).replace(' ', '_')}.{what}"
+
+
 def record_change(
     *,
     incident: Incident,
@@ -49,18 +73,43 @@ def record_change(
     action: str,
     target: models.Model,
     changes: dict[str, Any] | None = None,
+    values: dict[str, Any] | None = None,
     note: str = "",
+    event: str | None = None,
 ) -> ChangeRecord:
-    """Add one entry to the incident's history."""
-    return ChangeRecord.objects.create(
+    """Add one entry to the incident's history: the event consumers react to.
+
+    The event is named after the target and the action ('cause.updated') unless given.
+    """
+    what = {ChangeRecord.Action.STATUS: "status_changed"}.get(action, action)
+    return record_event(
+        event=event or event_name(target, what),
         incident=incident,
         actor=actor,
         action=action,
-        object_type=str(target._meta.verbose_name),
-        object_repr=str(target)[:200],
-        changes=changes or {},
-        note=note[:300],
+        target=target,
+        changes=changes,
+        values=values,
+        note=note,
     )
+
+
+WriteGuard = Callable[[Incident], str | None]
+_write_guards: list[WriteGuard] = []
+
+
+def register_write_guard(guard: WriteGuard) -> None:
+    """Ask guard before every write to an incident's facts; it returns why not, or None."""
+    if guard not in _write_guards:
+        _write_guards.append(guard)
+
+
+def ensure_facts_writable(incident: Incident) -> None:
+    """Refuse (ValidationError) a write to the incident, its timeline or its causes."""
+    for guard in _write_guards:
+        reason = guard(incident)
+        if reason:
+            raise ValidationError(reason)
 
 
 def save_versioned(*, instance: models.Model, expected_version: int) -> None:
@@ -103,25 +152,11 @@ def save_row(*, instance: models.Model, current_version: int, expected_version: 
     instance.save()
 
 
-def notify_new_owner(item: ActionItem, previous_owner_id: int | None) -> None:
-    """After commit, tell the new owner of an action item that it is theirs now."""
-    if item.owner_id is None or item.owner_id == previous_owner_id:
-        return
-    from incidents import tasks
-
-    item_id, owner_id = item.pk, item.owner_id
-    # robust: a broker outage must not turn a saved change into an error page.
-    transaction.on_commit(
-        lambda: tasks.send_assignment_notice.delay(action_item_id=item_id, recipient_id=owner_id),
-        robust=True,
-    )
-
-
 @transaction.atomic
 def action_item_update(
     *, item: ActionItem, actor: User, data: dict[str, Any], expected_version: int | None = None
 ) -> ActionItem:
-    """Apply the changed fields to an action item, record them, and notify a new owner."""
+    """Apply the changed fields to an action item and record them (a new owner is told)."""
     before = ActionItem.objects.get(pk=item.pk)
     for name, value in data.items():
         if name == "status":
@@ -133,9 +168,13 @@ def action_item_update(
     if changes:
         action = ChangeRecord.Action.STATUS if list(changes) == ["status"] else "updated"
         record_change(
-            incident=item.incident, actor=actor, action=action, target=item, changes=changes
+            incident=item.incident,
+            actor=actor,
+            action=action,
+            target=item,
+            changes=changes,
+            values=raw_values(before, item, data.keys()),
         )
-    notify_new_owner(item, before.owner_id)
     return item
 
 
@@ -161,23 +200,20 @@ ITEM_FIELDS = ("title", "description", "kind", "priority", "owner", "due_date", 
 
 @transaction.atomic
 def incident_create(*, actor: User, data: dict[str, Any]) -> Incident:
-    """Create an incident and its draft postmortem with the actor as author."""
-    from postmortems.models import Postmortem
-
+    """Create an incident; the postmortem app makes its draft on the incident.created event."""
     services = data.pop("services", None)
     incident = Incident(created_by=actor, **data)
     incident.full_clean()
     incident.save()
     if services:
         incident.services.set(services)
-    postmortem = Postmortem.objects.create(incident=incident)
-    postmortem.authors.add(actor)
     record_change(
         incident=incident,
         actor=actor,
         action=ChangeRecord.Action.CREATED,
         target=incident,
         changes=diff_fields(None, incident, [n for n in INCIDENT_FIELDS if n in data]),
+        values=raw_values(None, incident, [n for n in INCIDENT_FIELDS if n in data]),
     )
     return incident
 
@@ -187,6 +223,7 @@ def incident_update(
     *, incident: Incident, actor: User, data: dict[str, Any], expected_version: int
 ) -> Incident:
     """Apply the changed fields to the incident if nobody saved it since expected_version."""
+    ensure_facts_writable(incident)
     before = Incident.objects.get(pk=incident.pk)
     services = data.pop("services", None)
     for name, value in data.items():
@@ -220,6 +257,7 @@ def timeline_event_create(
     *, incident: Incident, actor: User, data: dict[str, Any]
 ) -> TimelineEvent:
     """Add an event to the incident's timeline."""
+    ensure_facts_writable(incident)
     event = TimelineEvent(
         incident=incident,
         author=actor,
@@ -234,6 +272,7 @@ def timeline_event_create(
         action=ChangeRecord.Action.CREATED,
         target=event,
         changes=diff_fields(None, event, EVENT_FIELDS),
+        values=raw_values(None, event, EVENT_FIELDS),
     )
     return event
 
@@ -243,6 +282,8 @@ def _update_and_record(
 ):
     """Apply the changed fields to a row of an incident, save it (save_row), record the diff."""
     before = type(instance).objects.get(pk=instance.pk)
+    if not isinstance(instance, ActionItem):
+        ensure_facts_writable(before.incident)
     for name, value in data.items():
         setattr(instance, name, value)
     save_row(instance=instance, current_version=before.version, expected_version=expected_version)
@@ -254,6 +295,7 @@ def _update_and_record(
             action=ChangeRecord.Action.UPDATED,
             target=instance,
             changes=changes,
+            values=raw_values(before, instance, data.keys()),
         )
     return instance
 
@@ -270,6 +312,8 @@ def timeline_event_update(
 
 @transaction.atomic
 def _delete(*, instance: models.Model, incident: Incident, actor: User) -> None:
+    if not isinstance(instance, ActionItem):
+        ensure_facts_writable(incident)
     record_change(
         incident=incident, actor=actor, action=ChangeRecord.Action.DELETED, target=instance
     )
@@ -297,6 +341,8 @@ def move(*, instance: TimelineEvent | Cause | ActionItem, actor: User, direction
 
     Timeline events only swap with events at the same time: the time decides their order.
     """
+    if not isinstance(instance, ActionItem):
+        ensure_facts_writable(instance.incident)
     siblings = type(instance).objects.filter(incident_id=instance.incident_id)
     if isinstance(instance, TimelineEvent):
         siblings = siblings.filter(occurred_at=instance.occurred_at)
@@ -316,12 +362,14 @@ def move(*, instance: TimelineEvent | Cause | ActionItem, actor: User, direction
         action=ChangeRecord.Action.UPDATED,
         target=instance,
         note=f"moved {direction}",
+        event=event_name(instance, "moved"),
     )
 
 
 @transaction.atomic
 def cause_create(*, incident: Incident, actor: User, data: dict[str, Any]) -> Cause:
     """Add a root cause or contributing factor to the incident."""
+    ensure_facts_writable(incident)
     cause = Cause(incident=incident, position=_next_position(incident.causes.all()), **data)
     cause.full_clean()
     cause.save()
@@ -331,6 +379,7 @@ def cause_create(*, incident: Incident, actor: User, data: dict[str, Any]) -> Ca
         action=ChangeRecord.Action.CREATED,
         target=cause,
         changes=diff_fields(None, cause, CAUSE_FIELDS),
+        values=raw_values(None, cause, CAUSE_FIELDS),
     )
     return cause
 
@@ -361,6 +410,6 @@ def action_item_create(*, incident: Incident, actor: User, data: dict[str, Any])
         action=ChangeRecord.Action.CREATED,
         target=item,
         changes=diff_fields(None, item, ITEM_FIELDS),
+        values=raw_values(None, item, ITEM_FIELDS),
     )
-    notify_new_owner(item, None)
     return item

@@ -1,7 +1,9 @@
-"""Celery tasks: thin wrappers that take ids, re-fetch, and call a reminders service.
+"""Celery tasks: thin wrappers that take ids, re-fetch, and call a service.
 
 All run with late acks and reject-on-worker-lost, so a task whose worker dies is handed
-out again; claiming the delivery row first makes running twice harmless.
+out again; claiming the row first makes running twice harmless. A task only nudges: the
+rows in the database say what is owed, and recover_owed_deliveries nudges again whatever
+the broker lost.
 """
 
 import logging
@@ -10,26 +12,51 @@ from datetime import date
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import transaction
 
-from incidents import reminders
+from incidents import deliveries, events, reminders
+from incidents.models import EventHandling, ReminderDelivery
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
+def nudge_reminders(delivery_ids: list[int]) -> None:
+    """Enqueue one delivery task per reminder row."""
+    for delivery_id in delivery_ids:
+        deliver_reminder.delay(delivery_id=delivery_id)
+
+
+def nudge_reminders_after_commit(delivery_ids: list[int]) -> None:
+    # robust: a broker outage must not undo the rows; recovery nudges them later.
+    transaction.on_commit(lambda: nudge_reminders(delivery_ids), robust=True)
+
+
+def nudge_consumers(names: list[str]) -> None:
+    """Enqueue one event-handling task per consumer."""
+    for name in names:
+        handle_events.delay(consumer=name)
+
+
+def nudge_consumers_of(handling_ids: list[int]) -> None:
+    """Enqueue the event-handling task of every consumer owed one of these rows."""
+    names = EventHandling.objects.filter(pk__in=handling_ids).values_list("consumer", flat=True)
+    nudge_consumers(sorted(set(names)))
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_reminders_sweep(day: str | None = None) -> int:
     """Plan the day's reminders and enqueue one delivery task per recipient."""
-    return len(reminders.run_sweep(day=date.fromisoformat(day) if day else None))
+    with transaction.atomic():
+        delivery_ids = reminders.record_day(date.fromisoformat(day) if day else None)
+        nudge_reminders_after_commit(delivery_ids)
+    return len(delivery_ids)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=settings.REMINDER_MAX_RETRIES,
-)
+# max_retries=None: the row's attempts, not Celery's count, decide when to give up, so a
+# retry that recovery nudged after a lost task counts the same.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def deliver_reminder(self: Task, *, delivery_id: int) -> None:
     """Claim one delivery and send it; retry SMTP trouble with backoff, then mark it failed."""
     delivery = reminders.claim_delivery(delivery_id)
@@ -38,27 +65,59 @@ def deliver_reminder(self: Task, *, delivery_id: int) -> None:
     try:
         reminders.send_claimed_delivery(delivery)
     except TRANSIENT_ERRORS as error:
-        if self.request.retries >= self.max_retries:
-            reminders.fail_delivery(delivery_id, error)
+        if delivery.attempts > settings.DELIVERY_MAX_RETRIES:
+            deliveries.fail(delivery, error)
             return
-        reminders.release_delivery(delivery, error)
-        countdown = min(2**self.request.retries, settings.REMINDER_RETRY_BACKOFF_MAX)
+        countdown = deliveries.retry_delay(delivery.attempts)
+        if not deliveries.release(delivery, error, retry_in=countdown):
+            return  # another worker took the claim over; it owns the row now
         logger.warning(
             "reminder delivery %s to user %s failed (try %d), retrying in %ss: %r",
             delivery_id,
             delivery.recipient_id,
-            self.request.retries + 1,
+            delivery.attempts,
             countdown,
             error,
         )
         raise self.retry(exc=error, countdown=countdown) from error
 
 
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def handle_events(self: Task, *, consumer: str) -> int:
+    """Hand one consumer its pending events; go on while more wait, retry when due."""
+    progress = events.handle_pending(consumer)
+    if progress.busy:
+        # Another worker is on this consumer; look again shortly for what it did not take.
+        handle_events.apply_async(kwargs={"consumer": consumer}, countdown=2)
+    elif progress.more:
+        handle_events.delay(consumer=consumer)
+    elif progress.retry_in is not None:
+        handle_events.apply_async(kwargs={"consumer": consumer}, countdown=progress.retry_in)
+    return progress.handled
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def send_assignment_notice(*, action_item_id: int, recipient_id: int) -> None:
-    """Record a notice for the new owner of an action item and deliver it."""
-    delivery_id = reminders.create_assignment_notice(
-        action_item_id=action_item_id, recipient_id=recipient_id
+def recover_owed_deliveries() -> dict[str, int]:
+    """Nudge again every delivery and event whose task was lost (run by beat)."""
+    return deliveries.recover_owed()
+
+
+def register_owed_kinds() -> None:
+    """Let recovery and the health check see reminders and event handling."""
+    deliveries.register_owed(
+        deliveries.OwedKind(
+            name="reminder",
+            owed=lambda now: deliveries.owed_deliveries(ReminderDelivery, now),
+            overdue=lambda now: deliveries.overdue_deliveries(ReminderDelivery, now),
+            nudge=nudge_reminders,
+        )
     )
-    if delivery_id is not None:
-        deliver_reminder.delay(delivery_id=delivery_id)
+    deliveries.register_owed(
+        deliveries.OwedKind(
+            name="event",
+            owed=events.owed_handlings,
+            overdue=events.overdue_handlings,
+            nudge=nudge_consumers_of,
+        )
+    )
+    events.set_nudge(nudge_consumers)

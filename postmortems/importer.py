@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from incidents.models import ActionItem, Cause, TimelineEvent
-from postmortems.zones import zone_or_none
+from incidents.zones import zone_or_none
 
 
 class PostmortemImportError(ValueError):

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from incidents.models import ActionItem, Cause, Incident, TimelineEvent, zone_label
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent, duration_text, zone_label
 from postmortems.models import Postmortem
-from postmortems.templatetags.postmortem_tags import duration as duration_text
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,27 @@ def postmortem_for(incident: Incident) -> Postmortem:
     return postmortem
 
 
+def start_draft_for_new_incident(record: ChangeRecord, incident: Incident) -> None:
+    """Give a new incident its draft postmortem, with whoever created it as an author.
+
+    Runs inside the transaction that creates the incident (an incident.created hook).
+    """
+    postmortem, _ = Postmortem.objects.get_or_create(incident=incident)
+    if record.actor_id is not None:
+        postmortem.authors.add(record.actor_id)
+
+
+PUBLISHED_IS_READ_ONLY = "The postmortem is published and read-only; reopen it to edit."
+
+
+def refuse_writes_when_published(incident: Incident) -> str | None:
+    """Return why the incident's facts may not change: its postmortem is published."""
+    published = Postmortem.objects.filter(
+        incident_id=incident.pk, status=Postmortem.Status.PUBLISHED
+    ).exists()
+    return PUBLISHED_IS_READ_ONLY if published else None
+
+
 def _people_change(before: list[User], after: list[User]) -> list[str] | None:
     old = ", ".join(sorted(str(u) for u in before))
     new = ", ".join(sorted(str(u) for u in after))
@@ -47,7 +68,7 @@ def postmortem_update(
     are written.
     """
     if postmortem.is_published:
-        raise ValidationError("A published postmortem is read-only; reopen it to edit.")
+        raise ValidationError(PUBLISHED_IS_READ_ONLY)
     before = Postmortem.objects.get(pk=postmortem.pk)
     incident = postmortem.incident
     incident_before = Incident.objects.get(pk=incident.pk)
@@ -87,8 +108,10 @@ def postmortem_update(
     return postmortem
 
 
-def _set_status(postmortem: Postmortem, actor: User, status: str, note: str = "") -> None:
-    before = postmortem.get_status_display()
+def _set_status(
+    postmortem: Postmortem, actor: User, status: str, *, event: str, note: str = ""
+) -> None:
+    before, old_status = postmortem.get_status_display(), postmortem.status
     # Conditional on the old status so two clicks at once change it once.
     updated = Postmortem.objects.filter(pk=postmortem.pk, status=postmortem.status).update(
         status=status,
@@ -106,7 +129,9 @@ def _set_status(postmortem: Postmortem, actor: User, status: str, note: str = ""
         action=ChangeRecord.Action.STATUS,
         target=postmortem,
         changes={"status": [before, postmortem.get_status_display()]},
+        values={"status": [old_status, status]},
         note=note,
+        event=event,
     )
 
 
@@ -117,7 +142,7 @@ def postmortem_submit_for_review(*, postmortem: Postmortem, actor: User) -> Post
         raise ValidationError("Only a draft can be submitted for review.")
     if not postmortem.reviewers.exists():
         raise ValidationError("Name at least one reviewer before submitting for review.")
-    _set_status(postmortem, actor, Postmortem.Status.IN_REVIEW)
+    _set_status(postmortem, actor, Postmortem.Status.IN_REVIEW, event="postmortem.submitted")
     return postmortem
 
 
@@ -142,10 +167,17 @@ def postmortem_review(
         actor=actor,
         action=ChangeRecord.Action.CREATED,
         target=review,
+        values={"decision": [None, decision]},
         note=body[:300],
     )
     if decision == Review.Decision.REQUEST_CHANGES:
-        _set_status(postmortem, actor, Postmortem.Status.DRAFT, note="changes requested")
+        _set_status(
+            postmortem,
+            actor,
+            Postmortem.Status.DRAFT,
+            note="changes requested",
+            event="postmortem.changes_requested",
+        )
     return review
 
 
@@ -164,7 +196,7 @@ def postmortem_publish(*, postmortem: Postmortem, actor: User) -> Postmortem:
     if not is_approved(postmortem):
         raise ValidationError("A reviewer must approve the current text before publishing.")
     postmortem.published_at = timezone.now()
-    _set_status(postmortem, actor, Postmortem.Status.PUBLISHED)
+    _set_status(postmortem, actor, Postmortem.Status.PUBLISHED, event="postmortem.published")
     return postmortem
 
 
@@ -174,7 +206,13 @@ def postmortem_reopen(*, postmortem: Postmortem, actor: User, reason: str = "") 
     if postmortem.status != Postmortem.Status.PUBLISHED:
         raise ValidationError("Only a published postmortem can be reopened.")
     postmortem.published_at = None
-    _set_status(postmortem, actor, Postmortem.Status.DRAFT, note=reason or "reopened")
+    _set_status(
+        postmortem,
+        actor,
+        Postmortem.Status.DRAFT,
+        note=reason or "reopened",
+        event="postmortem.reopened",
+    )
     return postmortem
 
 
@@ -302,12 +340,15 @@ def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incide
     return incident
 
 
+@transaction.atomic
 def postmortem_set_layout(*, incident: Incident, layout: str, actor: User) -> Postmortem:
     """Render the incident's postmortem in another registered layout from now on."""
     if layout not in LAYOUTS:
         raise ValueError(f"{layout!r} is not a layout; choose one of {', '.join(LAYOUTS)}.")
     postmortem, _ = Postmortem.objects.get_or_create(incident=incident)
     if postmortem.layout != layout:
+        if postmortem.is_published:
+            raise ValidationError(PUBLISHED_IS_READ_ONLY)
         old = postmortem.layout
         postmortem.layout = layout
         postmortem.save(update_fields=["layout", "updated_at"])

@@ -162,14 +162,28 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
 REMINDER_DUE_WITHIN_DAYS = env_int("REMINDER_DUE_WITHIN_DAYS", 3)
 REMINDER_ESCALATE_AFTER_DAYS = env_int("REMINDER_ESCALATE_AFTER_DAYS", 7)
-REMINDER_MAX_RETRIES = env_int("REMINDER_MAX_RETRIES", 6)
-REMINDER_RETRY_BACKOFF_MAX = env_int("REMINDER_RETRY_BACKOFF_MAX", 600)
-# A delivery claimed longer ago than this by a worker that never finished is claimed again.
-REMINDER_CLAIM_STALE_SECONDS = env_int("REMINDER_CLAIM_STALE_SECONDS", CELERY_VISIBILITY_TIMEOUT)
+# Owed deliveries (reminder emails, assignment notices, event handling): the database
+# says what is owed; see incidents/deliveries.py.
+DELIVERY_MAX_RETRIES = env_int("DELIVERY_MAX_RETRIES", env_int("REMINDER_MAX_RETRIES", 6))
+DELIVERY_RETRY_BACKOFF_MAX = env_int(
+    "DELIVERY_RETRY_BACKOFF_MAX", env_int("REMINDER_RETRY_BACKOFF_MAX", 600)
+)
+# A claim older than this is abandoned and may be taken over. It must outlast one try: the
+# SMTP connect and send, each bounded by EMAIL_TIMEOUT.
+DELIVERY_CLAIM_STALE_SECONDS = env_int("DELIVERY_CLAIM_STALE_SECONDS", 300)
+# A pending row whose task was lost (a Redis restart) is nudged again after this long.
+DELIVERY_RECOVER_AFTER_SECONDS = env_int("DELIVERY_RECOVER_AFTER_SECONDS", 120)
+DELIVERY_RECOVERY_INTERVAL_SECONDS = env_int("DELIVERY_RECOVERY_INTERVAL_SECONDS", 180)
+# Rows older than this are no longer sent by recovery: a digest from last week is noise.
+DELIVERY_EXPIRE_DAYS = env_int("DELIVERY_EXPIRE_DAYS", 3)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders-daily": {
         "task": "incidents.tasks.send_reminders_sweep",
         "schedule": crontab(hour=REMINDER_HOUR, minute=0),
+    },
+    "recover-owed-deliveries": {
+        "task": "incidents.tasks.recover_owed_deliveries",
+        "schedule": DELIVERY_RECOVERY_INTERVAL_SECONDS,
     },
 }
 

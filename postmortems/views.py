@@ -61,10 +61,14 @@ def postmortem_layout(request: HttpRequest, incident_id: int) -> HttpResponse:
         )
     form = LayoutForm(request.POST)
     if form.is_valid():
-        services.postmortem_set_layout(
-            incident=incident, layout=form.cleaned_data["layout"], actor=request.user
-        )
-        messages.success(request, "Layout changed.")
+        try:
+            services.postmortem_set_layout(
+                incident=incident, layout=form.cleaned_data["layout"], actor=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Layout changed.")
     else:
         messages.error(request, "That layout does not exist.")
     return redirect("postmortems:document", incident_id=incident.pk)

@@ -37,6 +37,8 @@ fi
 
 $BIN/ruff check .
 $BIN/ruff format --check .
+# Import contracts (pyproject.toml): incidents never imports postmortems, the domain no consumer.
+$BIN/lint-imports --no-cache >/dev/null || { $BIN/lint-imports --no-cache; fail "an import contract is broken."; }
 DJANGO_SETTINGS_MODULE=tests.settings $BIN/python manage.py makemigrations --check --dry-run >/dev/null \
   || fail "models and migrations differ: run 'python manage.py makemigrations'."
 

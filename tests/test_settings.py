@@ -44,8 +44,8 @@ def test_every_kind_of_wrong_zone_name_is_refused_with_a_reason(monkeypatch, nam
     from django.core.exceptions import ValidationError
 
     from incidents.models import validate_time_zone
+    from incidents.zones import zone_or_none
     from postmortems.importer import PostmortemImportError, parse_postmortem
-    from postmortems.zones import zone_or_none
 
     assert zone_or_none(name) is None
     monkeypatch.setenv("TZ_NAME", name)

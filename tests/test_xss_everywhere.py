@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from incidents import reminders
+from incidents import tasks
 from postmortems.exporters import export_html, export_markdown
 from tests.factories import (
     ActionItemFactory,
@@ -71,7 +71,7 @@ def test_markdown_export_renders_safely_when_shown_again(hostile):
 
 def test_reminder_emails(hostile, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.run_sweep(day=date(2026, 3, 2))
+        tasks.send_reminders_sweep("2026-03-02")
     assert mailoutbox
     for message in mailoutbox:
         assert_no_live_script(message.alternatives[0][0])

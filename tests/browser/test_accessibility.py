@@ -4,8 +4,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
-from incidents.demo import DEMO_PASSWORD, load_demo
 from incidents.models import Incident
+from postmortems.demo import DEMO_PASSWORD, load_demo
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from incidents.demo import EXAMPLE_TIMELINE
 from incidents.models import Incident
+from postmortems.demo import EXAMPLE_TIMELINE
 from postmortems.models import Postmortem
 from tests.browser.conftest import log_in
 from tests.factories import IncidentFactory, TeamFactory, TimelineEventFactory, UserFactory

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from incidents.demo import load_demo
+from postmortems.demo import load_demo
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)

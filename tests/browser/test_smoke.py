@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from incidents.demo import DEMO_PASSWORD, load_demo
+from postmortems.demo import DEMO_PASSWORD, load_demo
 from tests.browser.conftest import log_in
 from tests.factories import IncidentFactory, UserFactory
 

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from incidents.demo import load_demo
+from postmortems.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 

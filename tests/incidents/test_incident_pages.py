@@ -299,7 +299,7 @@ def test_incident_list_pages_keep_the_filters(logged_in_client):
 def test_demo_example_pages_show_the_timeline_in_gmt_plus_2(client):
     from datetime import date
 
-    from incidents.demo import load_demo
+    from postmortems.demo import load_demo
 
     example = load_demo(today=date(2026, 3, 31)).example
     client.force_login(example.commander)

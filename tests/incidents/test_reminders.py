@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from incidents import reminders
+from incidents import reminders, tasks
 from incidents.models import ActionItem, ReminderDelivery, User
 from tests.factories import (
     ActionItemFactory,
@@ -22,7 +22,7 @@ MONDAY = date(2026, 3, 16)
 
 def sweep(day, capture):
     with capture(execute=True):
-        reminders.run_sweep(day=day)
+        tasks.send_reminders_sweep(day.isoformat())
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_a_claimed_delivery_is_not_sent_by_a_second_worker():
 
 
 def test_a_stale_claim_of_a_dead_worker_is_claimed_again(settings):
-    settings.REMINDER_CLAIM_STALE_SECONDS = 60
+    settings.DELIVERY_CLAIM_STALE_SECONDS = 60
     delivery = ReminderDelivery.objects.create(
         recipient=UserFactory(), kind="digest", for_date=WEDNESDAY, item_ids=[]
     )

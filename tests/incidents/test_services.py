@@ -22,20 +22,17 @@ def test_action_item_update_records_who_changed_what(action_item_factory, user_f
 
 
 def test_reassigning_notifies_the_new_owner_after_commit(
-    action_item_factory, user_factory, django_capture_on_commit_callbacks, monkeypatch
+    action_item_factory, user_factory, django_capture_on_commit_callbacks, mailoutbox
 ):
-    sent = []
-    from incidents import tasks
-
-    monkeypatch.setattr(tasks.send_assignment_notice, "delay", lambda **kw: sent.append(kw))
-    item = action_item_factory()
+    item = action_item_factory(title="Alert on replication lag")
     new_owner = user_factory(username="new-owner")
 
     with django_capture_on_commit_callbacks(execute=True):
         action_item_update(item=item, actor=item.owner, data={"owner": new_owner})
-        assert sent == []
+        assert mailoutbox == []
 
-    assert sent == [{"action_item_id": item.pk, "recipient_id": new_owner.pk}]
+    assert [message.to for message in mailoutbox] == [[new_owner.email]]
+    assert "Alert on replication lag" in mailoutbox[0].body
 
 
 def test_stale_version_is_refused_and_keeps_the_newer_data(action_item_factory, user_factory):

@@ -6,11 +6,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from incidents.demo import EXAMPLE_MEASURES, load_demo
 from incidents.models import Incident
 from incidents.selectors import incident_for_document
+from postmortems.demo import EXAMPLE_MEASURES, load_demo
 from postmortems.exporters import SCHEMA_VERSION, export_markdown
 from postmortems.importer import parse_postmortem
+from postmortems.models import Postmortem
 from postmortems.render import LAYOUTS, zone_label
 from postmortems.services import postmortem_import
 from tests.factories import (
@@ -138,6 +139,7 @@ def test_every_layout_shows_times_in_the_incidents_zone_whoever_reads(client, la
 
 def test_only_editors_may_change_the_layout(client):
     incident = load_demo(today=TODAY).example
+    Postmortem.objects.filter(incident=incident).update(status=Postmortem.Status.DRAFT)
     url = reverse("postmortems:layout", args=[incident.pk])
     client.force_login(UserFactory(username="stranger"))
     assert client.post(url, {"layout": "sre"}).status_code == 403
@@ -146,6 +148,19 @@ def test_only_editors_may_change_the_layout(client):
     incident.postmortem.refresh_from_db()
     assert incident.postmortem.layout == "sre"
     assert incident.changes.filter(changes__layout=["classic", "sre"]).exists()
+
+
+def test_a_published_postmortem_keeps_its_layout_until_reopened(client):
+    incident = load_demo(today=TODAY).example  # published
+    client.force_login(incident.commander)
+
+    response = client.post(
+        reverse("postmortems:layout", args=[incident.pk]), {"layout": "sre"}, follow=True
+    )
+
+    incident.postmortem.refresh_from_db()
+    assert incident.postmortem.layout == "classic"
+    assert "published and read-only" in response.content.decode()
 
 
 def test_every_registered_layout_renders(client):

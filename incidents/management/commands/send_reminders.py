@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents import reminders
+from incidents import reminders, tasks
 from incidents.models import ActionItem, User
 
 
@@ -16,8 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool, date: str | None, **options) -> None:
         day = _parse_day(date) if date else reminders.reminder_today()
         if not dry_run:
-            delivery_ids = reminders.run_sweep(day=day)
-            self.stdout.write(f"Enqueued {len(delivery_ids)} reminder deliveries for {day}.")
+            count = tasks.send_reminders_sweep(day.isoformat())
+            self.stdout.write(f"Enqueued {count} reminder deliveries for {day}.")
             return
         plan = reminders.plan_sweep(day)
         entries = list(plan.entries())

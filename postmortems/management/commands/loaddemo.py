@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from incidents.demo import DEMO_PASSWORD, load_demo
+from postmortems.demo import DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import call_command
 
-from incidents.demo import EXAMPLE_MEASURES, EXAMPLE_TIMELINE, EXAMPLE_TITLE, load_demo
 from incidents.models import ActionItem, Incident, User
+from postmortems.demo import EXAMPLE_MEASURES, EXAMPLE_TIMELINE, EXAMPLE_TITLE, load_demo
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,21 @@
+"""The incidents app's own consumers of events (see incidents.events).
+
+Each handles a batch of events in a fixed number of queries and writes owed deliveries,
+which workers then send; nothing here sends anything itself.
+"""
+
+from incidents import events, reminders, tasks
+from incidents.models import ChangeRecord
+
+ASSIGNMENT_EMAIL = "assignment_email"
+
+
+@events.subscribe(ASSIGNMENT_EMAIL, ["action_item.created", "action_item.updated"])
+def send_assignment_notices(records: list[ChangeRecord]) -> None:
+    """Owe the new owner of an action item a notice that it is theirs now."""
+    assignments = []
+    for record in records:
+        old_owner, new_owner = record.values.get("owner", [None, None])
+        if new_owner is not None and new_owner != old_owner:
+            assignments.append((record.target_id, new_owner))
+    tasks.nudge_reminders_after_commit(reminders.record_assignment_notices(assignments))
