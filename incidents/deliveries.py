@@ -16,11 +16,11 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -66,6 +66,18 @@ def _guarded(row: Delivery) -> models.QuerySet:
     )
 
 
+def renew_claim(row: Delivery) -> bool:
+    """Refresh the claim just before sending; return False when another worker took it over.
+
+    A worker that stalled past the stale limit finds its claim gone here and sends nothing.
+    """
+    now = timezone.now()
+    renewed = _guarded(row).update(claimed_at=now) == 1
+    if renewed:
+        row.claimed_at = now
+    return renewed
+
+
 def finish(row: Delivery, status: str) -> bool:
     """Mark a claimed delivery sent or skipped; return False when the claim was lost."""
     done = _guarded(row).update(status=status, sent_at=timezone.now(), last_error="") == 1
@@ -94,6 +106,15 @@ def fail(row: Delivery, error: Exception) -> bool:
     if failed:
         logger.error("%s %s failed for good: %r", row._meta.verbose_name, row.pk, error)
     return failed
+
+
+def status_counts(rows: models.QuerySet, day_field: str) -> dict[date, dict[str, int]]:
+    """Return {day: {status: count}} of the rows, by the date in day_field, oldest first."""
+    counts: dict[date, dict[str, int]] = {}
+    for row in rows.values(day_field, "status").annotate(total=Count("pk")).order_by(day_field):
+        day_counts = counts.setdefault(row[day_field], dict.fromkeys(Delivery.Status.values, 0))
+        day_counts[row["status"]] = row["total"]
+    return counts
 
 
 def retry_delay(attempts: int) -> int:

@@ -67,6 +67,11 @@ def subscribe(name: str, events: Iterable[str]) -> Callable[[Handler], Handler]:
     return register
 
 
+def unsubscribe(name: str) -> None:
+    """Forget consumer `name`; its pending rows stay and are handled if it comes back."""
+    _consumers.pop(name, None)
+
+
 def in_transaction(event: str) -> Callable[[Hook], Hook]:
     """Register the decorated function to run inside the transaction that records `event`."""
 

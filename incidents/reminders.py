@@ -159,6 +159,8 @@ def send_claimed_delivery(delivery: ReminderDelivery) -> None:
     if not items:
         deliveries.finish(delivery, ReminderDelivery.Status.SKIPPED)
         return
+    if not deliveries.renew_claim(delivery):
+        return  # the claim went stale and another worker took the row over: it sends
     send = {
         ReminderDelivery.Kind.DIGEST: emails.send_owner_digest,
         ReminderDelivery.Kind.ESCALATION: emails.send_manager_escalation,

@@ -10,6 +10,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from incidents.deliveries import overdue_counts
+
 logger = logging.getLogger(__name__)
 
 REDIS_TIMEOUT_SECONDS = 1.0
@@ -44,7 +46,11 @@ def check_redis() -> str | None:
 @never_cache
 @require_safe
 def health(request: HttpRequest) -> JsonResponse:
-    """Answer 200 when the database and Redis work, 503 naming what failed."""
+    """Answer 200 when the database and Redis work, 503 naming what failed.
+
+    deliveries_overdue counts, by kind, what should have gone out longer ago than the stale
+    limit: a worker or beat that is down, or a broker that lost its queue.
+    """
     checks = {"database": check_database(), "redis": check_redis()}
     failed = {name: reason for name, reason in checks.items() if reason is not None}
     for name, reason in failed.items():
@@ -53,5 +59,12 @@ def health(request: HttpRequest) -> JsonResponse:
         "status": "fail" if failed else "ok",
         "checks": {name: ("fail" if name in failed else "ok") for name in checks},
     }
+    if "database" not in failed:
+        # A backlog is reported, not failed on: the web servers still serve pages, and
+        # taking them out of the load balancer would not send one more email.
+        overdue = overdue_counts()
+        body["deliveries_overdue"] = overdue
+        if any(overdue.values()):
+            logger.warning("deliveries are overdue", extra={"overdue": overdue})
     # The reasons go to the log, not the anonymous response: they may name hosts.
     return JsonResponse(body, status=503 if failed else 200)

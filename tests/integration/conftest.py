@@ -62,9 +62,14 @@ class Mailbox:
         self.messages: list[Message] = []
         self.lock = threading.Lock()
         self.hold_at: int | None = None  # hold the Nth RCPT (1-based) until released
+        # Keep the Nth message (1-based) but hold back its "250 OK" until released: the
+        # server has it, the client never hears so.
+        self.hold_reply_at: int | None = None
+        self.delay = 0.0  # seconds each message takes, to spread a sweep over time
         self.held = threading.Event()
         self.release = threading.Event()
         self._rcpt_count = 0
+        self._data_count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
@@ -78,8 +83,15 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.messages.append(message)
+            self._data_count += 1
+            hold = self._data_count == self.hold_reply_at
+        if hold:
+            self.held.set()
+            await asyncio.to_thread(self.release.wait, 60)
         return "250 Message accepted for delivery"
 
     def recipients(self) -> list[str]:
@@ -142,34 +154,114 @@ def celery_app_publishing(services, queue_name):
     app.conf.task_always_eager = previous
 
 
+class PrivateRedis:
+    """A Redis of the test's own on a free port, without persistence, that can be restarted.
+
+    The machine's Redis is never touched: restarting this one loses its queue, as a Redis
+    without persistence does.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until(self._answers, 10, f"a private Redis on port {self.port}")
+
+    def _answers(self) -> bool:
+        try:
+            return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+        except (redis.RedisError, OSError):
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()  # as a crash or an OOM kill: nothing is saved
+            self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
 @pytest.fixture
-def start_worker(services, smtp_server, queue_name, django_db_blocker):
-    """Return a function that starts a Celery worker subprocess; all are killed at the end."""
-    workers: list[subprocess.Popen] = []
+def private_redis(services):
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        _missing("redis-server is not installed; the recovery tests start a Redis of their own")
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def worker_env(services, smtp_server, queue_name):
+    """Return the environment of the worker and beat subprocesses (Redis, SMTP, database)."""
     db = connection.settings_dict
     database_url = (
         f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
         f"{db['PORT'] or 5432}/{db['NAME']}"
     )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": services,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue_name,
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        "DELIVERY_CLAIM_STALE_SECONDS": "3",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_server.port),
+        "EMAIL_TIMEOUT": "5",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
 
-    def start() -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": services,
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "CELERY_TASK_DEFAULT_QUEUE": queue_name,
-            "CELERY_VISIBILITY_TIMEOUT": "5",
-            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-            "REMINDER_CLAIM_STALE_SECONDS": "3",
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(smtp_server.port),
-            "EMAIL_TIMEOUT": "5",
-        }
-        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+@pytest.fixture
+def start_beat(worker_env, queue_name, tmp_path):
+    """Return a function that starts Celery beat with extra settings; stopped at the end."""
+    beats: list[subprocess.Popen] = []
+
+    def start(**extra_env: str) -> subprocess.Popen:
+        log = open(ROOT / "test-artifacts" / f"beat-{queue_name}.log", "ab")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "postmortems", "beat",
+             "--schedule", str(tmp_path / "beat-schedule"), "--loglevel", "INFO"],
+            cwd=ROOT, env={**worker_env, **extra_env}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        beats.append(process)
+        return process
+
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    yield start
+    for process in beats:
+        kill_worker(process)
+
+
+@pytest.fixture
+def start_worker(worker_env, queue_name, django_db_blocker):
+    """Return a function that starts a Celery worker subprocess; all are killed at the end.
+
+    Keyword arguments override settings of the worker's environment.
+    """
+    workers: list[subprocess.Popen] = []
+
+    def start(**extra_env: str) -> subprocess.Popen:
+        env = {**worker_env, **extra_env}
         log = open(ROOT / "test-artifacts" / f"worker-{queue_name}.log", "ab")  # noqa: SIM115
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "postmortems", "worker",

@@ -24,7 +24,11 @@ def redis_required():
 def test_health_is_ok_without_login_when_database_and_redis_answer(client, redis_required):
     response = client.get(reverse("health"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "redis": "ok"},
+        "deliveries_overdue": {"reminder": 0, "event": 0},
+    }
 
 
 def test_health_names_redis_when_redis_is_unreachable(client, settings):

@@ -1,9 +1,9 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents import reminders, tasks
-from incidents.models import ActionItem, User
+from incidents import deliveries, reminders, tasks
+from incidents.models import ActionItem, ReminderDelivery, User
 
 
 class Command(BaseCommand):
@@ -12,13 +12,41 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="Print, send nothing.")
         parser.add_argument("--date", help="Sweep as if today were YYYY-MM-DD.")
+        parser.add_argument(
+            "--status",
+            action="store_true",
+            help="Print how many deliveries of the last days are pending, sending, sent, "
+            "failed or skipped, and how many are overdue; send nothing.",
+        )
+        parser.add_argument("--days", type=int, default=7, help="With --status: how many days.")
 
-    def handle(self, *args, dry_run: bool, date: str | None, **options) -> None:
+    def handle(self, *args, dry_run: bool, date: str | None, status: bool, days: int, **options):
         day = _parse_day(date) if date else reminders.reminder_today()
-        if not dry_run:
+        if status:
+            self._print_status(day, days)
+        elif dry_run:
+            self._print_plan(day)
+        else:
             count = tasks.send_reminders_sweep(day.isoformat())
             self.stdout.write(f"Enqueued {count} reminder deliveries for {day}.")
-            return
+
+    def _print_status(self, day: date, days: int) -> None:
+        since = day - timedelta(days=max(days, 1) - 1)
+        counts = deliveries.status_counts(
+            ReminderDelivery.objects.filter(for_date__gte=since, for_date__lte=day), "for_date"
+        )
+        statuses = ReminderDelivery.Status.values
+        self.stdout.write(f"Reminder deliveries from {since} to {day}:")
+        self.stdout.write("day         " + "".join(f"{name:>9}" for name in statuses))
+        for offset in range((day - since).days + 1):
+            current = since + timedelta(days=offset)
+            row = counts.get(current, dict.fromkeys(statuses, 0))
+            self.stdout.write(f"{current}  " + "".join(f"{row[name]:>9}" for name in statuses))
+        overdue = deliveries.overdue_counts()
+        late = ", ".join(f"{name} {count}" for name, count in overdue.items())
+        self.stdout.write(f"Owed for longer than the stale limit: {late or 'nothing'}.")
+
+    def _print_plan(self, day: date) -> None:
         plan = reminders.plan_sweep(day)
         entries = list(plan.entries())
         users = User.objects.in_bulk({uid for _, uid, _ in entries})
