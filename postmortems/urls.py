@@ -19,6 +19,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.document_urls")),
     path("health/", health, name="health"),
+    path("api/v1/", include("api.urls")),
     # Browsers ask for /favicon.ico on pages without an icon link, such as Django's admin.
     path("favicon.ico", postmortem_views.favicon, name="favicon"),
     # Django prefixes MEDIA_URL with "/"; URL patterns have none.

@@ -1,0 +1,221 @@
+"""What the API reads and writes: the models' fields, times as ISO 8601 with offsets."""
+
+from datetime import timedelta
+
+from django.db import models as db_models
+from rest_framework import serializers
+
+from incidents.models import ActionItem, Cause, Incident, Service, Tag, Team, TimelineEvent, User
+from postmortems.models import Postmortem, Review
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time that must carry its offset: a bare 09:00 is nobody's 09:00."""
+
+    default_error_messages = {
+        "naive": "Give the time with its UTC offset, e.g. 2026-03-18T09:00:00+02:00.",
+    }
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        text = str(value).strip()
+        if isinstance(value, str) and not (
+            text.endswith("Z") or "+" in text[10:] or "-" in text[10:]
+        ):
+            self.fail("naive")
+        return parsed
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        db_models.DateTimeField: AwareDateTimeField,
+    }
+
+
+def _seconds(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+class UserSerializer(ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name"]
+
+    def get_name(self, user: User) -> str:
+        return user.get_full_name() or user.username
+
+
+class TeamSerializer(ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name", "manager", "members"]
+
+
+class ServiceSerializer(ModelSerializer):
+    class Meta:
+        model = Service
+        fields = ["id", "name", "team"]
+
+
+class TagSerializer(ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+
+
+class IncidentSerializer(ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    duration_seconds = serializers.SerializerMethodField()
+    time_to_detect_seconds = serializers.SerializerMethodField()
+    time_to_mitigate_seconds = serializers.SerializerMethodField()
+    services = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Service.objects.all(), required=False
+    )
+    tags = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "severity",
+            "status",
+            "started_at",
+            "detected_at",
+            "mitigated_at",
+            "resolved_at",
+            "time_zone",
+            "duration_seconds",
+            "time_to_detect_seconds",
+            "time_to_mitigate_seconds",
+            "summary",
+            "impact",
+            "users_affected",
+            "commander",
+            "team",
+            "services",
+            "tags",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version", "created_at", "updated_at", "summary", "impact"]
+
+    def get_duration_seconds(self, incident: Incident) -> int | None:
+        return _seconds(incident.duration)
+
+    def get_time_to_detect_seconds(self, incident: Incident) -> int | None:
+        return _seconds(incident.time_to_detect)
+
+    def get_time_to_mitigate_seconds(self, incident: Incident) -> int | None:
+        return _seconds(incident.time_to_mitigate)
+
+
+class TimelineEventSerializer(ModelSerializer):
+    class Meta:
+        model = TimelineEvent
+        fields = [
+            "id",
+            "incident",
+            "occurred_at",
+            "kind",
+            "description",
+            "is_dead_end",
+            "author",
+            "version",
+            "created_at",
+        ]
+        read_only_fields = ["author", "version", "created_at"]
+
+
+class CauseSerializer(ModelSerializer):
+    class Meta:
+        model = Cause
+        fields = ["id", "incident", "role", "category", "description", "resolution", "version"]
+        read_only_fields = ["version"]
+
+
+class ActionItemSerializer(ModelSerializer):
+    class Meta:
+        model = ActionItem
+        fields = [
+            "id",
+            "incident",
+            "title",
+            "description",
+            "kind",
+            "priority",
+            "owner",
+            "due_date",
+            "status",
+            "completed_at",
+            "tracker_url",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["completed_at", "version", "created_at", "updated_at"]
+
+
+class ReviewSerializer(ModelSerializer):
+    class Meta:
+        model = Review
+        fields = ["id", "postmortem", "reviewer", "decision", "body", "postmortem_version"]
+        read_only_fields = fields
+
+
+class PostmortemSerializer(ModelSerializer):
+    summary = serializers.CharField(source="incident.summary", required=False, allow_blank=True)
+    impact = serializers.CharField(source="incident.impact", required=False, allow_blank=True)
+    authors = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=User.objects.all(), required=False
+    )
+    reviewers = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=User.objects.all(), required=False
+    )
+
+    class Meta:
+        model = Postmortem
+        fields = [
+            "id",
+            "incident",
+            "status",
+            "layout",
+            "summary",
+            "impact",
+            "trigger",
+            "detection",
+            "resolution",
+            "went_well",
+            "went_wrong",
+            "got_lucky",
+            "closing_remarks",
+            "unplaced_text",
+            "authors",
+            "reviewers",
+            "published_at",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "incident",
+            "status",
+            "layout",
+            "published_at",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ReviewDecisionSerializer(serializers.Serializer):
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
