@@ -133,6 +133,9 @@ TABLE: dict[str, Row] = {
         200, kwargs=lambda world: {"token": unsubscribe_token(world.users["reader"])}
     ),
     "incidents:settings": everyone(200, anonymous=302),
+    # API tokens: everyone manages their own (another's token is a 404, tested with it).
+    "tokens:list": everyone(200, anonymous=302),
+    "tokens:revoke": everyone(405, anonymous=302),
 }
 
 
