@@ -8,8 +8,8 @@ from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -391,3 +391,10 @@ class TagViewSet(ReadOnlyViewSet):
 class UserViewSet(ReadOnlyViewSet):
     serializer_class = s.UserSerializer
     queryset = User.objects.filter(is_active=True)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(request, *args, **kwargs):
+    """Answer any other path under the API with a JSON 404, after the usual sign-in check."""
+    raise NotFound("No such API path; see /api/v1/docs/.")
