@@ -88,6 +88,9 @@ class IncidentForm(VersionedForm):
             "commander",
             "team",
             "services",
+            "is_private",
+            "allowed_users",
+            "allowed_teams",
         ]
         widgets = {
             name: DATETIME_INPUT
@@ -99,6 +102,9 @@ class IncidentForm(VersionedForm):
         }
         help_texts = {
             "time_zone": "The times below are in this zone. GMT+2 is Etc/GMT-2.",
+            "allowed_users": "Seen only when Private is ticked. You may always see "
+            "incidents you created or command.",
+            "allowed_teams": "Their members and managers may see it.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -113,6 +119,9 @@ class IncidentForm(VersionedForm):
                 )
         self.fields["commander"].queryset = User.objects.order_by("username")
         self.fields["services"].required = False
+        self.fields["allowed_users"].queryset = User.objects.filter(is_active=True).order_by(
+            "username"
+        )
 
     def clean(self):
         data = super().clean()

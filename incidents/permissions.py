@@ -1,4 +1,10 @@
-"""Who may do what. Views call these and answer 403 when they say no."""
+"""Who may do what. Views call these and answer 403 when they say no.
+
+Seeing a private incident is the exception: to anyone who may not see it, it does not
+exist, so its URLs answer 404. Views load incidents through `visible_to(user)` querysets
+(the rule, in `incidents.models.visibility_condition`); `can_view_incident` asks the same
+rule about one incident.
+"""
 
 from incidents.models import ActionItem, Incident, User
 
@@ -14,6 +20,22 @@ def is_manager(user: User) -> bool:
         cached = user.managed_teams.exists()
         user._is_manager = cached
     return cached
+
+
+def can_view_incident(user: User, incident: Incident) -> bool:
+    """Return True when the user may see the incident: always, unless it is private."""
+    if not incident.is_private:
+        return True
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.pk in (incident.commander_id, incident.created_by_id):
+        return True
+    return Incident.objects.filter(pk=incident.pk).visible_to(user).exists()
+
+
+def can_view_action_item(user: User, item: ActionItem) -> bool:
+    """Return True when the user may see the item's incident."""
+    return can_view_incident(user, item.incident)
 
 
 def _postmortem_author_ids(incident: Incident) -> set[int]:

@@ -107,13 +107,17 @@ def stream_csv(rows: Iterator[list[str]]) -> Iterator[str]:
 
 
 def calendar_feed(user: User) -> bytes:
-    """Return an iCalendar file of the due dates of the user's open action items."""
+    """Return an iCalendar file of the due dates of the user's open action items.
+
+    Items of a private incident the user may not see are left out, as everywhere else.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//postmortems//action items//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Action items due")
     items = (
-        ActionItem.objects.open()
+        ActionItem.objects.visible_to(user)
+        .open()
         .filter(owner=user, due_date__isnull=False)
         .select_related("incident")
         .order_by("due_date")
