@@ -156,11 +156,10 @@ def visibility_condition(user: int | str, *, incident: str = "") -> Q:
     there = OuterRef(user) if isinstance(user, str) else user
     incident_pk = OuterRef(f"{incident}pk")
     postmortem = apps.get_model("postmortems", "Postmortem")
-    return (
+    condition = (
         Q(**{f"{incident}is_private": False})
         | Q(**{f"{incident}commander_id": here})
         | Q(**{f"{incident}created_by_id": here})
-        | Exists(User.objects.filter(pk=there, is_superuser=True))
         | Exists(
             Incident.allowed_users.through.objects.filter(incident_id=incident_pk, user_id=there)
         )
@@ -180,6 +179,7 @@ def visibility_condition(user: int | str, *, incident: str = "") -> Q:
             )
         )
     )
+    return condition | Exists(User.objects.filter(pk=there, is_superuser=True))
 
 
 def _visible_to(queryset: models.QuerySet, user, incident: str) -> models.QuerySet:

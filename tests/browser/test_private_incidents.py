@@ -9,9 +9,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_a_private_incident_is_made_in_the_form_and_hidden_from_others(
-    new_page, screenshot, width
-):
+def test_a_private_incident_is_made_in_the_form_and_hidden_from_others(new_page, screenshot, width):
     UserFactory(username="sec-lead", first_name="Sam", last_name="Lead")
     colleague = UserFactory(username="colleague", first_name="Cleo", last_name="League")
     UserFactory(username="bystander")

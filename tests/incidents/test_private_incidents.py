@@ -289,3 +289,13 @@ def test_the_incident_list_query_count_stays_flat_with_private_incidents(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("incidents:list"))
     assert response.content.decode().count("private-badge") >= 12
+
+
+def test_a_superuser_manager_is_escalated_private_items_like_any_other(people):
+    named, incident = people
+    TeamFactory(manager=named["superuser"], members=[named["listed"]])
+    item = ActionItemFactory(
+        incident=incident, owner=named["listed"], due_date=WEDNESDAY - timedelta(days=30)
+    )
+    plan = reminders.plan_sweep(WEDNESDAY)
+    assert plan.escalations[named["superuser"].pk] == [item.pk]
