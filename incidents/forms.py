@@ -102,8 +102,8 @@ class IncidentForm(VersionedForm):
         }
         help_texts = {
             "time_zone": "The times below are in this zone. GMT+2 is Etc/GMT-2.",
-            "allowed_users": "Seen only when Private is ticked. You may always see "
-            "incidents you created or command.",
+            "allowed_users": "Used only when Private is ticked. Whoever creates or "
+            "commands the incident may always see it.",
             "allowed_teams": "Their members and managers may see it.",
         }
 

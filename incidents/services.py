@@ -174,8 +174,11 @@ def incident_create(*, actor: User, data: dict[str, Any]) -> Incident:
     incident.save()
     if services:
         incident.services.set(services)
+    changes = diff_fields(None, incident, [n for n in INCIDENT_FIELDS if n in data])
     for name, values in visibility.items():
         getattr(incident, name).set(values)
+        if values:
+            changes[name] = ["", ", ".join(sorted(str(v) for v in values))]
     postmortem = Postmortem.objects.create(incident=incident)
     postmortem.authors.add(actor)
     record_change(
@@ -183,7 +186,7 @@ def incident_create(*, actor: User, data: dict[str, Any]) -> Incident:
         actor=actor,
         action=ChangeRecord.Action.CREATED,
         target=incident,
-        changes=diff_fields(None, incident, [n for n in INCIDENT_FIELDS if n in data]),
+        changes=changes,
     )
     return incident
 

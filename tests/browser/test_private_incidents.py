@@ -21,7 +21,7 @@ def test_a_private_incident_is_made_in_the_form_and_hidden_from_others(new_page,
     page.get_by_label("Title").fill("Leaked access key")
     page.get_by_label("Started at").fill("2026-03-10T09:00")
     page.get_by_label("Private").check()
-    page.get_by_label("People who may see it").select_option(label="colleague")
+    page.get_by_label("People who may see it").select_option(label="Cleo League")
     page.get_by_label("Teams who may see it").select_option(label="Security")
     screenshot(page, f"private-incident-form-{width}")
     page.get_by_role("button", name="Create incident").click()

@@ -140,7 +140,10 @@ def test_a_private_incident_is_created_with_its_people_and_teams_and_recorded(cl
     assert list(incident.allowed_teams.all()) == [team]
     assert can_view_incident(creator, incident)  # the creator is always allowed
     assert client.get(incident.get_absolute_url()).status_code == 200
-    assert incident.changes.get().changes["is_private"] == ["", "True"]
+    recorded = incident.changes.get().changes
+    assert recorded["is_private"] == ["", "True"]
+    assert recorded["allowed_users"] == ["", str(colleague)]
+    assert recorded["allowed_teams"] == ["", team.name]
 
 
 def test_changing_who_may_see_it_is_kept_in_the_history(client, people):
