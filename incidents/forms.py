@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User, zone_label
@@ -119,9 +120,11 @@ class IncidentForm(VersionedForm):
                 )
         self.fields["commander"].queryset = User.objects.order_by("username")
         self.fields["services"].required = False
-        self.fields["allowed_users"].queryset = User.objects.filter(is_active=True).order_by(
-            "username"
-        )
+        # Active people, and anyone already allowed, so that saving does not drop them.
+        allowed = Q(is_active=True)
+        if self.instance.pk:
+            allowed |= Q(pk__in=self.instance.allowed_users.values("pk"))
+        self.fields["allowed_users"].queryset = User.objects.filter(allowed).order_by("username")
 
     def clean(self):
         data = super().clean()

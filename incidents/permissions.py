@@ -46,9 +46,12 @@ def _postmortem_author_ids(incident: Incident) -> set[int]:
 
 
 def can_edit_incident(user: User, incident: Incident) -> bool:
-    """Return True for the incident's commander, its postmortem's authors and managers."""
+    """Return True for the incident's commander, its postmortem's authors and managers.
+
+    A manager may edit only the private incidents they may see.
+    """
     if is_manager(user):
-        return True
+        return incident.pk is None or can_view_incident(user, incident)
     if incident.pk is None:
         return user.is_authenticated
     if user.pk is not None and incident.commander_id == user.pk:

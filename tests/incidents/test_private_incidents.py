@@ -15,7 +15,7 @@ from django.urls import reverse
 from incidents import reminders
 from incidents.dashboard import DashboardScope, dashboard
 from incidents.models import ActionItem, Incident, ReminderDelivery
-from incidents.permissions import can_view_incident
+from incidents.permissions import can_edit_incident, can_view_incident
 from incidents.tracking import calendar_feed
 from postmortems.backup import export_data
 from tests.factories import (
@@ -302,3 +302,10 @@ def test_a_superuser_manager_is_escalated_private_items_like_any_other(people):
     )
     plan = reminders.plan_sweep(WEDNESDAY)
     assert plan.escalations[named["superuser"].pk] == [item.pk]
+
+
+def test_a_manager_who_may_not_see_a_private_incident_may_not_edit_it_either(people):
+    named, incident = people
+    assert not can_edit_incident(named["other_manager"], incident)
+    assert can_edit_incident(named["team_manager"], incident)
+    assert can_edit_incident(named["superuser"], incident)
