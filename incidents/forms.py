@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User, zone_label
+from incidents.permissions import can_view_incident
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 ZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
@@ -267,6 +268,16 @@ class ActionItemForm(RowForm):
                 "A new item cannot be due in the past; pick today or later."
             )
         return due
+
+    def clean_owner(self):
+        owner = self.cleaned_data.get("owner")
+        if owner is not None and not can_view_incident(owner, self.instance.incident):
+            raise forms.ValidationError(
+                "%(owner)s may not see this private incident; add them to the people who "
+                "may see it first.",
+                params={"owner": owner},
+            )
+        return owner
 
 
 class MoveForm(forms.Form):

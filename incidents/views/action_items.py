@@ -14,7 +14,7 @@ from incidents import selectors, tracking
 from incidents.board_forms import BulkChangeForm, QuickUpdateForm
 from incidents.filters import ActionItemFilter
 from incidents.models import ActionItem, User
-from incidents.permissions import can_edit_action_item
+from incidents.permissions import can_edit_action_item, can_view_incident
 from incidents.services import action_item_update
 
 PAGE_SIZE = 50
@@ -93,6 +93,11 @@ def action_item_quick_update(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{item.title}: {reasons}")
         return _back_to_board(request)
     changes = form.changes()
+    owner = changes.get("owner")
+    if owner is not None and not can_view_incident(owner, item.incident):
+        who = owner.get_username()
+        messages.error(request, f"{item.title}: {who} may not see its private incident.")
+        return _back_to_board(request)
     if changes:
         try:
             action_item_update(item=item, actor=request.user, data=changes)

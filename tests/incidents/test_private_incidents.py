@@ -309,3 +309,27 @@ def test_a_manager_who_may_not_see_a_private_incident_may_not_edit_it_either(peo
     assert not can_edit_incident(named["other_manager"], incident)
     assert can_edit_incident(named["team_manager"], incident)
     assert can_edit_incident(named["superuser"], incident)
+
+
+def test_an_item_of_a_private_incident_is_not_given_to_someone_who_may_not_see_it(client, people):
+    named, incident = people
+    item = ActionItemFactory(incident=incident, owner=named["listed"], title="Rotate the key")
+    client.force_login(named["commander"])
+    response = client.post(
+        reverse("incidents:item_create", args=[incident.pk]),
+        {"item-title": "Tell legal", "item-kind": "process", "item-priority": "P2",
+         "item-status": "open", "item-owner": named["nobody"].pk},
+    )  # fmt: skip
+    assert "may not see this private incident" in response.content.decode()
+    assert not incident.action_items.filter(title="Tell legal").exists()
+    for url, data in [
+        (reverse("incidents:action_item_quick_update", args=[item.pk]), {"owner": "nobody"}),
+        (
+            reverse("incidents:action_items_bulk"),
+            {"items": [item.pk], "action": "reassign", "owner": "nobody"},
+        ),
+    ]:
+        response = client.post(url, data, follow=True)
+        assert "nobody may not see its private incident" in response.content.decode()
+    item.refresh_from_db()
+    assert item.owner == named["listed"]
