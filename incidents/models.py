@@ -4,7 +4,6 @@ import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -155,7 +154,6 @@ def visibility_condition(user: int | str, *, incident: str = "") -> Q:
     here = F(user) if isinstance(user, str) else user
     there = OuterRef(user) if isinstance(user, str) else user
     incident_pk = OuterRef(f"{incident}pk")
-    postmortem = apps.get_model("postmortems", "Postmortem")
     condition = (
         Q(**{f"{incident}is_private": False})
         | Q(**{f"{incident}commander_id": here})
@@ -168,16 +166,9 @@ def visibility_condition(user: int | str, *, incident: str = "") -> Q:
                 Q(team__members=there) | Q(team__manager_id=there), incident_id=incident_pk
             )
         )
-        | Exists(
-            postmortem.authors.through.objects.filter(
-                postmortem__incident_id=incident_pk, user_id=there
-            )
-        )
-        | Exists(
-            postmortem.reviewers.through.objects.filter(
-                postmortem__incident_id=incident_pk, user_id=there
-            )
-        )
+        # Through the reverse relations, so that this app needs no import of postmortems.
+        | Exists(User.objects.filter(pk=there, authored_postmortems__incident_id=incident_pk))
+        | Exists(User.objects.filter(pk=there, postmortems_to_review__incident_id=incident_pk))
     )
     return condition | Exists(User.objects.filter(pk=there, is_superuser=True))
 
