@@ -62,6 +62,19 @@ USER_FIELDS = [
 ]
 
 
+# The path from each model to its incident: a backup without private incidents leaves out
+# everything that hangs off them too.
+INCIDENT_PATH = {
+    Incident: "",
+    TimelineEvent: "incident__",
+    Cause: "incident__",
+    ActionItem: "incident__",
+    ChangeRecord: "incident__",
+    Postmortem: "incident__",
+    Review: "postmortem__incident__",
+}
+
+
 class BackupError(Exception):
     """The file cannot be restored here; the message says why and what to do."""
 
@@ -70,12 +83,19 @@ def _label(model: type) -> str:
     return model._meta.label_lower
 
 
-def export_data(*, include_passwords: bool = False) -> dict[str, Any]:
-    """Return every record as plain JSON values, grouped by model, ordered by id."""
+def export_data(
+    *, include_passwords: bool = False, include_private: bool = False
+) -> dict[str, Any]:
+    """Return every record as plain JSON values, grouped by model, ordered by id.
+
+    Private incidents, and everything on them, are left out unless include_private is set:
+    a backup is read by whoever holds the file, not by the people the incident names.
+    """
     data: dict[str, Any] = {
         "format": FORMAT_NAME,
         "schema_version": SCHEMA_VERSION,
         "includes_passwords": include_passwords,
+        "includes_private_incidents": include_private,
         "models": {},
     }
     for model in MODELS:
@@ -83,6 +103,8 @@ def export_data(*, include_passwords: bool = False) -> dict[str, Any]:
         if model is User:
             options["fields"] = [*USER_FIELDS, "password"] if include_passwords else USER_FIELDS
         queryset = model._default_manager.order_by("pk")
+        if not include_private and model in INCIDENT_PATH:
+            queryset = queryset.filter(**{f"{INCIDENT_PATH[model]}is_private": False})
         records = serializers.serialize("python", queryset.iterator(chunk_size=2000), **options)
         for record in records:
             # The JSON round trip turns dates and times into ISO text, the same on every run.

@@ -36,7 +36,7 @@ from postmortems.render import build_document
 
 def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Show the postmortem document of an incident in its chosen layout."""
-    incident = get_object_or_404(incident_for_document(), pk=incident_id)
+    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
     document = build_document(incident)
     return render(
         request,
@@ -54,7 +54,7 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
 @require_POST
 def postmortem_layout(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Switch the layout the postmortem is rendered in."""
-    incident = get_object_or_404(incident_for_document(), pk=incident_id)
+    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
     if not can_edit_incident(request.user, incident):
         raise PermissionDenied(
             "Only the incident's authors, commander or a manager may change this."
@@ -78,7 +78,7 @@ def postmortem_export(request: HttpRequest, incident_id: int, fmt: str) -> HttpR
     """Download the postmortem as Markdown, standalone HTML or JSON."""
     if fmt not in exporters.FORMATS:
         raise Http404("Export formats are md, html and json.")
-    incident = get_object_or_404(incident_for_document(), pk=incident_id)
+    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
     content_type, extension = exporters.FORMATS[fmt]
     if fmt == "md":
         body = exporters.export_markdown(incident)
@@ -131,8 +131,8 @@ def postmortem_import(request: HttpRequest) -> HttpResponse:
 # --- Postmortem editor, review and publishing (authoring) ---
 
 
-def _postmortem(incident_id: int) -> Postmortem:
-    incident = get_object_or_404(incident_for_page(), pk=incident_id)
+def _postmortem(request: HttpRequest, incident_id: int) -> Postmortem:
+    incident = get_object_or_404(incident_for_page(request.user), pk=incident_id)
     postmortem = getattr(incident, "postmortem", None) or services.postmortem_for(incident)
     postmortem.incident = incident
     return postmortem
@@ -141,7 +141,7 @@ def _postmortem(incident_id: int) -> Postmortem:
 @require_http_methods(["GET", "POST"])
 def postmortem_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Edit the narrative of a postmortem that is not published."""
-    postmortem = _postmortem(incident_id)
+    postmortem = _postmortem(request, incident_id)
     if not can_edit_postmortem(request.user, postmortem):
         if postmortem.is_published:
             raise PermissionDenied("This postmortem is published and read-only; reopen it first.")
@@ -194,7 +194,7 @@ def _conflict(current: Postmortem, form: PostmortemForm) -> list[dict[str, str]]
 @require_http_methods(["GET", "POST"])
 def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Show the review page: reviews so far, the verdict form and the status actions."""
-    postmortem = _postmortem(incident_id)
+    postmortem = _postmortem(request, incident_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
         if not can_review(request.user, postmortem):
@@ -230,7 +230,7 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
 
 
 def _transition(request: HttpRequest, incident_id: int, allowed, change, done: str):
-    postmortem = _postmortem(incident_id)
+    postmortem = _postmortem(request, incident_id)
     if not allowed(request.user, postmortem):
         raise PermissionDenied("You may not change the status of this postmortem.")
     try:

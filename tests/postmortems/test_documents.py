@@ -37,7 +37,7 @@ def test_import_render_to_markdown_and_import_again_gives_the_same_data():
     first = parse_postmortem(SEED.read_text(), default_date=date(2026, 11, 4))
     incident = postmortem_import(parsed=first, actor=None)
 
-    markdown = export_markdown(incident_for_document().get(pk=incident.pk))
+    markdown = export_markdown(incident_for_document(None).get(pk=incident.pk))
     second = parse_postmortem(markdown, default_date=date(1999, 1, 1))
 
     assert structured(second) == structured(first)
@@ -45,7 +45,7 @@ def test_import_render_to_markdown_and_import_again_gives_the_same_data():
 
 def test_demo_round_trip_keeps_owners_due_dates_statuses_and_dead_ends():
     incident = load_demo(today=TODAY).example
-    markdown = export_markdown(incident_for_document().get(pk=incident.pk))
+    markdown = export_markdown(incident_for_document(None).get(pk=incident.pk))
     parsed = parse_postmortem(markdown, default_date=date(1999, 1, 1))
     again = postmortem_import(parsed=parsed, actor=None)
 
