@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "markdownx",
     "incidents",
     "postmortems",
+    "accounts",
     "axes",
     "csp",
 ]
@@ -214,15 +215,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Failed logins (django-axes): lock a user name, and separately an address, after
-# AXES_FAILURE_LIMIT failures until AXES_COOLOFF_MINUTES have passed without another.
+# Failed logins (django-axes): lock a user name from one address after AXES_FAILURE_LIMIT
+# failures, and an address for every user name after AXES_IP_FAILURE_LIMIT, until
+# AXES_COOLOFF_MINUTES have passed without another (accounts/lockout.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 50)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.lockout.PairAndAddressHandler"
+# How long the e-mailed link that unlocks a locked account works.
+ACCOUNT_UNLOCK_LINK_MINUTES = env_int("ACCOUNT_UNLOCK_LINK_MINUTES", 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind proxies every request comes from the proxy's address; with the number of proxies

@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.services import unlock_token
 from incidents.emails import unsubscribe_token
 from tests.factories import (
     ActionItemFactory,
@@ -131,6 +132,13 @@ TABLE: dict[str, Row] = {
         200, kwargs=lambda world: {"token": unsubscribe_token(world.users["reader"])}
     ),
     "incidents:settings": everyone(200, anonymous=302),
+    # Sign-in: asking for an unlock link and using it need no login (the link is signed).
+    "accounts:unlock_request": everyone(200),
+    "accounts:unlock_confirm": everyone(
+        200, kwargs=lambda world: {"token": unlock_token(world.users["reader"])}
+    ),
+    "accounts:lockouts": Row(302, 403, 403, 403, 200, 403),
+    "accounts:lockout_clear": everyone(405, anonymous=302),  # POST only, managers only
 }
 
 
