@@ -139,6 +139,17 @@ TABLE: dict[str, Row] = {
     ),
     "accounts:lockouts": Row(302, 403, 403, 403, 200, 403),
     "accounts:lockout_clear": everyone(405, anonymous=302),  # POST only, managers only
+    # The second sign-in step: without a password step just done, back to the login page.
+    "accounts:login_verify": everyone(302),
+    # Single sign-on answers 404 until it is configured (tests/accounts/test_sso.py).
+    "accounts:oidc_login": everyone(404),
+    "accounts:oidc_callback": everyone(404),
+    # Everyone's own two-factor settings; the changes are POST only.
+    "accounts:two_factor": everyone(200, anonymous=302),
+    "accounts:two_factor_start": everyone(405, anonymous=302),
+    "accounts:two_factor_confirm": everyone(405, anonymous=302),
+    "accounts:two_factor_disable": everyone(405, anonymous=302),
+    "accounts:recovery_codes": everyone(405, anonymous=302),
 }
 
 
