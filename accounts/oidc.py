@@ -10,6 +10,7 @@ import functools
 import logging
 from typing import Any
 
+import jwt
 import requests
 from django.conf import settings
 from django.contrib import messages
@@ -95,6 +96,27 @@ class SSOBackend(OIDCAuthenticationBackend):
             return None
         return super().authenticate(request, **kwargs)
 
+    def retrieve_matching_jwk(self, token: bytes) -> jwt.PyJWK:
+        """Return the provider key that signed the token: by its key id, or the only key."""
+        response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT)
+        response.raise_for_status()
+        header = jwt.get_unverified_header(token)
+        keys = [
+            key
+            for key in response.json().get("keys", [])
+            if key.get("alg", header.get("alg")) == header.get("alg")
+            and key.get("use", "sig") == "sig"
+        ]
+        if "kid" in header:
+            keys = [key for key in keys if key.get("kid") == header["kid"]]
+        # Some providers (and the test provider) publish one key and name no key id.
+        if len(keys) != 1:
+            raise SSORefused(
+                "The identity provider's token is signed with a key it does not publish. "
+                "Sign-in refused."
+            )
+        return jwt.PyJWK(keys[0])
+
     def get_payload_data(self, token: bytes, key: Any) -> dict[str, Any]:
         payload = super().get_payload_data(token, key)
         audience = payload.get("aud")
@@ -138,6 +160,12 @@ class SSOBackend(OIDCAuthenticationBackend):
         return [groups] if isinstance(groups, str) else [str(group) for group in groups]
 
 
+REPLAYED = (
+    "This sign-in answer was already used or does not belong to this browser. "
+    "Start again with Sign in with SSO."
+)
+
+
 def _refuse(request: HttpRequest, message: str) -> HttpResponse:
     messages.error(request, message)
     return redirect("login")
@@ -170,6 +198,8 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
     def get(self, request: HttpRequest) -> HttpResponse:
         if not sso_enabled():
             raise Http404("Single sign-on is not configured.")
+        if "state" in request.GET and "oidc_states" not in request.session:
+            return _refuse(request, REPLAYED)
         try:
             return super().get(request)
         except SSORefused as exc:
@@ -178,13 +208,15 @@ class SSOCallbackView(OIDCAuthenticationCallbackView):
         except SuspiciousOperation as exc:
             log.warning("SSO sign-in refused: %s", exc)
             if "state" in str(exc):
-                return _refuse(
-                    request,
-                    "This sign-in answer was already used or does not belong to this browser. "
-                    "Start again with Sign in with SSO.",
-                )
+                return _refuse(request, REPLAYED)
             return _refuse(
                 request, "The identity provider's answer could not be verified. Sign-in refused."
+            )
+        except jwt.PyJWTError as exc:
+            log.warning("SSO sign-in refused: %s", exc)
+            return _refuse(
+                request,
+                f"The identity provider's token could not be verified ({exc}). Sign-in refused.",
             )
         except requests.RequestException:
             log.exception("OpenID Connect token exchange failed")
