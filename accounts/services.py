@@ -7,6 +7,7 @@ from typing import Any
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
@@ -17,6 +18,7 @@ from incidents.models import Team, User
 log = logging.getLogger(__name__)
 
 UNLOCK_SALT = "accounts.unlock"
+UNLOCK_MAIL_INTERVAL_SECONDS = 300
 
 
 def unlock_token(user: User) -> str:
@@ -47,7 +49,10 @@ def request_unlock_link(*, identifier: str) -> None:
         Q(username=identifier) | Q(email__iexact=identifier), is_active=True
     ).exclude(email="")
     for user in users:
-        if is_user_locked_out(user.get_username()):
+        # One link per account every few minutes, so the form cannot flood an inbox.
+        if is_user_locked_out(user.get_username()) and cache.add(
+            f"accounts:unlock-link:{user.pk}", True, timeout=UNLOCK_MAIL_INTERVAL_SECONDS
+        ):
             emails.send_unlock_link(user=user, token=unlock_token(user))
             log.warning("Unlock link sent", extra={"user_id": user.pk})
 

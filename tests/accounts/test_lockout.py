@@ -128,3 +128,11 @@ def test_someone_who_is_not_a_manager_cannot_see_or_clear_lockouts(logged_in_cli
     assert logged_in_client.get(reverse("accounts:lockouts")).status_code == 403
     response = logged_in_client.post(reverse("accounts:lockout_clear"), {"ip_address": "10.0.0.1"})
     assert response.status_code == 403
+
+
+def test_asking_for_unlock_links_again_and_again_sends_one_email(client, user_factory, mailoutbox):
+    user_factory(username="dora")
+    _lock(client, "dora")
+    for _ in range(3):
+        client.post(reverse("accounts:unlock_request"), {"identifier": "dora"})
+    assert len(mailoutbox) == 1
