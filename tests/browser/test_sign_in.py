@@ -2,11 +2,13 @@ import re
 
 import pyotp
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.accounts.oidc_provider import running_provider, set_user
 from tests.browser.conftest import log_in
-from tests.factories import UserFactory
+from tests.browser.test_accessibility import _violations
+from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,6 +31,7 @@ def test_a_person_signs_in_through_the_identity_provider(new_page, screenshot, s
     page.goto("/incidents/")
     expect(page.get_by_role("link", name="Sign in with SSO")).to_be_visible()
     screenshot(page, f"sign-in-sso-{width}")
+    assert _violations(Axe(), page) == []
 
     page.get_by_role("link", name="Sign in with SSO").click()
     # The provider's own page: who to sign in as.
@@ -50,6 +53,8 @@ def test_a_person_sets_up_two_factor_and_then_needs_a_code(new_page, screenshot,
     page.get_by_role("button", name="Set up two-factor sign-in").click()
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
     screenshot(page, f"two-factor-enrolment-{width}")
+    assert _violations(Axe(), page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
     app = pyotp.TOTP(page.locator(".otp-secret").inner_text())
     page.get_by_label("Type the 6-digit code the app shows").fill(app.now())
@@ -65,3 +70,25 @@ def test_a_person_sets_up_two_factor_and_then_needs_a_code(new_page, screenshot,
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
+
+
+def test_the_unlock_and_lockout_pages_pass_axe(page):
+    axe = Axe()
+    page.goto("/account/unlock/")
+    assert _violations(axe, page) == []
+    manager = UserFactory(username="carol")
+    TeamFactory(manager=manager)
+    for _ in range(5):
+        page.goto("/login/")
+        page.get_by_label("Username").fill("nobody")
+        page.get_by_label("Password").fill("wrong")
+        page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Too many failed logins")).to_be_visible()
+    assert _violations(axe, page) == []
+    page.context.clear_cookies()
+    log_in(page, "carol")
+    page.goto("/account/lockouts/")
+    expect(page.get_by_role("cell", name="nobody", exact=True)).to_be_visible()
+    assert _violations(axe, page) == []
+    page.get_by_role("button", name=re.compile("Clear lockout of nobody from")).click()
+    expect(page.get_by_text("No one is locked out.")).to_be_visible()
