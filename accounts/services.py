@@ -48,6 +48,8 @@ def request_unlock_link(*, identifier: str) -> None:
     users = User.objects.filter(
         Q(username=identifier) | Q(email__iexact=identifier), is_active=True
     ).exclude(email="")
+    # Called from the form and when a lockout starts (accounts/signals.py); the cache key
+    # below keeps the two from sending twice.
     for user in users:
         # One link per account every few minutes, so the form cannot flood an inbox.
         if is_user_locked_out(user.get_username()) and cache.add(
