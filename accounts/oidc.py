@@ -144,7 +144,13 @@ class SSOBackend(OIDCAuthenticationBackend):
         return True
 
     def filter_users_by_claims(self, claims: dict[str, Any]):
-        return self.UserModel.objects.filter(email__iexact=claims["email"], is_active=True)
+        users = self.UserModel.objects.filter(email__iexact=claims["email"], is_active=True)
+        if len(users) > 1:
+            self.request.sso_refusal = (
+                "More than one account here has your email address, so we cannot tell which "
+                "is yours. Ask an administrator to remove the address from the others."
+            )
+        return users
 
     def create_user(self, claims: dict[str, Any]):
         user = services.create_sso_user(claims=claims)

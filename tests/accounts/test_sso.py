@@ -239,3 +239,12 @@ def test_turning_password_login_off_ends_password_sessions_of_non_superusers(
     assert client.get(reverse("incidents:list")).status_code == 200
     settings.PASSWORD_LOGIN = False
     assert client.get(reverse("incidents:list")).status_code == 302
+
+
+def test_an_email_shared_by_two_accounts_is_refused_with_a_clear_message(client, sso, user_factory):
+    user_factory(username="twin1", email="twin@example.com")
+    user_factory(username="twin2", email="TWIN@example.com")
+    set_user(sso, "sub-twin", email="twin@example.com", email_verified=True)
+    response = client.get(_callback_path(authorize(_start(client), "sub-twin")))
+    assert response.url == reverse("login")
+    assert any("More than one account" in text for text in _messages(response))
