@@ -20,6 +20,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.services import unlock_token
 from incidents.emails import unsubscribe_token
 from tests.factories import (
     ActionItemFactory,
@@ -151,6 +152,24 @@ TABLE: dict[str, Row] = {
     # API tokens: everyone manages their own (another's token is a 404, tested with it).
     "tokens:list": everyone(200, anonymous=302),
     "tokens:revoke": everyone(405, anonymous=302),
+    # Sign-in: asking for an unlock link and using it need no login (the link is signed).
+    "accounts:unlock_request": everyone(200),
+    "accounts:unlock_confirm": everyone(
+        200, kwargs=lambda world: {"token": unlock_token(world.users["reader"])}
+    ),
+    "accounts:lockouts": Row(302, 403, 403, 403, 200, 403, 403),
+    "accounts:lockout_clear": everyone(405, anonymous=302),  # POST only, managers only
+    # The second sign-in step: without a password step just done, back to the login page.
+    "accounts:login_verify": everyone(302),
+    # Single sign-on answers 404 until it is configured (tests/accounts/test_sso.py).
+    "accounts:oidc_login": everyone(404),
+    "accounts:oidc_callback": everyone(404),
+    # Everyone's own two-factor settings; the changes are POST only.
+    "accounts:two_factor": everyone(200, anonymous=302),
+    "accounts:two_factor_start": everyone(405, anonymous=302),
+    "accounts:two_factor_confirm": everyone(405, anonymous=302),
+    "accounts:two_factor_disable": everyone(405, anonymous=302),
+    "accounts:recovery_codes": everyone(405, anonymous=302),
 }
 
 
