@@ -50,6 +50,8 @@ class ParsedActionItem:
     owner: str = ""
     due_date: date | None = None
     status: str = ActionItem.Status.OPEN
+    priority: str = ActionItem.Priority.P3
+    tracker_url: str = ""
 
 
 @dataclass
@@ -73,6 +75,11 @@ class ParsedPostmortem:
     got_lucky: str = ""
     closing_remarks: str = ""
     unplaced_text: str = ""
+    detected_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    status: str = ""
+    # Doubts about the document, each naming its line: read as far as it could be.
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         """Return the parsed data as plain JSON values (ISO dates and times)."""
@@ -713,6 +720,11 @@ def parse_postmortem(
         raise PostmortemImportError("this is not a text file")
     if not source.strip():
         raise PostmortemImportError("the document is empty")
+    from postmortems import exported  # it builds on this module's types
+
+    if exported.is_export(source):
+        parsed = exported.parse_export(source, time_zone=time_zone)
+        return settle_incident_times(parsed, from_timeline=False)
     zone_name = time_zone or _document_zone(source)
     zone = zone_or_none(zone_name)
     if zone is None:  # only a zone given by the caller can be unknown here
@@ -826,6 +838,34 @@ def parse_postmortem(
     parsed.unplaced_text = "\n\n".join(part for part in unplaced if part.strip())
     if parsed.started_at and parsed.resolved_at and parsed.resolved_at < parsed.started_at:
         parsed.resolved_at += timedelta(days=1)
+    return settle_incident_times(parsed)
+
+
+def settle_incident_times(parsed: ParsedPostmortem, *, from_timeline=True) -> ParsedPostmortem:
+    """Fill detection and mitigation from the timeline where the document gives none, and
+    leave out those that would break the order start ≤ detected ≤ mitigated ≤ resolved:
+    the events themselves keep every time the document wrote."""
+
+    def first(kind: str) -> datetime | None:
+        return next((e.occurred_at for e in parsed.events if e.kind == kind), None)
+
+    if from_timeline and parsed.detected_at is None:
+        parsed.detected_at = first(TimelineEvent.Kind.DETECTION)
+    if from_timeline and parsed.mitigated_at is None:
+        parsed.mitigated_at = first(TimelineEvent.Kind.MITIGATION)
+    floor = parsed.started_at
+    for name in ("detected_at", "mitigated_at"):
+        moment = getattr(parsed, name)
+        if moment is None:
+            continue
+        if (floor and moment < floor) or (parsed.resolved_at and moment > parsed.resolved_at):
+            setattr(parsed, name, None)
+        else:
+            floor = moment
+    if parsed.status == "resolved" and parsed.resolved_at is None:
+        parsed.status = ""
+    if not parsed.status:
+        parsed.status = "resolved" if parsed.resolved_at else "investigating"
     return parsed
 
 
