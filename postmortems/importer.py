@@ -10,10 +10,13 @@ names the line.
 import html
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from markdown_it import MarkdownIt
+
 from incidents.models import ActionItem, Cause, TimelineEvent
+from postmortems.stamps import Stamp, StampError, find_date, read_stamp
 from postmortems.zones import zone_or_none
 
 
@@ -78,6 +81,7 @@ class ParsedPostmortem:
     detected_at: datetime | None = None
     mitigated_at: datetime | None = None
     status: str = ""
+    zone_reason: str = ""
     # Doubts about the document, each naming its line: read as far as it could be.
     warnings: list[str] = field(default_factory=list)
 
@@ -162,6 +166,16 @@ class Line:
     text: str
     # The source line opened an HTML paragraph: it never continues the line above.
     starts_paragraph: bool = False
+    # What the Markdown parser made of the line: "text" (a paragraph or HTML), "item" (the
+    # first line of a top-level list item), "cont" (the rest of a list item, sub-bullets
+    # included), "table", or "code", "quote" and "image", which are never entries or items.
+    kind: str = "text"
+    # The parser's block the line belongs to: text glues onto an entry of the same block.
+    block: int = 0
+
+    @property
+    def verbatim(self) -> bool:
+        return self.kind in {"code", "quote", "image"}
 
 
 @dataclass
@@ -177,27 +191,89 @@ class Block:
         return "\n".join(line.text for line in self.body).strip()
 
 
+_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+IMAGE_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)+$|^\s*<img\b[^>]*>\s*$", re.I)
+
+
+def _line_kinds(source: str) -> tuple[dict[int, tuple[str, int]], dict[int, tuple[int, str]]]:
+    """Return what each source line is (kind, block id), and the headings by line, 1-based,
+    as markdown-it's line maps tell."""
+    kinds: dict[int, tuple[str, int]] = {}
+    headings: dict[int, tuple[int, str]] = {}
+    tokens = _MARKDOWN.parse(source)
+    containers = 0  # depth in block quotes and lists
+    for index, token in enumerate(tokens):
+        if token.type in {"blockquote_open", "bullet_list_open", "ordered_list_open"}:
+            if containers == 0 and token.map:
+                start, end = token.map
+                if token.type == "blockquote_open":
+                    for number in range(start + 1, end + 1):
+                        kinds[number] = ("quote", index)
+                else:
+                    for number in range(start + 1, end + 1):
+                        kinds.setdefault(number, ("cont", index))
+            containers += 1
+        elif token.type in {"blockquote_close", "bullet_list_close", "ordered_list_close"}:
+            containers -= 1
+        elif token.type == "list_item_open" and token.map and containers == 1:
+            kinds[token.map[0] + 1] = ("item", index)
+            for number in range(token.map[0] + 2, token.map[1] + 1):
+                kinds[number] = ("cont", index)
+        elif containers or not token.map:
+            continue
+        elif token.type == "heading_open":
+            inline = tokens[index + 1]
+            headings[token.map[0] + 1] = (int(token.tag[1]), inline.content)
+            for number in range(token.map[0] + 1, token.map[1] + 1):
+                kinds[number] = ("heading", index)
+        elif token.type in {"fence", "code_block"}:
+            for number in range(token.map[0] + 1, token.map[1] + 1):
+                kinds[number] = ("code", index)
+        elif token.type == "table_open":
+            for number in range(token.map[0] + 1, token.map[1] + 1):
+                kinds[number] = ("table", index)
+        elif token.type == "paragraph_open":
+            inline = tokens[index + 1]
+            kind = "image" if IMAGE_ONLY.match(inline.content) else "text"
+            for number in range(token.map[0] + 1, token.map[1] + 1):
+                kinds[number] = (kind, index)
+        elif token.type == "html_block":
+            for number in range(token.map[0] + 1, token.map[1] + 1):
+                kinds[number] = ("html", index)
+        elif token.type == "hr":
+            for number in range(token.map[0] + 1, token.map[1] + 1):
+                kinds[number] = ("hr", index)
+    return kinds, headings
+
+
 def _split_blocks(source: str) -> list[Block]:
     blocks = [Block(level=0, heading="", line=0)]
+    kinds, headings = _line_kinds(source)
     for number, raw in enumerate(source.splitlines(), start=1):
-        html_heading = HTML_HEADING.search(raw)
-        md_heading = MD_HEADING.match(raw)
+        kind, block_id = kinds.get(number, ("blank", -number))
+        if kind == "heading" and number not in headings:
+            continue  # the underline of a setext heading
+        html_heading = HTML_HEADING.search(raw) if kind in {"html", "text", "heading"} else None
         if html_heading:
             level = int(html_heading.group(1))
             heading = _clean(html_heading.group(2))
             rest = _clean(raw[html_heading.end() :])
             blocks.append(Block(level=level, heading=heading, line=number))
             if rest:
-                blocks[-1].body.append(Line(number, rest, starts_paragraph=True))
-        elif md_heading and md_heading.group(2):
-            blocks.append(
-                Block(
-                    level=len(md_heading.group(1)), heading=_clean(md_heading.group(2)), line=number
-                )
-            )
+                blocks[-1].body.append(Line(number, rest, starts_paragraph=True, block=-number))
+        elif kind == "heading":
+            level, text = headings[number]
+            if _clean(text):
+                blocks.append(Block(level=level, heading=_clean(text), line=number))
+        elif kind in {"code", "quote", "image", "hr"}:
+            blocks[-1].body.append(Line(number, raw.rstrip(), kind=kind, block=block_id))
         else:
             starts = raw.lstrip().lower().startswith("<p")
-            blocks[-1].body.append(Line(number, _clean(raw), starts_paragraph=starts))
+            if kind == "html":
+                kind, block_id = "text", -number  # HTML lines are each their own paragraph
+            blocks[-1].body.append(
+                Line(number, _clean(raw), starts_paragraph=starts, kind=kind, block=block_id)
+            )
     return blocks
 
 
@@ -274,7 +350,7 @@ OFFSET_ZONE = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?00)?\b")
 ABBREVIATION = re.compile(
     r"\b(" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r")\b"
 )
-IANA_NAME = re.compile(r"\b([A-Z][a-z]+/[A-Z][A-Za-z_]+(?:/[A-Z][A-Za-z_]+)?)\b")
+IANA_NAME = re.compile(r"\b([A-Z][A-Za-z]+/[A-Z][A-Za-z_-]+(?:/[A-Z][A-Za-z_-]+)?)\b")
 
 TIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})?[ T]?"
@@ -321,6 +397,8 @@ def zone_for(text: str) -> str | None:
 ZONE_DECLARATIONS = (
     re.compile(r"(?:time ?zone|all times(?: are)?(?: in)?|times? in)[:\s]*([^\n.;)]*)", re.I),
     re.compile(r"\bin ([A-Z][^\n]*?) time ?zone", re.I),
+    # "## Timeline (UTC)", "| Time (PT) |", "Times (CET)"
+    re.compile(r"\b(?:timeline|times?)\s*\(([^)\n]{1,40})\)", re.I),
 )
 
 
@@ -340,17 +418,76 @@ def _refuse_unknown_zone(text: str, line: int) -> None:
         )
 
 
-def _document_zone(source: str) -> str:
-    """Return the zone declared once at the top ("All times GMT+2"), else the first one named."""
+def _document_zone(source: str) -> tuple[str, str, str]:
+    """Return the zone declared for the document ("All times GMT+2", "Timeline (UTC)"), why
+    it was chosen, and the complaint when the declared zone does not exist."""
     lines = [(number, _clean(text)) for number, text in enumerate(source.splitlines(), 1)]
     for pattern in ZONE_DECLARATIONS:
         for number, text in lines:
             for match in pattern.finditer(text):
-                _refuse_unknown_zone(match.group(1), number)
+                try:
+                    _refuse_unknown_zone(match.group(1), number)
+                except PostmortemImportError as error:
+                    return "UTC", "", str(error)
                 zone = zone_for(match.group(1))
                 if zone:
-                    return zone
-    return zone_for(_clean(source)) or "UTC"
+                    return zone, f"declared on line {number}: {match.group(0).strip()!r}", ""
+    for number, text in lines:
+        zone = zone_for(text)
+        if zone:
+            return zone, f"the first zone named, on line {number}", ""
+    return "UTC", "no zone is named in the document; UTC assumed", ""
+
+
+def _stamp_zone(text: str):
+    """Return the tzinfo a stamp's own zone names (None for none), and the complaint when
+    it names no real zone."""
+    if not text:
+        return None, ""
+    if re.fullmatch(r"[+-]\d{2}:\d{2}", text):
+        sign = 1 if text[0] == "+" else -1
+        offset = timedelta(hours=int(text[1:3]), minutes=int(text[4:6]))
+        return timezone(sign * offset), ""
+    name = zone_for(text.upper() if len(text) <= 5 else text)
+    if name is None:
+        return None, f"{text!r} is not a real zone"
+    return ZoneInfo(name), ""
+
+
+def _stamp_day(stamp: Stamp, base_day: date) -> date | None:
+    if stamp.day:
+        return stamp.day
+    if stamp.month_day:
+        month, mday = stamp.month_day
+        try:
+            return date(base_day.year, month, mday)
+        except ValueError:
+            return None
+    return None
+
+
+def _first_words(source: str) -> str:
+    for raw in source.splitlines():
+        text = _clean(raw).strip("#*_ ")
+        if text:
+            return text[:80]
+    return ""
+
+
+def _base_day(raw_events, fields, title, source, warnings, default_date) -> date:
+    """Return the incident's first day as the document writes it: a dated entry, a date
+    field, the title, the opening lines; the caller's date only as the last resort."""
+    for raw in raw_events:
+        if raw.stamp and raw.stamp.day:
+            return raw.stamp.day
+    for key in ("date", "start", "started", "incident date", "when"):
+        if fields.get(key) and (day := find_date(fields[key])):
+            return day
+    for text in (title, "\n".join(source.splitlines()[:15])):
+        if day := find_date(_clean(text)):
+            return day
+    warnings.append(f"the document gives no date; the incident is placed on {default_date}")
+    return default_date
 
 
 def parse_clock(stamp: str, line: int) -> tuple[date | None, time]:
@@ -484,62 +621,143 @@ def _column(header: list[str], *names: str) -> int | None:
 
 @dataclass
 class _RawEvent:
-    day: date | None
-    clock: time
-    zone: str | None
+    stamp: Stamp | None
     text: str
     line: int
+    # Why the time cannot be read (25:61, a 5-digit year), or "" when it can.
+    error: str = ""
+    # The entry came from a heading or a table row: text below a heading is its own.
+    from_heading: bool = False
+    block: int = 0
+    # A date heading or date-only line: it sets the day of the entries below it.
+    day_marker: bool = False
+
+
+ENTRY_MARKUP = re.compile(r"^\s*(?:[-*+]\s+(?:\[[ xX✓]\]\s*)?|\d+[.)]\s+)?(?P<open>[*_`\[(]*)\s*")
+AFTER_STAMP = re.compile(r"^\s*[*_`\])]*\s*(?:[:\-–—|]+\s*|\s)?\s*[*_`]*\s*")
+
+
+def split_entry(text: str) -> tuple[Stamp | None, str, str]:
+    """Return the stamp an entry starts with (bullets and markup aside), the rest of its
+    text, and the error when the stamp is no real moment."""
+    lead = ENTRY_MARKUP.match(text)
+    body = text[lead.end() :]
+    try:
+        stamp = read_stamp(body)
+    except StampError as error:
+        return None, text.strip(), str(error)
+    if stamp is None:
+        return None, text.strip(), ""
+    rest = body[stamp.length :]
+    rest = rest[AFTER_STAMP.match(rest).end() :]
+    if stamp.end:
+        rest = f"{rest} (until {stamp.end})".strip()
+    if stamp.approximate:
+        rest = f"{rest} (time approximate)".strip()
+    return stamp, rest.strip(), ""
 
 
 def _timeline_entries(section: Section) -> tuple[list[_RawEvent], list[str]]:
+    """Return the entries of a timeline section in document order, date headings among them,
+    and the text that is no entry."""
     entries: list[_RawEvent] = []
     leftovers: list[str] = []
 
-    def start(stamp: str, text: str, line: int) -> None:
-        day, clock = parse_clock(stamp, line)
-        _refuse_unknown_zone(stamp, line)
-        entries.append(_RawEvent(day, clock, zone_for(stamp), text.strip(), line))
+    def last_entry() -> _RawEvent | None:
+        return next((e for e in reversed(entries) if not e.day_marker), None)
 
-    def add_line(line: Line) -> None:
-        text = line.text.strip()
-        if not text:
-            return
-        match = ENTRY_START.match(text)
-        if match and TIME.search(match["stamp"]):
-            start(match["stamp"], match["text"], line.number)
-        elif entries:
-            entries[-1].text = f"{entries[-1].text}\n{text}".strip()
-        else:
-            leftovers.append(text)
+    def add(text: str, line: int, *, from_heading=False, block=0, must=False) -> bool:
+        stamp, rest, error = split_entry(text)
+        if error:
+            entries.append(_RawEvent(None, text.strip(), line, error=error, block=block))
+            return True
+        if stamp and stamp.clock is None:
+            entries.append(_RawEvent(stamp, "", line, day_marker=True, block=block))
+            if rest:  # "**May 12** the deploy started": an entry without a time
+                entries.append(_RawEvent(None, rest, line, block=block))
+            return True
+        if stamp:
+            entries.append(_RawEvent(stamp, rest, line, from_heading=from_heading, block=block))
+            return True
+        if must:
+            entries.append(_RawEvent(None, rest, line, block=block))
+            return True
+        return False
 
     for block in section.blocks:
-        table = _table_rows(block.body)
-        if block is not section.blocks[0]:
-            match = ENTRY_START.match(block.heading)
-            if match and TIME.search(match["stamp"]):
-                start(match["stamp"], match["text"], block.line)
+        if block is not section.blocks[0] and not add(block.heading, block.line, from_heading=True):
+            leftovers.append(f"**{block.heading}**")
+        table_lines = [line for line in block.body if line.kind == "table"]
+        if table_lines:
+            _table_entries(table_lines, entries, leftovers)
+        for line in block.body:
+            text = line.text.strip()
+            if not text or line.kind in {"table", "hr", "blank"}:
+                continue
+            previous = last_entry()
+            if line.verbatim:
+                leftovers.append(line.text)
+            elif line.kind == "item":
+                add(text, line.number, block=line.block, must=True)
+            elif line.kind == "cont":
+                if previous is not None and previous.block == line.block:
+                    previous.text = f"{previous.text}\n{text}".strip()
+                else:
+                    leftovers.append(text)
+            elif add(text, line.number, block=line.block):
+                continue
+            elif previous is not None and (previous.from_heading or previous.block == line.block):
+                previous.text = f"{previous.text}\n{text}".strip()
             else:
-                leftovers.append(f"**{block.heading}**")
-        if table:
-            header, rows = table
-            time_col = _column(header, "time", "when", "timestamp", "date")
-            text_col = _column(header, "event", "description", "what", "action", "details")
-            for line, cells in rows:
-                if time_col is None or time_col >= len(cells):
-                    leftovers.append(line.text)
-                    continue
-                text_cells = (
-                    [cells[text_col]]
-                    if text_col is not None and text_col < len(cells)
-                    else [c for i, c in enumerate(cells) if i != time_col]
-                )
-                start(cells[time_col], " ".join(text_cells), line.number)
-            rest = [line for line in block.body if not line.text.strip().startswith("|")]
-        else:
-            rest = block.body
-        for line in rest:
-            add_line(line)
+                leftovers.append(text)
     return entries, leftovers
+
+
+def _table_entries(lines: list[Line], entries: list[_RawEvent], leftovers: list[str]) -> None:
+    table = _table_rows(lines)
+    if table is None:
+        leftovers += [line.text for line in lines]
+        return
+    header, rows = table
+    time_col = _column(header, "time", "when", "timestamp", "start")
+    date_col = _column(header, "date", "day")
+    text_col = _column(header, "event", "description", "what", "action", "details", "summary")
+    kind_col = _column(header, "type", "kind", "category")
+    for line, cells in rows:
+
+        def cell(index, cells=cells):
+            return cells[index] if index is not None and index < len(cells) else ""
+
+        used = {time_col, date_col, kind_col}
+        text = (
+            cell(text_col)
+            if text_col is not None
+            else " ".join(c for i, c in enumerate(cells) if i not in used)
+        )
+        stamp_text = " ".join(part for part in (cell(date_col), cell(time_col)) if part)
+        kind = cell(kind_col)
+        if kind:
+            text = f"{text}\n{KIND_NOTE}{kind}" if text else f"{KIND_NOTE}{kind}"
+        stamp, rest, error = split_entry(stamp_text) if stamp_text else (None, "", "")
+        if stamp and rest:
+            text = f"{rest} {text}".strip()
+        entries.append(
+            _RawEvent(
+                stamp if stamp and stamp.clock else None,
+                text.strip(),
+                line.number,
+                error=error,
+                from_heading=True,
+                block=-line.number,
+            )
+        )
+        if stamp and stamp.clock is None:  # a row with a date and no time
+            entries[-1].stamp = None
+            entries.insert(len(entries) - 1, _RawEvent(stamp, "", line.number, day_marker=True))
+
+
+# A table's type column is a hint for the kind; it travels with the text until then.
+KIND_NOTE = "\x00kind:"
 
 
 OWNER = re.compile(
@@ -553,7 +771,18 @@ BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?P<text>.*)$")
 TITLE_AND_TEXT = re.compile(r"^(?:\*\*|__)(?P<title>.+?)(?:\*\*|__)\s*[:.\-–—]?\s*(?P<text>.*)$")
 
 
-def _action_item(text: str, line: int, *, done: bool | None = None) -> ParsedActionItem:
+def _lenient(read, text: str, line: int, default, warnings: list[str]):
+    """Return read(text, line), or the default with a warning when the text is unreadable."""
+    try:
+        return read(text, line)
+    except PostmortemImportError as error:
+        warnings.append(f"{error}; left unset, the text is kept")
+        return default
+
+
+def _action_item(
+    text: str, line: int, warnings: list[str], *, done: bool | None = None
+) -> ParsedActionItem:
     details = text
     owner = ""
     if match := OWNER.search(details):
@@ -562,10 +791,10 @@ def _action_item(text: str, line: int, *, done: bool | None = None) -> ParsedAct
         owner = match.group(1)
     due = None
     if match := DUE.search(details):
-        due = _due(match.group(1).rstrip(",;)"), line)
+        due = _lenient(_due, match.group(1).rstrip(",;)"), line, None, warnings)
     status = ActionItem.Status.DONE if done else ActionItem.Status.OPEN
     if match := STATUS_FIELD.search(details):
-        status = _status(match.group(1), line)
+        status = _lenient(_status, match.group(1), line, status, warnings)
     # What remains once the fields are taken out is the title and description.
     core = re.sub(r"\((?:[^()]*\b(?:owner|due|status|assignee)\b[^()]*)\)", "", details, flags=re.I)
     core = re.split(r"\s[—–-]\s(?=(?:owner|due|status)\b)", core, flags=re.I)[0]
@@ -580,7 +809,7 @@ def _action_item(text: str, line: int, *, done: bool | None = None) -> ParsedAct
         title, description = core, ""
     title = title.strip().rstrip(":.").strip()
     if not title:
-        raise PostmortemImportError("an action item has no title", line)
+        title = (description or text)[:80] or "(untitled action item)"
     return ParsedActionItem(
         title=title[:200],
         description=description,
@@ -591,7 +820,9 @@ def _action_item(text: str, line: int, *, done: bool | None = None) -> ParsedAct
     )
 
 
-def _action_items(section: Section) -> tuple[list[ParsedActionItem], list[str]]:
+def _action_items(
+    section: Section, warnings: list[str]
+) -> tuple[list[ParsedActionItem], list[str]]:
     items: list[ParsedActionItem] = []
     leftovers: list[str] = []
     for block in section.blocks:
@@ -605,7 +836,9 @@ def _action_items(section: Section) -> tuple[list[ParsedActionItem], list[str]]:
                 if BULLET.match(line.text) or (first_paragraph and line.starts_paragraph):
                     break
                 first_paragraph.append(line.text.strip())
-            item = _action_item(f"**{block.heading}** {' '.join(first_paragraph)}", block.line)
+            item = _action_item(
+                f"**{block.heading}** {' '.join(first_paragraph)}", block.line, warnings
+            )
             items.append(item)
             body = body[len(first_paragraph) :]
         else:
@@ -632,8 +865,8 @@ def _action_items(section: Section) -> tuple[list[ParsedActionItem], list[str]]:
                             f"{cell(kind_col)} {title}", ACTION_KINDS, ActionItem.Kind.PREVENT
                         ),
                         owner=cell(owner_col).lstrip("@").strip("*_ "),
-                        due_date=_due(cell(due_col), line.number),
-                        status=_status(cell(status_col), line.number),
+                        due_date=_lenient(_due, cell(due_col), line.number, None, warnings),
+                        status=_lenient(_status, cell(status_col), line.number, "open", warnings),
                     )
                 )
             body = [line for line in body if not line.text.strip().startswith("|")]
@@ -642,9 +875,11 @@ def _action_items(section: Section) -> tuple[list[ParsedActionItem], list[str]]:
             if not text:
                 continue
             if match := CHECKBOX.match(text):
-                items.append(_action_item(match["text"], line.number, done=match["mark"] != " "))
+                items.append(
+                    _action_item(match["text"], line.number, warnings, done=match["mark"] != " ")
+                )
             elif match := BULLET.match(text):
-                items.append(_action_item(match["text"], line.number))
+                items.append(_action_item(match["text"], line.number, warnings))
             else:
                 leftovers.append(text)
     return items, leftovers
@@ -725,15 +960,26 @@ def parse_postmortem(
     if exported.is_export(source):
         parsed = exported.parse_export(source, time_zone=time_zone)
         return settle_incident_times(parsed, from_timeline=False)
-    zone_name = time_zone or _document_zone(source)
+    zone_unknown = ""
+    if time_zone:
+        zone_name, zone_reason = time_zone, "chosen on import"
+        if zone_or_none(zone_name) is None:  # the caller's own zone: theirs to correct
+            raise PostmortemImportError(
+                f"{zone_name!r} is not a time zone; use a name such as Europe/Berlin, "
+                "an offset such as GMT+2, or UTC"
+            )
+    else:
+        zone_name, zone_reason, zone_unknown = _document_zone(source)
     zone = zone_or_none(zone_name)
-    if zone is None:  # only a zone given by the caller can be unknown here
-        raise PostmortemImportError(
-            f"{zone_name!r} is not a time zone; use a name such as Europe/Berlin, "
-            "an offset such as GMT+2, or UTC"
-        )
     title, sections = _sections(_split_blocks(source))
     parsed = ParsedPostmortem(title="", time_zone=zone_name, started_at=None, resolved_at=None)
+    parsed.zone_reason = zone_reason
+    if zone_unknown:
+        parsed.warnings.append(
+            f"{zone_unknown}; entries without a zone of their own are kept as text, "
+            "time unknown: choose the zone on import to place them"
+        )
+        zone_unknown = zone_unknown.split(": ", 1)[-1]
     unplaced: list[str] = []
     lessons: list[str] = []
     fields: dict[str, str] = {}
@@ -775,14 +1021,15 @@ def parse_postmortem(
             if leftovers:
                 unplaced.append("## Timeline notes\n\n" + "\n".join(leftovers))
         elif section.key == "action_items":
-            items, leftovers = _action_items(section)
+            items, leftovers = _action_items(section, parsed.warnings)
             parsed.action_items += items
             if leftovers:
                 parsed.closing_remarks = "\n\n".join(leftovers)
 
     if not title:
-        raise PostmortemImportError(
-            "no title: start the document with a heading naming the incident"
+        title = _first_words(source) or "Imported postmortem"
+        parsed.warnings.append(
+            f"no heading names the incident; the title is {title!r}, correct it before saving"
         )
     parsed.title = re.sub(
         r"^\s*(post[- ]?mortem|incident report|pir)\s*[-:–—]\s*", "", title, flags=re.I
@@ -797,43 +1044,70 @@ def parse_postmortem(
     if lessons:
         unplaced.append("## Lessons learned\n\n" + "\n\n".join(lessons))
 
-    # The date: a written one wins; otherwise the caller's default.
-    base_day = next((event.day for event in raw_events if event.day), None)
-    for key in ("date", "start", "started"):
-        if base_day is None and fields.get(key):
-            match = re.search(r"\d{4}-\d{2}-\d{2}", fields[key])
-            base_day = date.fromisoformat(match.group(0)) if match else None
-    base_day = base_day or default_date
+    base_day = _base_day(raw_events, fields, title, source, parsed.warnings, default_date)
 
-    def at(day: date, clock: time, stamp_zone: str | None) -> datetime:
-        return datetime.combine(day, clock, tzinfo=ZoneInfo(stamp_zone) if stamp_zone else zone)
+    def at(day: date, clock: time, stamp_zone) -> datetime:
+        if isinstance(stamp_zone, str):
+            stamp_zone = ZoneInfo(stamp_zone)
+        return datetime.combine(day, clock, tzinfo=stamp_zone or zone)
 
-    # Times without a date follow each other; a time earlier than the one before is the next day.
-    day, previous = base_day, None
+    # Dates carry forward entry by entry; a new day starts only when the clock goes back by
+    # hours (23:40 → 00:15), not when an entry is minutes out of order.
+    day, previous, untimed = base_day, None, []
     for raw in raw_events:
-        if raw.day:
-            day = raw.day
-        elif previous is not None and raw.clock < previous:
-            day = day + timedelta(days=1)
-        previous = raw.clock
-        occurred = at(day, raw.clock, raw.zone)
+        stamp = raw.stamp
+        if raw.day_marker:
+            day = _stamp_day(stamp, base_day) or day
+            previous = None
+            continue
         text, dead_end = DEAD_END.subn("", raw.text)
+        text, _, kind_hint = text.partition(KIND_NOTE)
         text = text.strip()
+        stamp_zone, zone_error = _stamp_zone(stamp.zone) if stamp else (None, "")
+        why = raw.error or zone_error
+        if not why and stamp is None:
+            why = "this entry has no time"
+        if not why and stamp_zone is None and zone_unknown:
+            why = f"the document's zone {zone_unknown!r} is unknown"
+        if why:
+            parsed.warnings.append(f"line {raw.line}: {why}; kept as text, time unknown")
+            untimed.append(f"- (line {raw.line}) {raw.text.replace(KIND_NOTE, 'type: ')}")
+            continue
+        if stamp.day:
+            day = stamp.day
+        elif stamp.month_day:
+            day = _stamp_day(stamp, base_day) or day
+        elif (
+            previous is not None
+            and stamp.clock < previous
+            and (datetime.combine(day, previous) - datetime.combine(day, stamp.clock))
+            >= timedelta(hours=3)
+        ):
+            day = day + timedelta(days=1)
+        previous = stamp.clock
         parsed.events.append(
             ParsedEvent(
-                occurred_at=occurred,
+                occurred_at=at(day, stamp.clock, stamp_zone),
                 description=text or "(no description)",
-                kind=_classify(text, EVENT_KINDS, TimelineEvent.Kind.ACTION),
+                kind=_classify(f"{kind_hint} {text}", EVENT_KINDS, TimelineEvent.Kind.ACTION),
                 line=raw.line,
                 is_dead_end=bool(dead_end),
             )
         )
+    if untimed:
+        unplaced.append("## Timeline entries without a time\n\n" + "\n".join(untimed))
 
-    _times_from_fields(parsed, fields, base_day, at)
+    try:
+        _times_from_fields(parsed, fields, base_day, at)
+    except PostmortemImportError as error:
+        parsed.warnings.append(f"{error} in the duration or start and end lines; left unset")
+        _times_from_fields(parsed, {}, base_day, at)
     if parsed.started_at is None:
-        raise PostmortemImportError(
-            "found no start time: add timeline entries with times, or a line like "
-            "'Duration: 4 hours (9:00 AM to 1:00 PM)'"
+        parsed.started_at = datetime.combine(base_day, time(0), tzinfo=zone)
+        parsed.warnings.append(
+            f"found no start time: the incident starts at {base_day} 00:00 until you set it "
+            "(add timeline entries with times, or a line like 'Duration: 4 hours (9:00 AM to "
+            "1:00 PM)')"
         )
     parsed.unplaced_text = "\n\n".join(part for part in unplaced if part.strip())
     if parsed.started_at and parsed.resolved_at and parsed.resolved_at < parsed.started_at:

@@ -46,8 +46,10 @@ class Command(BaseCommand):
                 where = "parsed" if dry_run else f"imported as {entry['reference']}"
                 self.stdout.write(
                     f"{path}: {where}: {parsed.title!r}, {len(parsed.events)} events, "
-                    f"{len(parsed.action_items)} action items"
+                    f"{len(parsed.action_items)} action items, {len(parsed.warnings)} warnings"
                 )
+                for warning in parsed.warnings:
+                    self.stdout.write(f"  warning: {warning}")
         if json:
             self.stdout.write(_dumps(results))
         if failures and not results:
