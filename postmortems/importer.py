@@ -145,10 +145,42 @@ BOLD_LABEL = re.compile(
 )
 
 
-def _section_key(heading: str) -> str | None:
+# Words that name a section wherever they stand in its heading, checked in this order.
+SECTION_WORDS = [
+    ("root_cause_and_resolution", r"root cause (?:and|&) resolution"),
+    ("contributing", r"contributing"),
+    ("went_well", r"went well"),
+    ("went_wrong", r"went (?:wrong|poorly|badly)|didn'?t go well"),
+    ("got_lucky", r"got lucky|were lucky"),
+    ("lessons", r"lessons? learn|learnings"),
+    ("timeline", r"timeline|sequence of events|chronology"),
+    (
+        "action_items",
+        r"action items?|follow[- ]?ups?|next steps|remediations?|corrective|preventi?v|"
+        r"what we(?:'ll| will) do|actions? (?:taken|planned)|^actions?$|^to-?dos?$|"
+        r"^improvements$|^mitigations? (?:and|&) (?:prevention|follow)",
+    ),
+    ("root_cause", r"root cause|^causes?$|^what happened and why"),
+    ("impact", r"impact"),
+    ("summary", r"summary|^overview$"),
+    ("detection", r"^detection$|how (?:it|we) (?:was )?detected"),
+    ("trigger", r"^trigger$"),
+    ("resolution", r"^resolution|^recovery$|^mitigation$"),
+]
+
+
+def _section_key(heading: str, *, fuzzy: bool = True) -> str | None:
     name = re.sub(r"\(.*?\)", "", heading).strip().strip(":").strip().lower()
-    name = re.sub(r"^\d+[.)]\s*", "", name)  # "3. Timeline"
-    return _SECTION_BY_NAME.get(name)
+    name = re.sub(r"^[\W\d]+[.)]?\s*", "", name)  # "3. Timeline", emoji
+    name = name.strip(" :*_")
+    if name in _SECTION_BY_NAME:
+        return _SECTION_BY_NAME[name]
+    if len(name) > 60 or not fuzzy:
+        return None
+    for key, pattern in SECTION_WORDS:
+        if re.search(pattern, name):
+            return key
+    return None
 
 
 def _clean(text: str) -> str:
@@ -298,10 +330,22 @@ def _sections(blocks: list[Block]) -> tuple[str, list[Section]]:
     title = ""
     sections: list[Section] = [Section(key=None, heading="", line=0, blocks=[blocks[0]])]
     for block in blocks[1:]:
-        key = _section_key(block.heading)
         current = sections[-1]
+        # The first top heading names the incident ("Broken timeline") unless it is
+        # exactly a section's name.
+        fuzzy = bool(title) or block.level > 1 or current.key is not None
+        key = _section_key(block.heading, fuzzy=fuzzy)
         current_level = current.blocks[0].level if current.key else 0
-        if key is None and not title and block.level <= 2 and not sections[-1].key:
+        if current.key == "timeline" and key is None and _is_stamp_heading(block.heading):
+            current.blocks.append(block)  # "## May 12" inside a timeline is a date, not a section
+            continue
+        if (
+            key is None
+            and not title
+            and block.level <= 2
+            and not sections[-1].key
+            and not _is_stamp_heading(block.heading)
+        ):
             title = block.heading
             sections[0].blocks.append(
                 Block(level=block.level, heading="", line=block.line, body=block.body)
@@ -318,6 +362,13 @@ def _sections(blocks: list[Block]) -> tuple[str, list[Section]]:
         else:
             current.blocks.append(block)
     return title, sections
+
+
+def _is_stamp_heading(heading: str) -> bool:
+    try:
+        return split_entry(heading)[0] is not None
+    except StampError:
+        return True
 
 
 # --- Times and zones ----------------------------------------------------------------------
@@ -551,7 +602,10 @@ ACTION_KINDS = [
     (ActionItem.Kind.MITIGATE, r"mitigat|rollback|failover|circuit breaker|fallback"),
 ]
 STATUS_WORDS = [
-    (ActionItem.Status.DONE, r"^(done|complete[d]?|closed|fixed|finished|resolved|yes|✅)$"),
+    (
+        ActionItem.Status.DONE,
+        r"^(✅\s*)?(done|complete[d]?|closed|fixed|finished|resolved|yes|✅)$",
+    ),
     (ActionItem.Status.IN_PROGRESS, r"^(in[ -]?progress|wip|started|ongoing|doing)$"),
     (ActionItem.Status.WONT_DO, r"^(won'?t ?(do|fix)|wontfix|cancell?ed|dropped|rejected)$"),
     (ActionItem.Status.OPEN, r"^(open|to ?do|todo|not started|planned|pending|new|-|)$"),
@@ -820,69 +874,174 @@ def _action_item(
     )
 
 
+GROUP_STATUS = [
+    (ActionItem.Status.DONE, r"\b(?:done|completed?|finished|closed|taken|resolved)\b"),
+    (ActionItem.Status.IN_PROGRESS, r"\bin[ -]progress|ongoing|underway\b"),
+    (ActionItem.Status.WONT_DO, r"won'?t do|not doing|dropped|rejected"),
+]
+GROUP_KIND = [
+    (ActionItem.Kind.MITIGATE, r"immediate|short[- ]term|mitigat"),
+    (ActionItem.Kind.DETECT, r"detect|monitor|alert"),
+    (ActionItem.Kind.PROCESS, r"process|people|communication"),
+    (ActionItem.Kind.DOCUMENTATION, r"document"),
+    (ActionItem.Kind.PREVENT, r"long[- ]term|prevent"),
+]
+DONE_MARK = re.compile(r"^(?:✅|✔️?|☑️?|\[[xX✓]\])\s*")
+STRUCK = re.compile(r"^~~(?P<text>.+?)~~(?P<rest>.*)$")
+STATUS_PREFIX = re.compile(
+    r"^(?:\*\*|__)?(?P<word>DONE|TODO|WIP|IN PROGRESS|OPEN|CLOSED)(?:\*\*|__)?\s*[:\-–—]\s*"
+)
+STATUS_NOTE = re.compile(
+    r"\s*[\(\[](?P<word>done|completed?|in progress|wip|won'?t do)(?:[^)\]]*)[\)\]]\s*", re.I
+)
+TEAM_PREFIX = re.compile(r"^\[(?P<team>[A-Za-z][\w &/-]{1,30})\]\s*")
+DASH_OWNER = re.compile(r"\s+[—–]\s+(?P<owner>@?[A-Z][\w.-]*(?: [A-Z][\w.-]*)?)\s*$")
+URL = re.compile(r"https?://[^\s)>\]]+")
+INLINE_ITEM = re.compile(r"^(?:\*\*|__)?action(?: item)?:?(?:\*\*|__)?\s*:?\s*(?P<text>.+)$", re.I)
+
+
+def _item_from_line(
+    text: str, line: int, warnings: list[str], *, status: str | None, kind: str | None
+) -> ParsedActionItem:
+    """Read one action item in its usual shapes: [x], ✅, ~~struck~~, DONE:, (in progress),
+    [TEAM], — owner, @handle, Owner: name, a tracker URL."""
+    done = None
+    if match := CHECKBOX.match(text):
+        text, done = match["text"], match["mark"] != " "
+    elif match := BULLET.match(text):
+        text = match["text"]
+    text = text.strip()
+    if DONE_MARK.match(text):
+        text, done = DONE_MARK.sub("", text, count=1), True
+    if match := STRUCK.match(text):
+        text, done = f"{match['text']}{match['rest']}", True
+    found_status = None
+    if match := STATUS_PREFIX.match(text):
+        word = match["word"].lower()
+        found_status = {"done": "done", "closed": "done", "wip": "in_progress"}.get(
+            word, "in_progress" if word == "in progress" else "open"
+        )
+        text = text[match.end() :]
+    if match := STATUS_NOTE.search(text):
+        word = match["word"].lower()
+        found_status = (
+            "done"
+            if word.startswith(("done", "complete"))
+            else "wont_do"
+            if word.startswith("won")
+            else "in_progress"
+        )
+        text = (text[: match.start()] + " " + text[match.end() :]).strip()
+    owner = ""
+    if match := TEAM_PREFIX.match(text):
+        owner, text = match["team"], text[match.end() :]
+    if not owner and (match := DASH_OWNER.search(text)):
+        owner, text = match["owner"].lstrip("@"), text[: match.start()]
+    tracker = URL.search(text)
+    item = _action_item(text, line, warnings, done=done)
+    if owner and not item.owner:
+        item.owner = owner
+    if found_status and item.status == ActionItem.Status.OPEN:
+        item.status = found_status
+    elif status and item.status == ActionItem.Status.OPEN and done is None:
+        item.status = status
+    if kind and item.kind == ActionItem.Kind.PREVENT:
+        item.kind = kind
+    if tracker:
+        item.tracker_url = tracker.group(0)[:200]
+    return item
+
+
 def _action_items(
     section: Section, warnings: list[str]
 ) -> tuple[list[ParsedActionItem], list[str]]:
+    """Return the items of an action item section and the text that is no item.
+
+    A sub-heading followed by a list or table is a group ("Completed", "Long term") that
+    sets its items' status or kind; a sub-heading followed by text is an item itself.
+    """
     items: list[ParsedActionItem] = []
     leftovers: list[str] = []
     for block in section.blocks:
-        table = _table_rows(block.body)
+        body = [line for line in block.body if line.text.strip()]
+        status = kind = None
         if block is not section.blocks[0]:
-            body = list(block.body)
-            while body and not body[0].text.strip():
-                body.pop(0)
-            first_paragraph = []
-            for line in body:
-                if BULLET.match(line.text) or (first_paragraph and line.starts_paragraph):
-                    break
-                first_paragraph.append(line.text.strip())
-            item = _action_item(
-                f"**{block.heading}** {' '.join(first_paragraph)}", block.line, warnings
-            )
-            items.append(item)
-            body = body[len(first_paragraph) :]
-        else:
-            body = block.body
-        if table:
-            header, rows = table
-            title_col = _column(header, "action", "title", "item", "task", "what", "measure")
-            owner_col = _column(header, "owner", "assignee", "who")
-            due_col = _column(header, "due", "deadline", "when", "date")
-            status_col = _column(header, "status", "state", "done")
-            kind_col = _column(header, "type", "kind")
-            for line, cells in rows:
-
-                def cell(index, cells=cells):
-                    return cells[index] if index is not None and index < len(cells) else ""
-
-                title = cell(title_col) or cells[0]
-                title_match = TITLE_AND_TEXT.match(title)
+            first = body[0] if body else None
+            if first is not None and first.kind in {"item", "table"}:
+                heading = block.heading.lower()
+                status = _classify(heading, GROUP_STATUS, None)
+                kind = _classify(heading, GROUP_KIND, None)
+            else:
+                paragraph = []
+                for line in body:
+                    if line.kind != "text" or (paragraph and line.starts_paragraph):
+                        break
+                    paragraph.append(line.text.strip())
                 items.append(
-                    ParsedActionItem(
-                        title=(title_match["title"] if title_match else title).strip()[:200],
-                        description=title_match["text"].strip() if title_match else "",
-                        kind=_classify(
-                            f"{cell(kind_col)} {title}", ACTION_KINDS, ActionItem.Kind.PREVENT
-                        ),
-                        owner=cell(owner_col).lstrip("@").strip("*_ "),
-                        due_date=_lenient(_due, cell(due_col), line.number, None, warnings),
-                        status=_lenient(_status, cell(status_col), line.number, "open", warnings),
-                    )
+                    _action_item(f"**{block.heading}** {' '.join(paragraph)}", block.line, warnings)
                 )
-            body = [line for line in body if not line.text.strip().startswith("|")]
+                body = body[len(paragraph) :]
+        table = _table_rows([line for line in body if line.kind == "table"])
+        if table:
+            items += _table_items(table, warnings, status=status, kind=kind)
         for line in body:
             text = line.text.strip()
-            if not text:
+            if line.kind in {"table", "hr"}:
                 continue
-            if match := CHECKBOX.match(text):
+            if line.verbatim:
+                leftovers.append(line.text)
+            elif line.kind == "item":
+                items.append(_item_from_line(text, line.number, warnings, status=status, kind=kind))
+            elif line.kind == "cont" and items and items[-1] is not None:
+                # Sub-bullets and wrapped lines belong to the item above.
+                items[-1].description = f"{items[-1].description}\n{text}".strip()
+            elif match := INLINE_ITEM.match(text):
                 items.append(
-                    _action_item(match["text"], line.number, warnings, done=match["mark"] != " ")
+                    _item_from_line(match["text"], line.number, warnings, status=status, kind=kind)
                 )
-            elif match := BULLET.match(text):
-                items.append(_action_item(match["text"], line.number, warnings))
             else:
                 leftovers.append(text)
     return items, leftovers
+
+
+def _table_items(table, warnings: list[str], *, status, kind) -> list[ParsedActionItem]:
+    header, rows = table
+    title_col = _column(header, "action", "title", "item", "task", "what", "measure", "description")
+    owner_col = _column(header, "owner", "assignee", "who", "responsible")
+    due_col = _column(header, "due", "deadline", "eta", "target")
+    status_col = _column(header, "status", "state", "done")
+    kind_col = _column(header, "type", "kind", "category")
+    ticket_col = _column(header, "ticket", "issue", "link", "tracker", "jira", "bug")
+    items = []
+    for line, cells in rows:
+
+        def cell(index, cells=cells):
+            return cells[index] if index is not None and index < len(cells) else ""
+
+        title = cell(title_col) or cells[0]
+        title_match = TITLE_AND_TEXT.match(title)
+        struck = STRUCK.match(title.strip())
+        row_status = _lenient(_status, cell(status_col), line.number, "open", warnings)
+        if struck or DONE_MARK.match(cell(status_col)):
+            row_status = ActionItem.Status.DONE
+        elif status and not cell(status_col):
+            row_status = status
+        tracker = URL.search(cell(ticket_col)) or URL.search(title)
+        item = ParsedActionItem(
+            title=(title_match["title"] if title_match else title).strip("~ ")[:200],
+            description=title_match["text"].strip() if title_match else "",
+            kind=_classify(
+                f"{cell(kind_col)} {title}", ACTION_KINDS, kind or ActionItem.Kind.PREVENT
+            ),
+            owner=cell(owner_col).lstrip("@").strip("*_ "),
+            due_date=_lenient(_due, cell(due_col), line.number, None, warnings),
+            status=row_status,
+            tracker_url=tracker.group(0)[:200] if tracker else "",
+        )
+        if cell(ticket_col) and not tracker:
+            item.description = f"{item.description}\nTicket: {cell(ticket_col)}".strip()
+        items.append(item)
+    return items
 
 
 def _labelled(text: str) -> tuple[dict[str, str], str]:
