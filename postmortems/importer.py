@@ -139,7 +139,12 @@ _SECTION_BY_NAME = {name: key for key, names in SECTION_NAMES.items() for name i
 
 HTML_HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
 MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
-TAG = re.compile(r"<[^>]+>")
+# Only HTML's own tags: "<START OF OUTAGE>" in a timeline is text.
+TAG = re.compile(
+    r"</?(?:p|b|i|u|s|em|strong|span|div|br|hr|a|h[1-6]|ul|ol|li|code|pre|table|thead|tbody|"
+    r"tr|td|th|img|sub|sup|blockquote|details|summary|del|ins|mark|small|font|center)\b[^>]*>",
+    re.I,
+)
 BOLD_LABEL = re.compile(
     r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*([A-Za-z][A-Za-z /&-]{1,40}?)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$"
 )
@@ -157,7 +162,8 @@ SECTION_WORDS = [
     (
         "action_items",
         r"action items?|follow[- ]?ups?|next steps|remediations?|corrective|preventi?v|"
-        r"what we(?:'ll| will) do|actions? (?:taken|planned)|^actions?$|^to-?dos?$|"
+        r"what we(?:'ll| will) do|what we(?:'re| are) doing|actions? (?:taken|planned)|"
+        r"^actions?$|^to-?dos?$|preventing (?:this|recurrence)|^improv|steps to improve|"
         r"^improvements$|^mitigations? (?:and|&) (?:prevention|follow)",
     ),
     ("root_cause", r"root cause|^causes?$|^what happened and why"),
@@ -185,6 +191,7 @@ def _section_key(heading: str, *, fuzzy: bool = True) -> str | None:
 
 def _clean(text: str) -> str:
     """Strip HTML tags and entities, keep Markdown."""
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
     text = re.sub(r"<br\s*/?>", "\n", text, flags=re.IGNORECASE)
     return html.unescape(TAG.sub("", text)).strip()
 
@@ -365,10 +372,9 @@ def _sections(blocks: list[Block]) -> tuple[str, list[Section]]:
 
 
 def _is_stamp_heading(heading: str) -> bool:
-    try:
-        return split_entry(heading)[0] is not None
-    except StampError:
-        return True
+    """Return whether a heading is a date or time alone ("May 12", "2020-10-21 (UTC)")."""
+    stamp, rest, error = split_entry(heading)
+    return bool(error) or (stamp is not None and not re.search(r"\w", re.sub(r"\(.*?\)", "", rest)))
 
 
 # --- Times and zones ----------------------------------------------------------------------
@@ -415,7 +421,7 @@ ENTRY_START = re.compile(
     r"(?:\s*(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}|[A-Z]{2,4}\b))?)\]?\s*(?:\*\*|__)?"
     r"\s*(?:[:\-–—|]\s*|\s)?(?:\*\*|__)?\s*(?P<text>.*)$"
 )
-DEAD_END = re.compile(r"\s*[*_]?\((?:dead[ -]end|did not help|red herring)\)[*_]?\s*$", re.I)
+DEAD_END = re.compile(r"\s*[*_]?\((?:dead[ -]end|did not help|red herring)\)[*_]?[.;]?\s*$", re.I)
 DURATION = re.compile(
     r"(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>hours?|hrs?|h|minutes?|mins?|m|days?)\b", re.I
 )
@@ -525,6 +531,9 @@ def _first_words(source: str) -> str:
     return ""
 
 
+DATE_LABEL = re.compile(r"^\W*(?:incident )?date\W*:\W*(.+)$", re.I | re.M)
+
+
 def _base_day(raw_events, fields, title, source, warnings, default_date) -> date:
     """Return the incident's first day as the document writes it: a dated entry, a date
     field, the title, the opening lines; the caller's date only as the last resort."""
@@ -533,6 +542,9 @@ def _base_day(raw_events, fields, title, source, warnings, default_date) -> date
             return raw.stamp.day
     for key in ("date", "start", "started", "incident date", "when"):
         if fields.get(key) and (day := find_date(fields[key])):
+            return day
+    for match in DATE_LABEL.finditer(source):
+        if day := find_date(_clean(match.group(1))):
             return day
     for text in (title, "\n".join(source.splitlines()[:15])):
         if day := find_date(_clean(text)):
@@ -568,14 +580,19 @@ def parse_clock(stamp: str, line: int) -> tuple[date | None, time]:
 EVENT_KINDS = [
     (
         TimelineEvent.Kind.RESOLUTION,
-        r"fully restored|resolved|back to normal|recovered|all clear|closed the incident",
+        r"fully restored|resolved|back to normal|returns? to normal|recovered|all clear|"
+        r"closed the incident|service restored|resumed? at full",
     ),
     (
         TimelineEvent.Kind.MITIGATION,
         r"corrected|rolled back|roll(ed)? ?back|restart|mitigat|failover|failed over|reverted|fix(ed)? (was )?deployed|patched",
     ),
-    (TimelineEvent.Kind.DETECTION, r"detect|alert(ed)? fired|paged|noticed|reported"),
-    (TimelineEvent.Kind.ESCALATION, r"escalat|paged in|called in"),
+    (
+        TimelineEvent.Kind.DETECTION,
+        r"detect|alert(ed)? fired|alerts? fires?|paged|pager fires|pages? the|first alerts|"
+        r"noticed|reported",
+    ),
+    (TimelineEvent.Kind.ESCALATION, r"escalat|paged in|called in|incident declared"),
     (TimelineEvent.Kind.HYPOTHESIS, r"assum|hypothes|suspect|thought|might be|could be"),
     (
         TimelineEvent.Kind.COMMUNICATION,
@@ -596,7 +613,7 @@ CAUSE_CATEGORIES = [
     (Cause.Category.HUMAN_FACTORS, r"human|manual|typo|mistake|operator"),
 ]
 ACTION_KINDS = [
-    (ActionItem.Kind.DETECT, r"monitor|alert|detect|dashboard|observab"),
+    (ActionItem.Kind.DETECT, r"monitor|alert|detect|dashboard|observab|page on|paging"),
     (ActionItem.Kind.DOCUMENTATION, r"document|knowledge|runbook|wiki|write[- ]up|share"),
     (ActionItem.Kind.PROCESS, r"process|protocol|training|review|roles|on-?call|policy"),
     (ActionItem.Kind.MITIGATE, r"mitigat|rollback|failover|circuit breaker|fallback"),
@@ -727,7 +744,8 @@ def _timeline_entries(section: Section) -> tuple[list[_RawEvent], list[str]]:
             return True
         if stamp and stamp.clock is None:
             entries.append(_RawEvent(stamp, "", line, day_marker=True, block=block))
-            if rest:  # "**May 12** the deploy started": an entry without a time
+            if re.search(r"\w", re.sub(r"\(.*?\)", "", rest)):
+                # "**May 12** the deploy started": an entry without a time
                 entries.append(_RawEvent(None, rest, line, block=block))
             return True
         if stamp:
@@ -801,7 +819,6 @@ def _table_entries(lines: list[Line], entries: list[_RawEvent], leftovers: list[
                 text.strip(),
                 line.number,
                 error=error,
-                from_heading=True,
                 block=-line.number,
             )
         )
@@ -861,7 +878,7 @@ def _action_item(
         title, description = (part.strip() for part in core.split(":", 1))
     else:
         title, description = core, ""
-    title = title.strip().rstrip(":.").strip()
+    title = " ".join(title.split()).rstrip(":.").strip()
     if not title:
         title = (description or text)[:80] or "(untitled action item)"
     return ParsedActionItem(
@@ -1149,6 +1166,11 @@ def parse_postmortem(
         if section.key is None:
             preamble_fields, rest = _labelled(text)
             fields.update(preamble_fields)
+            if rest and section is sections[0] and not any(s.key == "summary" for s in sections):
+                # No summary heading: the opening paragraph is the summary.
+                opening, _, rest = rest.partition("\n\n")
+                parsed.summary = opening.strip()
+                rest = rest.strip()
             if rest:
                 unplaced.append(f"## {section.heading}\n\n{rest}" if section.heading else rest)
         elif section.key == "summary":

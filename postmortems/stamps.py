@@ -64,7 +64,8 @@ _ZONE = (
 )
 _APPROX = r"(?P<approx>~\s*|≈\s*|(?:ca|circa|approx|approximately|around|about)\.?\s+)?"
 _DATE = (
-    r"(?:(?P<iso>\d{4,5}-\d{1,2}-\d{1,2})"
+    r"(?:(?P<iso>\d{4,5}[-/]\d{1,2}[-/]\d{1,2})"
+    r"|(?P<year3>\d{4})\s+(?P<mon3>" + _MONTH + r")\s+(?P<mday3>\d{1,2})(?:st|nd|rd|th)?"
     r"|(?P<wd1>" + _WEEKDAY + r")(?P<mon>" + _MONTH + r")\s+(?P<mday>\d{1,2})(?:st|nd|rd|th)?"
     r"(?:,?\s+(?P<year>\d{4,5}))?"
     r"|(?P<wd2>" + _WEEKDAY + r")(?P<mday2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon2>" + _MONTH + r")"
@@ -80,7 +81,7 @@ STAMP = re.compile(
     + _APPROX
     + r"(?:"
     + _DATE
-    + r"(?:(?:\s*,\s*|\s+at\s+|\s+|T)(?=[~≈\d]|ca|circa|approx|around|about)|(?!\d)))?"
+    + r"(?:(?:\s*,\s*|\s+at\s+|\s+[-–—]\s+|\s+|T)(?=[~≈\d]|ca|circa|approx|around|about)|(?!\d)))?"
     r"(?:" + _APPROX.replace("approx>", "approx2>") + _CLOCK + r")?"
     r"(?:\s*\(?\s*(?P<zone>" + _ZONE + r")\s*\)?)?"
     r"(?:\s*(?:-|–|—|to|until)\s*(?P<end>\d{1,2}:\d{2}(?:\s*[AaPp]\.?[Mm]\.?)?|\d{4}(?![\d-]))"
@@ -121,7 +122,7 @@ def read_stamp(text: str, *, year: int | None = None) -> Stamp | None:
     if not match or not match.group(0).strip():
         return None
     groups = match.groupdict()
-    has_date = bool(groups["iso"] or groups["mon"] or groups["mon2"])
+    has_date = bool(groups["iso"] or groups["mon"] or groups["mon2"] or groups["mon3"])
     has_clock = groups["hour"] is not None
     if groups["minute4"] is None and groups["minute"] is None and has_clock and not groups["ampm"]:
         if not has_date:
@@ -143,12 +144,12 @@ def read_stamp(text: str, *, year: int | None = None) -> Stamp | None:
     day = None
     if has_date:
         if groups["iso"]:
-            year_text, month, mday = groups["iso"].split("-")
+            year_text, month, mday = re.split(r"[-/]", groups["iso"])
             day_year, month, mday = _year(year_text), int(month), int(mday)
         else:
-            month = MONTHS[(groups["mon"] or groups["mon2"]).lower().rstrip(".")]
-            mday = int(groups["mday"] or groups["mday2"])
-            day_year = _year(groups["year"] or groups["year2"]) or year
+            month = MONTHS[(groups["mon"] or groups["mon2"] or groups["mon3"]).lower().rstrip(".")]
+            mday = int(groups["mday"] or groups["mday2"] or groups["mday3"])
+            day_year = _year(groups["year"] or groups["year2"] or groups["year3"]) or year
         if day_year is not None:
             try:
                 day = date(day_year, month, mday)
