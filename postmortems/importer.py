@@ -603,6 +603,11 @@ EVENT_KINDS = [
         r"investigat|debug|explor|analy|identified|looked|checked|examin",
     ),
 ]
+EVENT_KIND_NAMES = {
+    name: value
+    for value, label in TimelineEvent.Kind.choices
+    for name in (value, str(label).lower())
+}
 CAUSE_CATEGORIES = [
     (Cause.Category.CONFIGURATION, r"config|misconfig|setting"),
     (Cause.Category.CODE_CHANGE, r"deploy|release|code|bug|commit|migration"),
@@ -708,6 +713,9 @@ ENTRY_MARKUP = re.compile(r"^\s*(?:[-*+]\s+(?:\[[ xX✓]\]\s*)?|\d+[.)]\s+)?(?P<
 AFTER_STAMP = re.compile(r"^\s*[*_`\])]*\s*(?:[:\-–—|]+\s*|\s)?\s*[*_`]*\s*")
 
 
+UNKNOWN_ZONE = re.compile(r"\s*\(?([A-Z]{2,5}[+-]\d{1,2}(?::?\d{2})?)\)?(?=[\s:]|$)")
+
+
 def split_entry(text: str) -> tuple[Stamp | None, str, str]:
     """Return the stamp an entry starts with (bullets and markup aside), the rest of its
     text, and the error when the stamp is no real moment."""
@@ -720,6 +728,8 @@ def split_entry(text: str) -> tuple[Stamp | None, str, str]:
     if stamp is None:
         return None, text.strip(), ""
     rest = body[stamp.length :]
+    if stamp.clock and (odd := UNKNOWN_ZONE.match(rest)):
+        return None, text.strip(), f"{odd.group(1)!r} is not a time zone it knows"
     rest = rest[AFTER_STAMP.match(rest).end() :]
     if stamp.end:
         rest = f"{rest} (until {stamp.end})".strip()
@@ -783,6 +793,20 @@ def _timeline_entries(section: Section) -> tuple[list[_RawEvent], list[str]]:
             else:
                 leftovers.append(text)
     return entries, leftovers
+
+
+def _looks_like_timeline(section: Section) -> bool:
+    """Return whether most list items or table rows of a section start with a time."""
+    lines = [
+        line
+        for block in section.blocks
+        for line in block.body
+        if line.kind in {"item", "table"} and not re.match(r"^\s*\|?\s*:?-{3,}", line.text)
+    ]
+    timed = sum(
+        1 for line in lines if (stamp := split_entry(line.text.strip("| "))[0]) and stamp.clock
+    )
+    return timed >= 2 and timed * 2 >= len(lines)
 
 
 def _table_entries(lines: list[Line], entries: list[_RawEvent], leftovers: list[str]) -> None:
@@ -874,11 +898,11 @@ def _action_item(
     core = core.strip().rstrip(",;").strip()
     if match := TITLE_AND_TEXT.match(core):
         title, description = match["title"].strip(), match["text"].strip()
-    elif ":" in core[:80]:
-        title, description = (part.strip() for part in core.split(":", 1))
+    elif re.search(r":(?!//)", core[:80]):
+        title, description = (part.strip() for part in re.split(r":(?!//)", core, maxsplit=1))
     else:
         title, description = core, ""
-    title = " ".join(title.split()).rstrip(":.").strip()
+    title = " ".join(MD_LINK.sub(r"\1", title).split()).rstrip(":.").strip()
     if not title:
         title = (description or text)[:80] or "(untitled action item)"
     return ParsedActionItem(
@@ -913,6 +937,7 @@ STATUS_NOTE = re.compile(
 )
 TEAM_PREFIX = re.compile(r"^\[(?P<team>[A-Za-z][\w &/-]{1,30})\]\s*")
 DASH_OWNER = re.compile(r"\s+[—–]\s+(?P<owner>@?[A-Z][\w.-]*(?: [A-Z][\w.-]*)?)\s*$")
+MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|/)[^)]*\)")
 URL = re.compile(r"https?://[^\s)>\]]+")
 INLINE_ITEM = re.compile(r"^(?:\*\*|__)?action(?: item)?:?(?:\*\*|__)?\s*:?\s*(?P<text>.+)$", re.I)
 
@@ -1080,6 +1105,8 @@ def _labelled(text: str) -> tuple[dict[str, str], str]:
             "resolved",
             "affected",
             "severity",
+            "time zone",
+            "timezone",
         }:
             current = label
             fields[current] = match.group(2).strip()
@@ -1162,6 +1189,8 @@ def parse_postmortem(
     raw_events: list[_RawEvent] = []
 
     for section in sections:
+        if section.key is None and section.heading and _looks_like_timeline(section):
+            section.key = "timeline"  # "What happened" written as timed entries
         text = section.text()
         if section.key is None:
             preamble_fields, rest = _labelled(text)
@@ -1270,7 +1299,8 @@ def parse_postmortem(
             ParsedEvent(
                 occurred_at=at(day, stamp.clock, stamp_zone),
                 description=text or "(no description)",
-                kind=_classify(f"{kind_hint} {text}", EVENT_KINDS, TimelineEvent.Kind.ACTION),
+                kind=EVENT_KIND_NAMES.get(kind_hint.strip().lower())
+                or _classify(f"{kind_hint} {text}", EVENT_KINDS, TimelineEvent.Kind.ACTION),
                 line=raw.line,
                 is_dead_end=bool(dead_end),
             )

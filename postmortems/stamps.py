@@ -137,6 +137,7 @@ def read_stamp(text: str, *, year: int | None = None) -> Stamp | None:
             or not rest.strip()
             or re.match(r"\s*[-–—:|)*_`\]]", rest)
             or re.match(r"[hH]\b", rest)
+            or (re.match(r" [A-Z]", rest) and not 1950 <= int(match.group(0)[-4:]) <= 2099)
         ):
             return None
     if not has_date and not has_clock:

@@ -1,0 +1,292 @@
+"""Postmortems in the shapes public ones are written in, each with what must be read from it.
+
+Each document under samples/shapes/ is our own text in the shape of a public postmortem; the
+comment at its top names the shape's origin. The expectations below are what a person reads
+in the document: every timed entry in the document's zone, and every action item with its
+owner and status.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from postmortems.importer import parse_postmortem
+
+SHAPES = Path(__file__).parent / "samples" / "shapes"
+
+
+@dataclass
+class Expected:
+    zone: str
+    times: list[str]
+    items: list[tuple[str, str, str]]
+    warning_lines: list[int] = field(default_factory=list)
+
+
+EXPECTED = {
+    "approx_times_followup_timeline.md": Expected(
+        zone="Europe/Berlin",
+        times=[
+            "2024-09-18 13:30",
+            "2024-09-18 13:45",
+            "2024-09-18 14:05",
+            "2024-09-18 14:32",
+            "2024-09-18 16:10",
+            "2024-09-18 17:14",
+        ],
+        items=[
+            ("Pin the tax service version", "", "done"),
+            ("Contract tests for the tax API", "Ben Ito", "open"),
+        ],
+    ),
+    "atlassian_dated_entries.md": Expected(
+        zone="UTC",
+        times=[
+            "2022-04-05 07:38",
+            "2022-04-05 08:01",
+            "2022-04-05 08:17",
+            "2022-04-05 08:30",
+            "2022-04-06 15:00",
+            "2022-04-18 02:00",
+        ],
+        items=[
+            ("Block bulk deletions without a second reviewer", "", "done"),
+            ("Keep soft-deleted sites for 30 days", "", "open"),
+            ("Restore many sites in parallel", "Platform", "open"),
+        ],
+    ),
+    "cet_summer_table_date_column.md": Expected(
+        zone="Europe/Berlin",
+        times=["2024-07-03 09:10", "2024-07-03 09:25", "2024-07-03 09:40", "2024-07-04 10:00"],
+        items=[
+            ("Alert on cache memory at 80%", "Lea", "in_progress"),
+            ("Document cache sizing", "Omar", "open"),
+        ],
+    ),
+    "cloudflare_regex_cpu.md": Expected(
+        zone="UTC",
+        times=[
+            "2024-06-12 13:31",
+            "2024-06-12 13:37",
+            "2024-06-12 13:42",
+            "2024-06-12 13:45",
+            "2024-06-12 14:02",
+            "2024-06-12 14:07",
+            "2024-06-12 14:09",
+        ],
+        items=[
+            ("Re-introduce the CPU budget for rule evaluation", "", "open"),
+            ("Run every rule change through a staged rollout", "", "open"),
+            ("Benchmark patterns in CI before they can be merged", "", "open"),
+        ],
+    ),
+    "github_heading_stamps.md": Expected(
+        zone="UTC",
+        times=[
+            "2023-10-21 22:52",
+            "2023-10-21 22:54",
+            "2023-10-21 23:07",
+            "2023-10-22 00:05",
+            "2023-10-22 06:51",
+            "2023-10-22 16:24",
+        ],
+        items=[
+            ("Stopped the orchestrator from promoting primaries across sites", "", "done"),
+            ("Report status in more detail on the status page", "", "open"),
+            ("Run chaos tests of cross-site partitions", "Jane Doe", "open"),
+        ],
+    ),
+    "gitlab_database_removal.md": Expected(
+        zone="UTC",
+        times=[
+            "2024-03-03 16:05",
+            "2024-03-03 16:40",
+            "2024-03-03 17:20",
+            "2024-03-03 17:22",
+            "2024-03-03 18:10",
+            "2024-03-03 22:15",
+        ],
+        items=[
+            ("Give every production host a coloured shell prompt with its role #1101", "", "open"),
+            ("Test backup restores every day #1102", "dbre", "open"),
+            ("Page on replication lag before it stops replication #1103", "", "done"),
+        ],
+    ),
+    "google_sre_date_heading.md": Expected(
+        zone="UTC",
+        times=[
+            "2022-05-12 14:51",
+            "2022-05-12 14:53",
+            "2022-05-12 15:02",
+            "2022-05-12 15:20",
+            "2022-05-12 15:49",
+            "2022-05-12 15:53",
+        ],
+        items=[
+            ("Validate index size before rollout", "alice", "open"),
+            ("Alert on empty result rate per build", "bob", "open"),
+            ("Write a rollback playbook", "carol", "open"),
+        ],
+    ),
+    "heroku_no_timeline.md": Expected(
+        zone="UTC",
+        times=[],
+        items=[
+            ("Reconnect queue workers after a failover", "", "open"),
+            ("Add a dashboard for queue age", "", "open"),
+        ],
+    ),
+    "honeycomb_pm_times.md": Expected(
+        zone="UTC",
+        times=[
+            "2023-07-25 13:40",
+            "2023-07-25 13:52",
+            "2023-07-25 14:10",
+            "2023-07-25 14:31",
+            "2023-07-25 14:48",
+        ],
+        items=[
+            ("Circuit breakers on schema cache misses", "", "done"),
+            ("Move schema writes out of the ingest path", "", "in_progress"),
+        ],
+    ),
+    "html_mixed_kinds_table.md": Expected(
+        zone="UTC",
+        times=["2024-01-15 10:02", "2024-01-15 10:10", "2024-01-15 10:25", "2024-01-15 10:40"],
+        items=[
+            ("Per-tenant write quotas PROJ-42", "Infra", "open"),
+        ],
+    ),
+    "midnight_date_headings.md": Expected(
+        zone="UTC",
+        times=[
+            "2023-10-21 22:10",
+            "2023-10-21 23:40",
+            "2023-10-21 23:35",
+            "2023-10-22 00:15",
+            "2023-10-22 02:05",
+            "2023-10-22 08:30",
+        ],
+        items=[
+            ("Split the export by region", "", "open"),
+        ],
+    ),
+    "monzo_table_bst.md": Expected(
+        zone="Europe/London",
+        times=[
+            "2023-05-30 13:00",
+            "2023-05-30 13:06",
+            "2023-05-30 13:20",
+            "2023-05-30 13:25",
+            "2023-05-30 14:02",
+        ],
+        items=[
+            ("Canary configuration changes on one processor link first", "", "open"),
+            ("Restart connection pools automatically when they stall", "", "open"),
+        ],
+    ),
+    "no_timeline_just_items.md": Expected(
+        zone="UTC",
+        times=[],
+        items=[
+            ("Renew the certificate", "", "done"),
+            ("Alert 14 days before any certificate expires", "platform", "open"),
+        ],
+    ),
+    "pagerduty_four_digit_ranges.md": Expected(
+        zone="US/Eastern",
+        times=["2024-02-14 07:30", "2024-02-14 07:46", "2024-02-14 08:02", "2024-02-14 08:30"],
+        items=[
+            ("Autoscale push workers on queue depth", "sre-team", "open"),
+            ("Add latency SLO for notifications", "maria", "done"),
+        ],
+    ),
+    "slack_pst_am_pm.md": Expected(
+        zone="America/Los_Angeles",
+        times=[
+            "2024-01-04 06:00",
+            "2024-01-04 06:57",
+            "2024-01-04 07:14",
+            "2024-01-04 08:15",
+            "2024-01-04 09:15",
+            "2024-01-04 10:40",
+        ],
+        items=[
+            ("Move provisioning off the saturated network path", "", "in_progress"),
+            ("Alert on network saturation in each availability zone", "netops", "open"),
+        ],
+    ),
+    "stripe_bracket_times.md": Expected(
+        zone="UTC",
+        times=[
+            "2023-05-24 16:36",
+            "2023-05-24 16:44",
+            "2023-05-24 17:05",
+            "2023-05-24 17:15",
+            "2023-05-24 17:22",
+        ],
+        items=[
+            ("Alert when a cluster has no elected primary", "", "open"),
+            ("Replace the election code path with the upstream fix", "", "open"),
+        ],
+    ),
+    "travis_status_bullets.md": Expected(
+        zone="UTC",
+        times=[
+            "2023-09-07 09:36",
+            "2023-09-08 08:56",
+            "2023-09-08 12:34",
+            "2023-09-08 15:01",
+            "2023-09-09 02:10",
+        ],
+        items=[
+            ("Add storage capacity alerts on the virtualization cluster", "", "open"),
+            ("Review the runbook for stopping macOS jobs", "", "open"),
+        ],
+    ),
+    "typo_year_and_bad_zone_entry.md": Expected(
+        zone="UTC",
+        times=["2024-04-02 10:00", "2024-04-02 10:45"],
+        items=[
+            ("Alert when retries stop", "", "open"),
+        ],
+        # A 5-digit year and an unknown zone leave those entries without a time; an unknown
+        # status is reported and the item stays open.
+        warning_lines=[7, 8, 13],
+    ),
+    "zone_pt_declared_sentence.md": Expected(
+        zone="America/Los_Angeles",
+        times=["2024-03-09 09:12", "2024-03-09 09:15", "2024-03-09 09:31", "2024-03-09 09:40"],
+        items=[
+            ("Add a login smoke test to the deploy pipeline", "kenji", "open"),
+            ("Page on login error rate, not only on uptime", "ana", "open"),
+        ],
+    ),
+}
+
+
+def parse(name: str):
+    return parse_postmortem((SHAPES / name).read_text(), default_date=date(2026, 1, 10))
+
+
+def local_times(parsed) -> list[str]:
+    zone = ZoneInfo(parsed.time_zone)
+    return [e.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") for e in parsed.events]
+
+
+def test_every_document_in_samples_has_its_expectations():
+    assert sorted(EXPECTED) == sorted(path.name for path in SHAPES.glob("*.md"))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_document_gives_its_entries_times_and_items(name):
+    expected = EXPECTED[name]
+    parsed = parse(name)
+    assert parsed.time_zone == expected.zone
+    assert local_times(parsed) == expected.times
+    assert [(a.title, a.owner, a.status) for a in parsed.action_items] == expected.items
+    lines = sorted(int(w.split(":")[0][5:]) for w in parsed.warnings if w.startswith("line "))
+    assert lines == expected.warning_lines, parsed.warnings
