@@ -1,5 +1,5 @@
 import json
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
@@ -305,3 +305,31 @@ def test_import_page_accepts_an_upload(client):
     body = response.content.decode()
     assert "Timeline (9 events)" in body
     assert "Real Housing and Estate Website Outage" in body
+
+
+def test_a_detection_after_the_first_mitigation_still_saves():
+    # Saving failed with "mitigated_at: Must not be before detected at" before.
+    source = (
+        "# Flaky deploy\n\nDate: 2024-05-01\n\n## Timeline\n\n"
+        "- 10:00 Deploy started\n- 10:05 Rolled back the canary\n- 10:10 Alert fired\n"
+        "- 10:30 Fully restored\n"
+    )
+    parsed = parse_postmortem(source, default_date=date(2024, 5, 1))
+    incident = postmortem_import(parsed=parsed, actor=None)
+    assert incident.detected_at.astimezone(UTC).hour == 10
+    assert incident.mitigated_at is None  # before the detection: left for people to set
+    assert incident.timeline_events.count() == 4
+
+
+def test_import_command_json_lists_warnings_per_document_and_takes_a_folder(capsys, tmp_path):
+    (tmp_path / "a.md").write_text("# A\n\nDate: 2024-05-01\n\n## Timeline\n\n- 25:61 Broken\n")
+    (tmp_path / "b.md").write_text("# B\n\nDate: 2024-05-01\n\n## Timeline\n\n- 10:00 Fine\n")
+    call_command("import_postmortem", str(tmp_path), "--dry-run", "--json")
+    results = json.loads(capsys.readouterr().out)
+    assert [r["title"] for r in results] == ["A", "B"]
+    assert results[0]["warnings"] == [
+        "line 7: '25:61' is not a valid time of day; kept as text, time unknown",
+        "found no start time: the incident starts at 2024-05-01 00:00 until you set it (add "
+        "timeline entries with times, or a line like 'Duration: 4 hours (9:00 AM to 1:00 PM)')",
+    ]
+    assert results[1]["warnings"] == []

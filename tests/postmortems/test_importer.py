@@ -231,3 +231,66 @@ def test_zone_for_knows_only_real_zones():
     assert zone_for("UTC-13") is None
     assert zone_for("GMT+14") == "Etc/GMT-14"
     assert zone_for("Mars/Olympus") is None
+
+
+def test_code_quotes_and_images_are_never_entries_and_sub_bullets_stay_with_their_parent():
+    source = (
+        "# Cache outage\n\n**Date:** 2024-05-01\n\n## Timeline\n\n"
+        "- 10:00 Cache evictions spike.\n"
+        "  - 10:05 a sub-bullet with a time is still part of the entry above\n"
+        "- 10:20 Cache resized.\n\n"
+        "```\n10:30 this is log output, not an entry\n```\n\n"
+        "> 10:40 a quoted chat line\n\n"
+        "![10:50 graph](graph.png)\n\n"
+        "Text after the list is a note, not part of 10:20.\n"
+    )
+    parsed = parse_postmortem(source, default_date=DEFAULT_DATE)
+    assert local_times(parsed) == ["2024-05-01 10:00", "2024-05-01 10:20"]
+    assert parsed.events[0].description == (
+        "Cache evictions spike.\n- 10:05 a sub-bullet with a time is still part of the entry above"
+    )
+    assert parsed.events[1].description == "Cache resized."
+    for kept in ("10:30 this is log output", "> 10:40 a quoted chat line", "![10:50 graph]"):
+        assert kept in parsed.unplaced_text
+    assert "Text after the list is a note" in parsed.unplaced_text
+
+
+def test_a_second_timeline_section_adds_its_entries():
+    source = (
+        "# Outage\n\nDate: 2024-05-01\n\n## Timeline\n\n- 10:00 Alert fired\n\n"
+        "## Follow-up timeline\n\n- 15:00 Fix deployed\n"
+    )
+    parsed = parse_postmortem(source, default_date=DEFAULT_DATE)
+    assert local_times(parsed) == ["2024-05-01 10:00", "2024-05-01 15:00"]
+
+
+def test_a_new_day_starts_only_when_the_clock_goes_back_by_hours():
+    source = (
+        "# Overnight\n\nDate: 2024-05-01\n\n## Timeline\n\n"
+        "- 23:40 Alert\n- 23:35 Noted late\n- 00:15 Mitigated\n- 01:00 Resolved\n"
+    )
+    parsed = parse_postmortem(source, default_date=DEFAULT_DATE)
+    assert local_times(parsed) == [
+        "2024-05-01 23:40", "2024-05-01 23:35", "2024-05-02 00:15", "2024-05-02 01:00",
+    ]  # fmt: skip
+
+
+def test_the_title_is_the_first_heading_that_is_not_a_date():
+    source = "# May 12\n\n# Billing outage\n\n## Timeline\n\n- 10:00 Alert\n"
+    assert parse_postmortem(source, default_date=DEFAULT_DATE).title == "Billing outage"
+
+
+def test_the_preview_says_which_zone_it_assumed_and_why():
+    parsed = parse_postmortem(
+        "# Outage\n\n## Timeline (PT)\n\n- 09:00 Alert\n", default_date=DEFAULT_DATE
+    )
+    assert parsed.time_zone == "America/Los_Angeles"
+    assert parsed.zone_reason == "declared on line 3: 'Timeline (PT)'"
+
+
+def test_cet_is_central_european_local_time_with_summer_time():
+    parsed = parse_postmortem(
+        "# Outage\n\nAll times CET.\n\n## Timeline\n\n- 2024-07-03 09:00 Alert\n",
+        default_date=DEFAULT_DATE,
+    )
+    assert parsed.events[0].occurred_at.utcoffset().total_seconds() == 2 * 3600
