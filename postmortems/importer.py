@@ -164,6 +164,7 @@ SECTION_WORDS = [
         r"action items?|follow[- ]?ups?|next steps|remediations?|corrective|preventi?v|"
         r"what we(?:'ll| will) do|what we(?:'re| are) doing|actions? (?:taken|planned)|"
         r"^actions?$|^to-?dos?$|preventing (?:this|recurrence)|^improv|steps to improve|"
+        r"where do we go from here|going forward|less likely|^prevention|"
         r"^improvements$|^mitigations? (?:and|&) (?:prevention|follow)",
     ),
     ("root_cause", r"root cause|^causes?$|^what happened and why"),
@@ -309,7 +310,9 @@ def _split_blocks(source: str) -> list[Block]:
         else:
             starts = raw.lstrip().lower().startswith("<p")
             if kind == "html":
-                kind, block_id = "text", -number  # HTML lines are each their own paragraph
+                # HTML lines are each their own paragraph, or a list item.
+                kind = "item" if raw.lstrip().lower().startswith("<li") else "text"
+                block_id = -number
             blocks[-1].body.append(
                 Line(number, _clean(raw), starts_paragraph=starts, kind=kind, block=block_id)
             )
@@ -520,6 +523,31 @@ def _stamp_day(stamp: Stamp, base_day: date) -> date | None:
             return date(base_day.year, month, mday)
         except ValueError:
             return None
+    return None
+
+
+PROSE_TIME = re.compile(r"\b(?:at|from|since|around|starting at)\s+(?=~?\d{1,2}:\d{2})", re.I)
+
+
+def _start_from_prose(source: str, day: date, zone, warnings: list[str]) -> datetime | None:
+    """Return the first time a document without a timeline writes in its text ("At 9:37AM
+    PST, ..."), on the document's day; say so, since it is a guess at what started when."""
+    for number, raw in enumerate(source.splitlines(), start=1):
+        for match in PROSE_TIME.finditer(_clean(raw)):
+            try:
+                stamp = read_stamp(_clean(raw)[match.end() :])
+            except StampError:
+                continue
+            if stamp is None or stamp.clock is None:
+                continue
+            stamp_zone, error = _stamp_zone(stamp.zone)
+            if error:
+                continue
+            warnings.append(
+                f"line {number}: no timeline; the start is the first time the text names "
+                f"({stamp.clock:%H:%M}), check it"
+            )
+            return datetime.combine(stamp.day or day, stamp.clock, tzinfo=stamp_zone or zone)
     return None
 
 
@@ -930,13 +958,15 @@ GROUP_KIND = [
 DONE_MARK = re.compile(r"^(?:✅|✔️?|☑️?|\[[xX✓]\])\s*")
 STRUCK = re.compile(r"^~~(?P<text>.+?)~~(?P<rest>.*)$")
 STATUS_PREFIX = re.compile(
-    r"^(?:\*\*|__)?(?P<word>DONE|TODO|WIP|IN PROGRESS|OPEN|CLOSED)(?:\*\*|__)?\s*[:\-–—]\s*"
+    r"^(?:\*\*|__)?(?P<word>DONE|TODO|WIP|IN PROGRESS|OPEN|CLOSED|COMPLETED?|PLANNED)"
+    r"(?:\*\*|__)?\s*[:\-–—]\s*(?:\*\*|__)?\s*",
+    re.I,
 )
 STATUS_NOTE = re.compile(
     r"\s*[\(\[](?P<word>done|completed?|in progress|wip|won'?t do)(?:[^)\]]*)[\)\]]\s*", re.I
 )
 TEAM_PREFIX = re.compile(r"^\[(?P<team>[A-Za-z][\w &/-]{1,30})\]\s*")
-DASH_OWNER = re.compile(r"\s+[—–]\s+(?P<owner>@?[A-Z][\w.-]*(?: [A-Z][\w.-]*)?)\s*$")
+DASH_OWNER = re.compile(r"\s+[—–]\s+(?P<owner>@[\w.-]+|[A-Z][\w.-]*(?: [A-Z][\w.-]*)?)\s*$")
 MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|/)[^)]*\)")
 URL = re.compile(r"https?://[^\s)>\]]+")
 INLINE_ITEM = re.compile(r"^(?:\*\*|__)?action(?: item)?:?(?:\*\*|__)?\s*:?\s*(?P<text>.+)$", re.I)
@@ -960,8 +990,12 @@ def _item_from_line(
     found_status = None
     if match := STATUS_PREFIX.match(text):
         word = match["word"].lower()
-        found_status = {"done": "done", "closed": "done", "wip": "in_progress"}.get(
-            word, "in_progress" if word == "in progress" else "open"
+        found_status = (
+            "done"
+            if word in {"done", "closed", "complete", "completed"}
+            else "in_progress"
+            if word in {"wip", "in progress"}
+            else "open"
         )
         text = text[match.end() :]
     if match := STATUS_NOTE.search(text):
@@ -1313,6 +1347,8 @@ def parse_postmortem(
     except PostmortemImportError as error:
         parsed.warnings.append(f"{error} in the duration or start and end lines; left unset")
         _times_from_fields(parsed, {}, base_day, at)
+    if parsed.started_at is None and not parsed.events:
+        parsed.started_at = _start_from_prose(source, base_day, zone, parsed.warnings)
     if parsed.started_at is None:
         parsed.started_at = datetime.combine(base_day, time(0), tzinfo=zone)
         parsed.warnings.append(

@@ -58,7 +58,7 @@ MONTHS = {
 _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _ZONE = (
-    r"(?:(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|(?<=\d:\d\d:\d\d)[+-]\d{2}:\d{2}|"
+    r"(?:(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|(?<=\d:\d\d:\d\d)[+-]\d{2}:\d{2}|"
     + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True))
     + r")(?![A-Za-z])"
 )

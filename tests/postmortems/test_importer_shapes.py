@@ -58,12 +58,41 @@ EXPECTED = {
             ("Restore many sites in parallel", "Platform", "open"),
         ],
     ),
+    "aws_prose_summary.md": Expected(
+        zone="America/Los_Angeles",
+        times=[],
+        items=[],
+        warning_lines=[7],  # no timeline: the start is the first time in the text
+    ),
+    "azure_pir_ranges.md": Expected(
+        zone="UTC",
+        times=["2024-01-12 08:50", "2024-01-12 09:02", "2024-01-12 09:30", "2024-01-12 11:25"],
+        items=[
+            ("Throttle background jobs during peak hours", "", "done"),
+            ("Improve detection of hot scale units", "", "in_progress"),
+        ],
+    ),
+    "basecamp_html_headings.md": Expected(
+        zone="America/Chicago",
+        times=["2023-08-22 10:15", "2023-08-22 10:32", "2023-08-22 10:40"],
+        items=[
+            ("Alert 30 days before storage credentials expire", "dana", "open"),
+        ],
+    ),
     "cet_summer_table_date_column.md": Expected(
         zone="Europe/Berlin",
         times=["2024-07-03 09:10", "2024-07-03 09:25", "2024-07-03 09:40", "2024-07-04 10:00"],
         items=[
             ("Alert on cache memory at 80%", "Lea", "in_progress"),
             ("Document cache sizing", "Omar", "open"),
+        ],
+    ),
+    "circleci_utc_suffix_in_parens.md": Expected(
+        zone="UTC",
+        times=["2024-01-04 16:02", "2024-01-04 16:10", "2024-01-04 16:38", "2024-01-04 17:05"],
+        items=[
+            ("Restart the scheduler leader when it stops heartbeating", "sched-team", "done"),
+            ("Add a leader election dashboard", "", "in_progress"),
         ],
     ),
     "cloudflare_regex_cpu.md": Expected(
@@ -81,6 +110,42 @@ EXPECTED = {
             ("Re-introduce the CPU budget for rule evaluation", "", "open"),
             ("Run every rule change through a staged rollout", "", "open"),
             ("Benchmark patterns in CI before they can be merged", "", "open"),
+        ],
+    ),
+    "discord_pt_day_rollover.md": Expected(
+        zone="America/Los_Angeles",
+        times=[
+            "2024-03-08 21:30",
+            "2024-03-08 22:05",
+            "2024-03-08 23:50",
+            "2024-03-09 00:40",
+            "2024-03-09 01:15",
+        ],
+        items=[
+            ("Rate limit client reconnections per region", "", "open"),
+            ("Deploy the gateway one region at a time", "", "open"),
+        ],
+    ),
+    "fastly_short_report.md": Expected(
+        zone="UTC",
+        times=[
+            "2021-06-08 09:47",
+            "2021-06-08 09:58",
+            "2021-06-08 10:27",
+            "2021-06-08 10:36",
+            "2021-06-08 12:35",
+        ],
+        items=[
+            ("Deploy the bug fix across the network", "", "open"),
+            ("Review why the bug was not caught in testing", "", "open"),
+        ],
+    ),
+    "gcp_incident_report.md": Expected(
+        zone="US/Pacific",
+        times=["2023-11-14 10:05", "2023-11-14 10:12", "2023-11-14 10:40", "2023-11-14 10:52"],
+        items=[
+            ("Validate that a pool is unused before removing it", "", "open"),
+            ("Roll configuration out region by region", "", "open"),
         ],
     ),
     "github_heading_stamps.md": Expected(
@@ -138,6 +203,7 @@ EXPECTED = {
             ("Reconnect queue workers after a failover", "", "open"),
             ("Add a dashboard for queue age", "", "open"),
         ],
+        warning_lines=[8],  # no timeline: the start is the first time in the text
     ),
     "honeycomb_pm_times.md": Expected(
         zone="UTC",
@@ -158,6 +224,14 @@ EXPECTED = {
         times=["2024-01-15 10:02", "2024-01-15 10:10", "2024-01-15 10:25", "2024-01-15 10:40"],
         items=[
             ("Per-tenant write quotas PROJ-42", "Infra", "open"),
+        ],
+    ),
+    "incidentio_table_owner_status.md": Expected(
+        zone="Europe/London",
+        times=["2024-06-20 11:02", "2024-06-20 11:10", "2024-06-20 11:45", "2024-06-20 12:20"],
+        items=[
+            ("Autoscale webhook workers", "Priya", "done"),
+            ("Alert on backlog age", "Sam", "open"),
         ],
     ),
     "midnight_date_headings.md": Expected(
@@ -202,6 +276,32 @@ EXPECTED = {
         items=[
             ("Autoscale push workers on queue depth", "sre-team", "open"),
             ("Add latency SLO for notifications", "maria", "done"),
+        ],
+    ),
+    "reddit_pi_day_mixed.md": Expected(
+        zone="UTC",
+        times=[
+            "2023-03-14 19:05",
+            "2023-03-14 19:21",
+            "2023-03-14 19:40",
+            "2023-03-14 21:30",
+            "2023-03-14 22:35",
+        ],
+        items=[],
+    ),
+    "roblox_multi_day_headings.md": Expected(
+        zone="UTC",
+        times=[
+            "2021-10-28 13:37",
+            "2021-10-28 14:00",
+            "2021-10-29 02:00",
+            "2021-10-29 16:00",
+            "2021-10-31 13:00",
+            "2021-10-31 16:45",
+        ],
+        items=[
+            ("Disable streaming for service discovery", "", "open"),
+            ("Build a second service discovery cluster", "", "open"),
         ],
     ),
     "slack_pst_am_pm.md": Expected(
@@ -253,8 +353,8 @@ EXPECTED = {
         items=[
             ("Alert when retries stop", "", "open"),
         ],
-        # A 5-digit year and an unknown zone leave those entries without a time; an unknown
-        # status is reported and the item stays open.
+        # A 5-digit year and an unknown zone leave those entries without a time; an
+        # unknown status is reported and the item stays open.
         warning_lines=[7, 8, 13],
     ),
     "zone_pt_declared_sentence.md": Expected(
