@@ -7,6 +7,7 @@ dropped. A fact it cannot read (a time of 25:61, a due date of 2026-13-40) is an
 names the line.
 """
 
+import contextlib
 import html
 import re
 from dataclasses import asdict, dataclass, field
@@ -526,7 +527,11 @@ def _stamp_day(stamp: Stamp, base_day: date) -> date | None:
     return None
 
 
-PROSE_TIME = re.compile(r"\b(?:at|from|since|around|starting at)\s+(?=~?\d{1,2}:\d{2})", re.I)
+PROSE_TIME = re.compile(
+    r"\b(?:at|from|since|around|starting at)\s+"
+    r"(?=(?:~|approximately |approx\. |about |around |ca\. )?\d{1,2}:\d{2})",
+    re.I,
+)
 
 
 def _start_from_prose(source: str, day: date, zone, warnings: list[str]) -> datetime | None:
@@ -577,6 +582,12 @@ def _base_day(raw_events, fields, title, source, warnings, default_date) -> date
     for text in (title, "\n".join(source.splitlines()[:15])):
         if day := find_date(_clean(text)):
             return day
+    year = re.search(r"\b(19[5-9]\d|20\d\d)\b", _clean(f"{title}\n{source[:2000]}"))
+    month_days = [raw.stamp.month_day for raw in raw_events if raw.stamp and raw.stamp.month_day]
+    if year and month_days:
+        # "[May 24 16:36 UTC]" under a title that names the year.
+        with contextlib.suppress(ValueError):
+            return date(int(year.group(1)), *month_days[0])
     warnings.append(f"the document gives no date; the incident is placed on {default_date}")
     return default_date
 
@@ -825,12 +836,15 @@ def _timeline_entries(section: Section) -> tuple[list[_RawEvent], list[str]]:
 
 def _looks_like_timeline(section: Section) -> bool:
     """Return whether most list items or table rows of a section start with a time."""
-    lines = [
-        line
-        for block in section.blocks
-        for line in block.body
-        if line.kind in {"item", "table"} and not re.match(r"^\s*\|?\s*:?-{3,}", line.text)
-    ]
+    lines, seen = [], set()
+    for block in section.blocks:
+        for line in block.body:
+            first_of_paragraph = line.kind == "text" and line.block not in seen
+            seen.add(line.block)
+            if (line.kind in {"item", "table"} or first_of_paragraph) and not re.match(
+                r"^\s*\|?\s*:?-{3,}", line.text
+            ):
+                lines.append(line)
     timed = sum(
         1 for line in lines if (stamp := split_entry(line.text.strip("| "))[0]) and stamp.clock
     )
@@ -1014,6 +1028,8 @@ def _item_from_line(
     if not owner and (match := DASH_OWNER.search(text)):
         owner, text = match["owner"].lstrip("@"), text[: match.start()]
     tracker = URL.search(text)
+    if tracker and URL.sub("", text).strip(" -—–:()[]"):
+        text = URL.sub("", text)  # the link goes to the tracker field
     item = _action_item(text, line, warnings, done=done)
     if owner and not item.owner:
         item.owner = owner

@@ -58,6 +58,14 @@ EXPECTED = {
             ("Restore many sites in parallel", "Platform", "open"),
         ],
     ),
+    "atlassian_template_five_whys.md": Expected(
+        zone="UTC",
+        times=["2024-04-22 08:10", "2024-04-22 08:40", "2024-04-22 08:52", "2024-04-22 09:05"],
+        items=[
+            ("Run export smoke tests after each migration", "priya", "open"),
+            ("Add the export job to the migration review checklist", "", "open"),
+        ],
+    ),
     "aws_prose_summary.md": Expected(
         zone="America/Los_Angeles",
         times=[],
@@ -93,6 +101,13 @@ EXPECTED = {
         items=[
             ("Restart the scheduler leader when it stops heartbeating", "sched-team", "done"),
             ("Add a leader election dashboard", "", "in_progress"),
+        ],
+    ),
+    "cloudflare_backbone_date_note.md": Expected(
+        zone="UTC",
+        times=["2020-07-17 20:25", "2020-07-17 21:12", "2020-07-17 21:39", "2020-07-17 21:47"],
+        items=[
+            ("Add a maximum prefix limit on backbone sessions", "", "open"),
         ],
     ),
     "cloudflare_regex_cpu.md": Expected(
@@ -180,6 +195,14 @@ EXPECTED = {
             ("Page on replication lag before it stops replication #1103", "", "done"),
         ],
     ),
+    "gitlab_table_issue_links.md": Expected(
+        zone="UTC",
+        times=["2024-05-15 12:05", "2024-05-15 12:11", "2024-05-15 12:30", "2024-05-15 13:15"],
+        items=[
+            ("Canary storage backend updates in one zone first", "", "open"),
+            ("Alert on registry 503 ratio per zone", "", "open"),
+        ],
+    ),
     "google_sre_date_heading.md": Expected(
         zone="UTC",
         times=[
@@ -196,6 +219,14 @@ EXPECTED = {
             ("Write a rollback playbook", "carol", "open"),
         ],
     ),
+    "govuk_actions_table.md": Expected(
+        zone="Europe/London",
+        times=["2023-10-10 10:20", "2023-10-10 10:25", "2023-10-10 10:48", "2023-10-10 11:10"],
+        items=[
+            ("Review database connection limits", "Platform team", "done"),
+            ("Add alerting on connection saturation", "Platform team", "open"),
+        ],
+    ),
     "heroku_no_timeline.md": Expected(
         zone="UTC",
         times=[],
@@ -204,6 +235,13 @@ EXPECTED = {
             ("Add a dashboard for queue age", "", "open"),
         ],
         warning_lines=[8],  # no timeline: the start is the first time in the text
+    ),
+    "heroku_status_iso_utc.md": Expected(
+        zone="UTC",
+        times=["2022-04-13 19:00", "2022-04-13 19:12", "2022-04-13 19:30", "2022-04-13 19:41"],
+        items=[
+            ("Canary router updates per availability zone", "routing", "open"),
+        ],
     ),
     "honeycomb_pm_times.md": Expected(
         zone="UTC",
@@ -223,7 +261,7 @@ EXPECTED = {
         zone="UTC",
         times=["2024-01-15 10:02", "2024-01-15 10:10", "2024-01-15 10:25", "2024-01-15 10:40"],
         items=[
-            ("Per-tenant write quotas PROJ-42", "Infra", "open"),
+            ("Per-tenant write quotas [PROJ-42]()", "Infra", "open"),
         ],
     ),
     "incidentio_table_owner_status.md": Expected(
@@ -232,6 +270,14 @@ EXPECTED = {
         items=[
             ("Autoscale webhook workers", "Priya", "done"),
             ("Alert on backlog age", "Sam", "open"),
+        ],
+    ),
+    "k8s_template_iso_headings.md": Expected(
+        zone="UTC",
+        times=["2024-02-02 14:00", "2024-02-02 14:06", "2024-02-02 14:35"],
+        items=[
+            ("Add backoff to the controller", "lee", "done"),
+            ("Rate limit list calls per client", "sara", "open"),
         ],
     ),
     "midnight_date_headings.md": Expected(
@@ -248,6 +294,14 @@ EXPECTED = {
             ("Split the export by region", "", "open"),
         ],
     ),
+    "monzo_prose_bold_times.md": Expected(
+        zone="Europe/London",
+        times=["2023-08-04 16:02", "2023-08-04 16:15", "2023-08-04 16:40"],
+        items=[
+            ("Make the re-send job idempotent", "", "open"),
+            ("Add a kill switch for scheduled jobs", "", "open"),
+        ],
+    ),
     "monzo_table_bst.md": Expected(
         zone="Europe/London",
         times=[
@@ -260,6 +314,14 @@ EXPECTED = {
         items=[
             ("Canary configuration changes on one processor link first", "", "open"),
             ("Restart connection pools automatically when they stall", "", "open"),
+        ],
+    ),
+    "mozilla_bug_links_pdt.md": Expected(
+        zone="America/Los_Angeles",
+        times=["2019-05-03 18:00", "2019-05-03 19:10", "2019-05-04 02:44", "2019-05-04 09:00"],
+        items=[
+            ("Monitor certificate expiry dates (Bug 1549078)", "", "open"),
+            ("Document the emergency release process (Bug 1549080)", "", "open"),
         ],
     ),
     "no_timeline_just_items.md": Expected(
@@ -304,6 +366,14 @@ EXPECTED = {
             ("Build a second service discovery cluster", "", "open"),
         ],
     ),
+    "sentry_pdt_dashes.md": Expected(
+        zone="America/Los_Angeles",
+        times=["2023-06-21 14:13", "2023-06-21 14:20", "2023-06-21 15:05", "2023-06-21 15:40"],
+        items=[
+            ("Alert on consumer lag growth, not only on absolute lag", "", "open"),
+            ("Cap rebalance frequency", "", "open"),
+        ],
+    ),
     "slack_pst_am_pm.md": Expected(
         zone="America/Los_Angeles",
         times=[
@@ -319,6 +389,13 @@ EXPECTED = {
             ("Alert on network saturation in each availability zone", "netops", "open"),
         ],
     ),
+    "spotify_cet_winter.md": Expected(
+        zone="Europe/Berlin",
+        times=["2022-03-08 14:23", "2022-03-08 14:31", "2022-03-08 15:02", "2022-03-08 15:20"],
+        items=[
+            ("Automate removal of unhealthy cache nodes", "", "open"),
+        ],
+    ),
     "stripe_bracket_times.md": Expected(
         zone="UTC",
         times=[
@@ -332,6 +409,22 @@ EXPECTED = {
             ("Alert when a cluster has no elected primary", "", "open"),
             ("Replace the election code path with the upstream fix", "", "open"),
         ],
+    ),
+    "stripe_month_day_no_year.md": Expected(
+        zone="UTC",
+        times=["2023-05-24 16:36", "2023-05-24 16:44", "2023-05-24 17:22", "2023-05-25 09:00"],
+        items=[
+            ("Alert when a database cluster has no primary", "", "open"),
+        ],
+    ),
+    "travis_prose_range.md": Expected(
+        zone="UTC",
+        times=[],
+        items=[
+            ("Move the logs database to a new host", "", "open"),
+            ("Upgrade the kernel on database hosts", "", "open"),
+        ],
+        warning_lines=[4],  # no timeline: the start is the first time in the text
     ),
     "travis_status_bullets.md": Expected(
         zone="UTC",
