@@ -20,8 +20,8 @@ from postmortems.importer import (
     PostmortemImportError,
     parse_clock,
     zone_for,
+    zone_or_none,  # through the importer, so the zone helper lives in one import line
 )
-from postmortems.zones import zone_or_none
 
 MARKED_HEADING = re.compile(
     r"^\s{0,3}(#{1,6})\s+(?P<heading>.*?)\s*<!-- pm:(?P<key>[a-z_]+) -->\s*$"
