@@ -333,3 +333,16 @@ def test_import_command_json_lists_warnings_per_document_and_takes_a_folder(caps
         "timeline entries with times, or a line like 'Duration: 4 hours (9:00 AM to 1:00 PM)')",
     ]
     assert results[1]["warnings"] == []
+
+
+def test_import_preview_lists_warnings_and_says_why_it_chose_the_zone(client):
+    client.force_login(UserFactory())
+    text = "# Outage\n\nDate: 2024-05-01\n\n## Timeline (PT)\n\n- 09:00 Alert\n- 25:61 Broken\n"
+    response = client.post(
+        reverse("postmortems:import"),
+        {"document": text, "incident_date": "2026-11-04", "action": "preview"},
+    )
+    body = response.content.decode()
+    assert "1 thing to check" in body
+    assert "line 8: &#x27;25:61&#x27; is not a valid time of day" in body
+    assert "declared on line 5: &#x27;Timeline (PT)&#x27;" in body
