@@ -346,3 +346,35 @@ def test_import_preview_lists_warnings_and_says_why_it_chose_the_zone(client):
     assert "1 thing to check" in body
     assert "line 8: &#x27;25:61&#x27; is not a valid time of day" in body
     assert "declared on line 5: &#x27;Timeline (PT)&#x27;" in body
+
+
+def test_import_page_takes_several_files_previews_each_then_saves_them_all(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(UserFactory())
+    first = "# First\n\nDate: 2024-05-01\n\n## Timeline\n\n- 09:00 Alert\n- 25:61 Broken\n"
+    second = "# Second\n\nDate: 2024-05-02\n\n## Timeline\n\n- 10:00 Alert\n- 10:30 Fixed\n"
+    uploads = [
+        SimpleUploadedFile("a.md", first.encode(), content_type="text/markdown"),
+        SimpleUploadedFile("b.md", second.encode(), content_type="text/markdown"),
+    ]
+    preview = client.post(
+        reverse("postmortems:import"),
+        {"upload": uploads, "incident_date": "2026-11-04", "action": "preview"},
+    )
+    body = preview.content.decode()
+    assert "What was found in 2 documents" in body
+    assert "line 8: &#x27;25:61&#x27; is not a valid time of day" in body
+    assert not Incident.objects.exists()
+
+    saved = client.post(
+        reverse("postmortems:import"),
+        {
+            "batch_name": ["a.md", "b.md"],
+            "batch_text": [first, second],
+            "incident_date": "2026-11-04",
+            "action": "save",
+        },
+    )
+    assert saved.url == reverse("incidents:list")
+    assert sorted(Incident.objects.values_list("title", flat=True)) == ["First", "Second"]
