@@ -107,11 +107,17 @@ def _table(body: str, first_line: int) -> tuple[list[str], list[tuple[int, list[
     return header, rows
 
 
-def _moment(text: str, day: date, zone: ZoneInfo, line: int) -> datetime | None:
+def _moment(text: str, day: date, zone: ZoneInfo, line: int, warnings: list[str]):
+    """Return the moment a stamp of the export names; None, with a warning, when an edited
+    export holds a stamp that is no moment."""
     text = text.strip()
     if not text or text == NOT_RECORDED:
         return None
-    written_day, clock = parse_clock(text, line)
+    try:
+        written_day, clock = parse_clock(text, line)
+    except PostmortemImportError as error:
+        warnings.append(f"{error}; kept as text, time unknown")
+        return None
     seconds = re.search(r"\d:\d{2}:(\d{2})", text)
     if seconds:
         clock = time(clock.hour, clock.minute, int(seconds.group(1)))
@@ -120,7 +126,9 @@ def _moment(text: str, day: date, zone: ZoneInfo, line: int) -> datetime | None:
     return datetime.combine(written_day or day, clock, tzinfo=tz)
 
 
-def parse_export(source: str, *, time_zone: str | None = None) -> ParsedPostmortem:
+def parse_export(
+    source: str, *, default_date: date, time_zone: str | None = None
+) -> ParsedPostmortem:
     """Read the app's own Markdown export back into the data it was made from."""
     lines = source.splitlines()
     title, chunks = _chunks(lines)
@@ -131,6 +139,7 @@ def parse_export(source: str, *, time_zone: str | None = None) -> ParsedPostmort
         resolved_at=None,
     )
     facts: dict[str, tuple[str, int]] = {}
+    untimed: list[str] = []
     for key, _heading, line, body in chunks:
         if key == "summary":
             head, _, rest = body.partition("\n\n")
@@ -145,10 +154,10 @@ def parse_export(source: str, *, time_zone: str | None = None) -> ParsedPostmort
 
     def fact_time(label: str, day: date) -> datetime | None:
         value, line = facts.get(label, ("", 0))
-        return _moment(value, day, zone, line)
+        return _moment(value, day, zone, line, parsed.warnings)
 
-    parsed.started_at = fact_time("started", date.min)
-    start_day = parsed.started_at.astimezone(zone).date() if parsed.started_at else date.min
+    parsed.started_at = fact_time("started", default_date)
+    start_day = parsed.started_at.astimezone(zone).date() if parsed.started_at else default_date
     parsed.detected_at = fact_time("detected", start_day)
     parsed.mitigated_at = fact_time("mitigated", start_day)
     parsed.resolved_at = fact_time("resolved", start_day)
@@ -179,9 +188,27 @@ def parse_export(source: str, *, time_zone: str | None = None) -> ParsedPostmort
         elif key == "cause_resolution" and parsed.causes:
             parsed.causes[-1].resolution = body
         elif key == "timeline":
-            parsed.events += _events(body, line, start_day, zone)
+            parsed.events += _events(body, line, start_day, zone, parsed.warnings, untimed)
         elif key == "action_items":
-            parsed.action_items += _items(body, line)
+            parsed.action_items += _items(body, line, parsed.warnings)
+    if untimed:
+        parsed.unplaced_text = "\n\n".join(
+            part
+            for part in (
+                parsed.unplaced_text,
+                "## Timeline entries without a time\n\n" + "\n".join(untimed),
+            )
+            if part
+        )
+    if parsed.started_at is None:
+        times = [event.occurred_at for event in parsed.events]
+        parsed.started_at = (
+            min(times) if times else datetime.combine(default_date, time(0), tzinfo=zone)
+        )
+        parsed.warnings.append(
+            f"the start time could not be read; it is {parsed.started_at:%Y-%m-%d %H:%M} "
+            "until you set it"
+        )
     return parsed
 
 
@@ -189,7 +216,9 @@ def _column(header: list[str], name: str) -> int | None:
     return next((i for i, cell in enumerate(header) if cell.startswith(name)), None)
 
 
-def _events(body: str, line: int, start_day: date, zone: ZoneInfo) -> list[ParsedEvent]:
+def _events(
+    body: str, line: int, start_day: date, zone: ZoneInfo, warnings: list[str], untimed: list[str]
+) -> list[ParsedEvent]:
     header, rows = _table(body, line)
     time_col, kind_col, text_col = (_column(header, n) for n in ("time", "kind", "event"))
     events = []
@@ -199,9 +228,13 @@ def _events(body: str, line: int, start_day: date, zone: ZoneInfo) -> list[Parse
             return cells[index] if index is not None and index < len(cells) else ""
 
         kind, dead_end = DEAD_END.subn("", cell(kind_col))
+        occurred_at = _moment(cell(time_col), start_day, zone, number, warnings)
+        if occurred_at is None:
+            untimed.append(f"- (line {number}) {cell(time_col)} {cell(text_col)}")
+            continue
         events.append(
             ParsedEvent(
-                occurred_at=_moment(cell(time_col), start_day, zone, number),
+                occurred_at=occurred_at,
                 description=cell(text_col),
                 kind=EVENT_KIND_BY_LABEL.get(kind.strip().lower(), TimelineEvent.Kind.OTHER),
                 line=number,
@@ -211,7 +244,7 @@ def _events(body: str, line: int, start_day: date, zone: ZoneInfo) -> list[Parse
     return events
 
 
-def _items(body: str, line: int) -> list[ParsedActionItem]:
+def _items(body: str, line: int, warnings: list[str]) -> list[ParsedActionItem]:
     header, rows = _table(body, line)
     columns = {
         name: _column(header, name)
@@ -228,11 +261,11 @@ def _items(body: str, line: int) -> list[ParsedActionItem]:
         status = cell("status").removeprefix("✅").strip().lower()
         items.append(
             ParsedActionItem(
-                title=cell("action"),
+                title=cell("action")[:200] or "(untitled action item)",
                 description=cell("details"),
                 kind=ITEM_KIND_BY_LABEL.get(cell("kind").lower(), ActionItem.Kind.PREVENT),
                 owner=cell("owner").removeprefix("@"),
-                due_date=_due_date(due, number),
+                due_date=_due_date(due, number, warnings),
                 status=ITEM_STATUS_BY_LABEL.get(status, ActionItem.Status.OPEN),
                 priority=cell("priority") or ActionItem.Priority.P3,
                 tracker_url=cell("ticket"),
@@ -241,10 +274,11 @@ def _items(body: str, line: int) -> list[ParsedActionItem]:
     return items
 
 
-def _due_date(text: str, line: int) -> date | None:
+def _due_date(text: str, line: int, warnings: list[str]) -> date | None:
     if not text:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise PostmortemImportError(f"{text!r} is not a due date", line) from None
+        warnings.append(f"line {line}: {text!r} is not a due date; left unset")
+        return None

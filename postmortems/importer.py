@@ -1211,7 +1211,7 @@ def parse_postmortem(
     from postmortems import exported  # it builds on this module's types
 
     if exported.is_export(source):
-        parsed = exported.parse_export(source, time_zone=time_zone)
+        parsed = exported.parse_export(source, default_date=default_date, time_zone=time_zone)
         return settle_incident_times(parsed, from_timeline=False)
     zone_unknown = ""
     if time_zone:

@@ -378,3 +378,15 @@ def test_import_page_takes_several_files_previews_each_then_saves_them_all(clien
     )
     assert saved.url == reverse("incidents:list")
     assert sorted(Incident.objects.values_list("title", flat=True)) == ["First", "Second"]
+
+
+def test_an_edited_export_with_an_unreadable_time_or_due_date_still_imports():
+    incident = load_demo(today=TODAY).example
+    markdown = export_markdown(incident_for_document().get(pk=incident.pk))
+    markdown = markdown.replace("| 9:05 AM |", "| 29:05 AM |").replace("| 2026-11-15 |", "| soon |")
+    parsed = parse_postmortem(markdown, default_date=date(1999, 1, 1))
+    assert len(parsed.events) == incident.timeline_events.count() - 1
+    assert "## Timeline entries without a time" in parsed.unplaced_text
+    assert any("'29:05 AM' is not a time on a 12-hour clock" in w for w in parsed.warnings)
+    assert any("'soon' is not a due date" in w for w in parsed.warnings)
+    assert len(parsed.action_items) == incident.action_items.count()
