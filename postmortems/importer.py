@@ -898,7 +898,7 @@ KIND_NOTE = "\x00kind:"
 
 
 OWNER = re.compile(
-    r"\b(?:owner|assignee|assigned to|owned by)\s*[:=]?\s*@?([\w.@+-]+(?: [A-Z][\w-]+)?)", re.I
+    r"\b(?:owner|assignee|assigned to|owned by)\b\s*[:=]?\s*@?([\w.@+-]+(?: [A-Z][\w-]+)?)", re.I
 )
 AT_MENTION = re.compile(r"(?<![\w.])@([\w.+-]+)")
 DUE = re.compile(r"\b(?:due(?: date| by| on)?)\s*[:=]?\s*(\S+)", re.I)
@@ -982,6 +982,8 @@ STATUS_NOTE = re.compile(
 TEAM_PREFIX = re.compile(r"^\[(?P<team>[A-Za-z][\w &/-]{1,30})\]\s*")
 DASH_OWNER = re.compile(r"\s+[—–]\s+(?P<owner>@[\w.-]+|[A-Z][\w.-]*(?: [A-Z][\w.-]*)?)\s*$")
 MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|/)[^)]*\)")
+# "Rotate the keys : Dana Lee" (a colon with spaces before and after, a short name)
+SPACED_COLON_OWNER = re.compile(r"\s+:\s+(?P<owner>@?[A-Za-z][\w.-]*(?: [A-Z][\w.-]*){0,2})\s*$")
 URL = re.compile(r"https?://[^\s)>\]]+")
 INLINE_ITEM = re.compile(r"^(?:\*\*|__)?action(?: item)?:?(?:\*\*|__)?\s*:?\s*(?P<text>.+)$", re.I)
 
@@ -1025,7 +1027,7 @@ def _item_from_line(
     owner = ""
     if match := TEAM_PREFIX.match(text):
         owner, text = match["team"], text[match.end() :]
-    if not owner and (match := DASH_OWNER.search(text)):
+    if not owner and (match := DASH_OWNER.search(text) or SPACED_COLON_OWNER.search(text)):
         owner, text = match["owner"].lstrip("@"), text[: match.start()]
     tracker = URL.search(text)
     if tracker and URL.sub("", text).strip(" -—–:()[]"):

@@ -450,6 +450,16 @@ EXPECTED = {
         # unknown status is reported and the item stays open.
         warning_lines=[7, 8, 13],
     ),
+    "wiki_groups_team_owner.md": Expected(
+        zone="UTC",
+        times=["2024-10-02 11:00", "2024-10-02 11:04", "2024-10-02 11:30"],
+        items=[
+            ("Stop the duplicate leader", "Dana Lee", "done"),
+            ("Reindex documents written during the split", "SEARCH", "done"),
+            ("Require a quorum of three zones for leader election", "", "done"),
+            ("Announce network maintenance to service owners", "ops", "open"),
+        ],
+    ),
     "zone_pt_declared_sentence.md": Expected(
         zone="America/Los_Angeles",
         times=["2024-03-09 09:12", "2024-03-09 09:15", "2024-03-09 09:31", "2024-03-09 09:40"],
