@@ -435,8 +435,22 @@ def _zone_exists(name: str) -> bool:
     return zone_or_none(name) is not None
 
 
+LONG_ZONE_NAMES = [
+    (re.compile(r"central european", re.I), "Europe/Berlin"),
+    (re.compile(r"\b(?:us )?eastern(?: standard| daylight)? time\b", re.I), "America/New_York"),
+    (re.compile(r"\b(?:us )?central(?: standard| daylight)? time\b", re.I), "America/Chicago"),
+    (re.compile(r"\b(?:us )?mountain(?: standard| daylight)? time\b", re.I), "America/Denver"),
+    (re.compile(r"\b(?:us )?pacific(?: standard| daylight)? time\b", re.I), "America/Los_Angeles"),
+    (re.compile(r"\b(?:uk|british(?: summer)?|london) time\b", re.I), "Europe/London"),
+    (re.compile(r"\bcoordinated universal time\b", re.I), "UTC"),
+]
+
+
 def zone_for(text: str) -> str | None:
     """Return the IANA zone a piece of text names ("GMT+2", "PST", "Europe/Berlin")."""
+    for pattern, name in LONG_ZONE_NAMES:
+        if pattern.search(text):
+            return name
     offset = OFFSET_ZONE.search(text)
     if offset:
         sign, hours = offset.groups()
@@ -456,7 +470,11 @@ def zone_for(text: str) -> str | None:
 
 
 ZONE_DECLARATIONS = (
-    re.compile(r"(?:time ?zone|all times(?: are)?(?: in)?|times? in)[:\s]*([^\n.;)]*)", re.I),
+    re.compile(
+        r"(?:time ?zone|all times(?: are)?(?: in)?|times? (?:are |shown |given )?in)"
+        r"[:\s]*([^\n.;)]*)",
+        re.I,
+    ),
     re.compile(r"\bin ([A-Z][^\n]*?) time ?zone", re.I),
     # "## Timeline (UTC)", "| Time (PT) |", "Times (CET)"
     re.compile(r"\b(?:timeline|times?)\s*\(([^)\n]{1,40})\)", re.I),
@@ -588,6 +606,15 @@ def _base_day(raw_events, fields, title, source, warnings, default_date) -> date
         # "[May 24 16:36 UTC]" under a title that names the year.
         with contextlib.suppress(ValueError):
             return date(int(year.group(1)), *month_days[0])
+    for raw_line in source.splitlines():
+        text = _clean(raw_line).lstrip("#*_ ")
+        with contextlib.suppress(StampError):
+            stamp = read_stamp(text)
+            if stamp and stamp.month_day:
+                with contextlib.suppress(ValueError):
+                    day = date(default_date.year, *stamp.month_day)
+                    warnings.append(f"the document gives no year; the incident is placed on {day}")
+                    return day
     warnings.append(f"the document gives no date; the incident is placed on {default_date}")
     return default_date
 
@@ -777,6 +804,9 @@ def split_entry(text: str) -> tuple[Stamp | None, str, str]:
     return stamp, rest.strip(), ""
 
 
+BARE_HHMM = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?([01]\d|2[0-3])([0-5]\d)\s+(?=\S)")
+
+
 def _timeline_entries(section: Section) -> tuple[list[_RawEvent], list[str]]:
     """Return the entries of a timeline section in document order, date headings among them,
     and the text that is no entry."""
@@ -788,6 +818,11 @@ def _timeline_entries(section: Section) -> tuple[list[_RawEvent], list[str]]:
 
     def add(text: str, line: int, *, from_heading=False, block=0, must=False) -> bool:
         stamp, rest, error = split_entry(text)
+        if stamp is None and not error and (bare := BARE_HHMM.match(text)):
+            # Inside a timeline, "0812 payment page slow" is a time even before a lowercase word.
+            clock = time(int(bare[1]), int(bare[2]))
+            stamp = Stamp(None, clock, "", "", month_day=None, approximate=False, length=0)
+            rest = text[bare.end() :].strip()
         if error:
             entries.append(_RawEvent(None, text.strip(), line, error=error, block=block))
             return True
@@ -936,7 +971,7 @@ def _action_item(
     core = re.sub(r"\((?:[^()]*\b(?:owner|due|status|assignee)\b[^()]*)\)", "", details, flags=re.I)
     core = re.split(r"\s[—–-]\s(?=(?:owner|due|status)\b)", core, flags=re.I)[0]
     core = OWNER.sub("", core) if owner and OWNER.search(core) else core
-    core = DUE.sub("", AT_MENTION.sub("", core))
+    core = re.sub(r"\(\s*[,;]?\s*\)", "", DUE.sub("", AT_MENTION.sub("", core)))
     core = core.strip().rstrip(",;").strip()
     if match := TITLE_AND_TEXT.match(core):
         title, description = match["title"].strip(), match["text"].strip()
@@ -1030,12 +1065,13 @@ def _item_from_line(
     if not owner and (match := DASH_OWNER.search(text) or SPACED_COLON_OWNER.search(text)):
         owner, text = match["owner"].lstrip("@"), text[: match.start()]
     tracker = URL.search(text)
+    text = MD_LINK.sub(r"\1", text)  # "[PROJ-42](https://…)": the key stays, the URL moves
     if tracker and URL.sub("", text).strip(" -—–:()[]"):
         text = URL.sub("", text)  # the link goes to the tracker field
     item = _action_item(text, line, warnings, done=done)
     if owner and not item.owner:
         item.owner = owner
-    if found_status and item.status == ActionItem.Status.OPEN:
+    if found_status:  # "(won't do: …)" says more than a strikethrough
         item.status = found_status
     elif status and item.status == ActionItem.Status.OPEN and done is None:
         item.status = status

@@ -27,6 +27,11 @@ class Expected:
 
 
 EXPECTED = {
+    "a_github_availability.md": Expected(
+        zone="UTC",
+        times=["2026-03-05 15:23", "2026-03-05 15:31", "2026-03-05 16:02", "2026-03-05 16:25"],
+        items=[],
+    ),
     "approx_times_followup_timeline.md": Expected(
         zone="Europe/Berlin",
         times=[
@@ -80,11 +85,28 @@ EXPECTED = {
             ("Improve detection of hot scale units", "", "in_progress"),
         ],
     ),
+    "b_linear_notes.md": Expected(
+        zone="Europe/Berlin",
+        times=["2024-11-19 09:58", "2024-11-19 10:05", "2024-11-19 10:21", "2024-11-19 10:47"],
+        items=[
+            ("Partition the sync queue by workspace", "jonas", "open"),
+            ("Add per-partition latency panels", "mira", "done"),
+            ("Double the queue workers", "", "wont_do"),
+        ],
+    ),
     "basecamp_html_headings.md": Expected(
         zone="America/Chicago",
         times=["2023-08-22 10:15", "2023-08-22 10:32", "2023-08-22 10:40"],
         items=[
             ("Alert 30 days before storage credentials expire", "dana", "open"),
+        ],
+    ),
+    "c_fly_status.md": Expected(
+        zone="UTC",
+        times=["2024-11-12 14:10", "2024-11-12 14:18", "2024-11-12 14:40", "2024-11-12 15:02"],
+        items=[
+            ("Canary scheduler deploys", "platform", "open"),
+            ("Synthetic create checks every minute", "sre", "open"),
         ],
     ),
     "cet_summer_table_date_column.md": Expected(
@@ -127,6 +149,20 @@ EXPECTED = {
             ("Benchmark patterns in CI before they can be merged", "", "open"),
         ],
     ),
+    "d_squarespace_ampm.md": Expected(
+        zone="America/New_York",
+        times=[
+            "2024-06-06 11:05",
+            "2024-06-06 11:20",
+            "2024-06-06 12:10",
+            "2024-06-06 12:45",
+            "2024-06-06 13:15",
+        ],
+        items=[
+            ("Validate cache configs in CI", "Web Platform", "open"),
+            ("Add an editor save success-rate alert", "SRE", "open"),
+        ],
+    ),
     "discord_pt_day_rollover.md": Expected(
         zone="America/Los_Angeles",
         times=[
@@ -139,6 +175,14 @@ EXPECTED = {
         items=[
             ("Rate limit client reconnections per region", "", "open"),
             ("Deploy the gateway one region at a time", "", "open"),
+        ],
+    ),
+    "e_plain_text_times.md": Expected(
+        zone="UTC",
+        times=["2025-02-11 08:12", "2025-02-11 08:15", "2025-02-11 08:40", "2025-02-11 08:52"],
+        items=[
+            ("load test the payment page monthly", "kim", "open"),
+            ("connection pool alert", "lars", "done"),
         ],
     ),
     "fastly_short_report.md": Expected(
@@ -261,7 +305,7 @@ EXPECTED = {
         zone="UTC",
         times=["2024-01-15 10:02", "2024-01-15 10:10", "2024-01-15 10:25", "2024-01-15 10:40"],
         items=[
-            ("Per-tenant write quotas [PROJ-42]()", "Infra", "open"),
+            ("Per-tenant write quotas PROJ-42", "Infra", "open"),
         ],
     ),
     "incidentio_table_owner_status.md": Expected(
