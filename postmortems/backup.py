@@ -5,6 +5,7 @@ incident with its timeline, causes, action items and change history, and every p
 with its reviews. Primary keys are kept, so references such as INC-7 and links survive.
 """
 
+import datetime
 import json
 from typing import Any
 
@@ -25,6 +26,21 @@ from incidents.models import (
     User,
 )
 from postmortems.models import Postmortem, Review
+
+
+class LosslessJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder, but times keep their microseconds.
+
+    Django's encoder cuts them to milliseconds, so a time 400 microseconds past a second came
+    back from a restore as a different time, and a second backup differed from the first.
+    """
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
+
 
 SCHEMA_VERSION = 1
 FORMAT_NAME = "postmortems-backup"
@@ -112,13 +128,13 @@ def export_data(
             for name, value in record["fields"].items():
                 if isinstance(value, list):
                     record["fields"][name] = sorted(value)
-        data["models"][_label(model)] = json.loads(json.dumps(records, cls=DjangoJSONEncoder))
+        data["models"][_label(model)] = json.loads(json.dumps(records, cls=LosslessJSONEncoder))
     return data
 
 
 def dump_json(data: dict[str, Any]) -> str:
     """Return the backup as stable JSON text: the same data always gives the same text."""
-    return json.dumps(data, cls=DjangoJSONEncoder, indent=1, sort_keys=True, ensure_ascii=False)
+    return json.dumps(data, cls=LosslessJSONEncoder, indent=1, sort_keys=True, ensure_ascii=False)
 
 
 def database_is_empty() -> bool:
