@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from incidents.models import ActionItem, Cause, TimelineEvent
 from incidents.zones import zone_or_none
-from postmortems.stamps import Stamp, StampError, find_date, read_stamp
+from postmortems.stamps import ZONE_ABBREVIATIONS, Stamp, StampError, find_date, read_stamp
 
 
 class PostmortemImportError(ValueError):
@@ -383,30 +383,6 @@ def _is_stamp_heading(heading: str) -> bool:
 
 # --- Times and zones ----------------------------------------------------------------------
 
-ZONE_ABBREVIATIONS = {
-    "UTC": "UTC",
-    "GMT": "UTC",
-    "Z": "UTC",
-    "PST": "America/Los_Angeles",
-    "PDT": "America/Los_Angeles",
-    "PT": "America/Los_Angeles",
-    "MST": "America/Denver",
-    "MDT": "America/Denver",
-    "CST": "America/Chicago",
-    "CDT": "America/Chicago",
-    "EST": "America/New_York",
-    "EDT": "America/New_York",
-    "ET": "America/New_York",
-    "BST": "Europe/London",
-    "CET": "Europe/Berlin",
-    "CEST": "Europe/Berlin",
-    "EET": "Europe/Athens",
-    "EEST": "Europe/Athens",
-    "IST": "Asia/Kolkata",
-    "JST": "Asia/Tokyo",
-    "AEST": "Australia/Sydney",
-    "AEDT": "Australia/Sydney",
-}
 OFFSET_ZONE = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?00)?\b")
 ABBREVIATION = re.compile(
     r"\b(" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r")\b"

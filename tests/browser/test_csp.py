@@ -25,7 +25,7 @@ def test_pages_break_no_content_security_policy_rule(page, screenshot):
         "/incidents/", f"/incidents/{incident.pk}/", f"/postmortems/{incident.pk}/",
         f"/postmortems/{incident.pk}/edit/", f"/postmortems/{incident.pk}/review/",
         "/incidents/action-items/", "/incidents/dashboard/", "/postmortems/import/",
-        "/incidents/settings/", "/incidents/calendar/",
+        "/incidents/settings/", "/incidents/calendar/", "/settings/tokens/", "/api/v1/docs/",
     )  # fmt: skip
     for path in pages:
         response = page.goto(path)
@@ -46,3 +46,17 @@ def test_a_script_that_slipped_into_a_page_would_not_run(page, live_server):
         " s.textContent = 'window.pwned = true'; document.body.appendChild(s); }"
     )
     assert page.evaluate("() => window.pwned === true") is False
+
+
+def test_the_api_docs_page_lists_the_operations_without_breaking_the_policy(page, screenshot):
+    UserFactory(username="api-reader")
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    log_in(page, "api-reader")
+
+    page.goto("/api/v1/docs/")
+    page.wait_for_selector("text=/api/v1/timeline-events/")
+    screenshot(page, "api-docs")
+
+    assert problems == []
+    assert page.locator(".opblock-summary-path").count() >= 37
