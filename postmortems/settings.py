@@ -194,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.send_reminders_sweep",
         "schedule": crontab(hour=REMINDER_HOUR, minute=0),
     },
+    "webhooks-overdue-daily": {
+        "task": "webhooks.tasks.record_overdue_sweep",
+        "schedule": crontab(hour=REMINDER_HOUR, minute=5),
+    },
     "recover-owed-deliveries": {
         "task": "incidents.tasks.recover_owed_deliveries",
         "schedule": DELIVERY_RECOVERY_INTERVAL_SECONDS,

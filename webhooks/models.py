@@ -27,6 +27,7 @@ class WebhookEvent(models.TextChoices):
     ACTION_ITEM_CREATED = "action_item.created", "Action item created"
     ACTION_ITEM_UPDATED = "action_item.updated", "Action item updated"
     ACTION_ITEM_DONE = "action_item.done", "Action item done"
+    ACTION_ITEM_OVERDUE = "action_item.overdue", "Action item overdue"
 
 
 def new_secret() -> str:
@@ -87,6 +88,9 @@ class WebhookDelivery(Delivery):
     event_type = models.CharField(max_length=40, choices=WebhookEvent.choices)
     webhook_id = models.CharField(max_length=40, default=new_webhook_id)
     payload = models.JSONField(encoder=DjangoJSONEncoder)
+    # Set for events no change records (action_item.overdue): the object and the day.
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    for_date = models.DateField(null=True, blank=True)
     replay_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
     )
@@ -102,6 +106,11 @@ class WebhookDelivery(Delivery):
                 fields=["endpoint", "record", "event_type"],
                 condition=Q(replay_of__isnull=True, record__isnull=False),
                 name="one_webhook_per_endpoint_event",
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint", "event_type", "object_id", "for_date"],
+                condition=Q(replay_of__isnull=True, for_date__isnull=False),
+                name="one_webhook_per_endpoint_object_day",
             ),
         ]
         indexes = [

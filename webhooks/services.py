@@ -39,6 +39,8 @@ def delivery_replay(*, delivery: WebhookDelivery, actor: User) -> WebhookDeliver
         event_type=delivery.event_type,
         webhook_id=delivery.webhook_id,
         payload=delivery.payload,
+        object_id=delivery.object_id,
+        for_date=delivery.for_date,
         replay_of=delivery,
         replayed_by=actor,
     )

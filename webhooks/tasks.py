@@ -6,12 +6,14 @@ handed out again, and the claim on the row makes running twice harmless.
 
 import logging
 import smtplib
+from datetime import date
 
 from celery import Task, shared_task
 from django.db import transaction
 
 from incidents import deliveries
-from webhooks import emails, sending
+from incidents.reminders import reminder_today
+from webhooks import emails, overdue, sending
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,15 @@ def nudge_deliveries_after_commit(delivery_ids: list[int]) -> None:
     # robust: a broker outage must not undo the rows; recovery nudges them later.
     if delivery_ids:
         transaction.on_commit(lambda: nudge_deliveries(delivery_ids), robust=True)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def record_overdue_sweep(day: str | None = None) -> int:
+    """Owe action_item.overdue for the items that became overdue today (run daily by beat)."""
+    with transaction.atomic():
+        delivery_ids = overdue.record_overdue(date.fromisoformat(day) if day else reminder_today())
+        nudge_deliveries_after_commit(delivery_ids)
+    return len(delivery_ids)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
