@@ -185,7 +185,9 @@ def deliver(delivery_id: int) -> Outcome:
     delivery = deliveries.claim(WebhookDelivery, delivery_id)
     if delivery is None:
         return Outcome()
-    endpoint = WebhookEndpoint.objects.get(pk=delivery.endpoint_id)
+    endpoint = WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).first()
+    if endpoint is None:
+        return Outcome()  # deleted since, with its deliveries
     if not endpoint.is_active:
         deliveries.finish(delivery, Delivery.Status.SKIPPED)
         return Outcome()

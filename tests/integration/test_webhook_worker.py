@@ -129,7 +129,7 @@ def record_changes(team, actor: User) -> set[tuple[str, int]]:
 
 
 def test_a_worker_killed_mid_delivery_leaves_each_event_received_once_by_webhook_id(
-    receiver, smtp_server, start_worker, start_beat, queue_name, celery_app_publishing,
+    receiver, start_worker, start_beat, queue_name, celery_app_publishing,
     monkeypatch,
 ):  # fmt: skip
     actor = UserFactory(username="webhook-actor")
@@ -176,7 +176,7 @@ def test_a_worker_killed_mid_delivery_leaves_each_event_received_once_by_webhook
 
 
 def test_a_real_worker_delivers_a_signed_event_the_receiver_verifies(
-    receiver, smtp_server, start_worker, queue_name, celery_app_publishing, monkeypatch
+    receiver, start_worker, queue_name, celery_app_publishing, monkeypatch
 ):
     actor = UserFactory(username="webhook-actor-2")
     team = TeamFactory(name="Search", manager=UserFactory(username="search-lead"))
