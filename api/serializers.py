@@ -75,6 +75,12 @@ class IncidentSerializer(ModelSerializer):
         many=True, queryset=Service.objects.all(), required=False
     )
     tags = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    allowed_users = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=User.objects.all(), required=False
+    )
+    allowed_teams = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Team.objects.all(), required=False
+    )
 
     class Meta:
         model = Incident
@@ -99,6 +105,9 @@ class IncidentSerializer(ModelSerializer):
             "team",
             "services",
             "tags",
+            "is_private",
+            "allowed_users",
+            "allowed_teams",
             "version",
             "created_at",
             "updated_at",
@@ -115,7 +124,18 @@ class IncidentSerializer(ModelSerializer):
         return _seconds(incident.time_to_mitigate)
 
 
-class TimelineEventSerializer(ModelSerializer):
+class RowSerializer(ModelSerializer):
+    """A row of an incident: it may only be added to an incident the requester may see."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if "incident" in fields and request is not None and not fields["incident"].read_only:
+            fields["incident"].queryset = Incident.objects.visible_to(request.user)
+        return fields
+
+
+class TimelineEventSerializer(RowSerializer):
     class Meta:
         model = TimelineEvent
         fields = [
@@ -132,14 +152,14 @@ class TimelineEventSerializer(ModelSerializer):
         read_only_fields = ["author", "version", "created_at"]
 
 
-class CauseSerializer(ModelSerializer):
+class CauseSerializer(RowSerializer):
     class Meta:
         model = Cause
         fields = ["id", "incident", "role", "category", "description", "resolution", "version"]
         read_only_fields = ["version"]
 
 
-class ActionItemSerializer(ModelSerializer):
+class ActionItemSerializer(RowSerializer):
     class Meta:
         model = ActionItem
         fields = [

@@ -8,8 +8,8 @@ from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -18,7 +18,16 @@ from api.exceptions import PreconditionFailed
 from api.permissions import CanEditIncidentData, TokenScope
 from incidents import selectors, services
 from incidents.filters import ActionItemFilter, IncidentFilter
-from incidents.models import Cause, Incident, Service, Tag, Team, TimelineEvent, User
+from incidents.models import (
+    Cause,
+    Incident,
+    Service,
+    Tag,
+    Team,
+    TimelineEvent,
+    User,
+    rows_visible_to,
+)
 from incidents.permissions import can_edit_incident
 from postmortems import services as postmortem_services
 from postmortems.models import Postmortem, Review
@@ -107,7 +116,9 @@ class IncidentViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.incident_list().prefetch_related("tags")
+        return selectors.incident_list(self.request.user).prefetch_related(
+            "tags", "allowed_users", "allowed_teams"
+        )
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -200,7 +211,7 @@ class TimelineEventViewSet(RowViewSet):
 
     def get_queryset(self):
         rows = TimelineEvent.objects.select_related("incident", "author")
-        return _of_incident(rows, self.request)
+        return _of_incident(visible(rows, self.request), self.request)
 
 
 @extend_schema_view(
@@ -218,7 +229,8 @@ class CauseViewSet(RowViewSet):
     row_name = "cause"
 
     def get_queryset(self):
-        return _of_incident(Cause.objects.select_related("incident"), self.request)
+        rows = Cause.objects.select_related("incident")
+        return _of_incident(visible(rows, self.request), self.request)
 
 
 @extend_schema_view(
@@ -237,7 +249,12 @@ class ActionItemViewSet(RowViewSet):
     row_name = "item"
 
     def get_queryset(self):
-        return selectors.action_items_for_board()
+        return selectors.action_items_for_board(self.request.user)
+
+
+def visible(rows, request, *, incident: str = "incident__"):
+    """Leave out the rows of private incidents the requester may not see: for them, 404."""
+    return rows_visible_to(rows, request.user, incident=incident)
 
 
 def _of_incident(rows, request):
@@ -259,9 +276,10 @@ class PostmortemViewSet(VersionedMixin, mixins.ListModelMixin, mixins.UpdateMode
     permission_classes = [IsAuthenticated, TokenScope]
 
     def get_queryset(self):
-        return Postmortem.objects.select_related("incident").prefetch_related(
+        postmortems = Postmortem.objects.select_related("incident").prefetch_related(
             "authors", "reviewers"
         )
+        return visible(postmortems, self.request)
 
     def partial_update(self, request, *args, **kwargs):
         postmortem = self.get_object()
@@ -364,7 +382,7 @@ class ReviewViewSet(ReadOnlyViewSet):
     serializer_class = s.ReviewSerializer
 
     def get_queryset(self):
-        reviews = Review.objects.all()
+        reviews = visible(Review.objects.all(), self.request, incident="postmortem__incident__")
         postmortem = self.request.query_params.get("postmortem", "")
         if postmortem.isdigit():
             reviews = reviews.filter(postmortem_id=int(postmortem))
@@ -391,3 +409,10 @@ class TagViewSet(ReadOnlyViewSet):
 class UserViewSet(ReadOnlyViewSet):
     serializer_class = s.UserSerializer
     queryset = User.objects.filter(is_active=True)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(request, *args, **kwargs):
+    """Answer any other path under the API with a JSON 404, after the usual sign-in check."""
+    raise NotFound("No such API path; see /api/v1/docs/.")

@@ -47,6 +47,16 @@ class UserAdmin(DjangoUserAdmin):
     list_display = [*DjangoUserAdmin.list_display, "reminder_frequency"]
 
 
+class RowsOfVisibleIncidents:
+    """Show staff who are not superusers only the rows of incidents they may see."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(incident__in=Incident.objects.visible_to(request.user).values("pk"))
+
+
 class TimelineEventInline(admin.TabularInline):
     model = TimelineEvent
     extra = 0
@@ -66,11 +76,13 @@ class ActionItemInline(admin.TabularInline):
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
-    list_display = ["reference", "title", "severity", "status", "started_at", "duration_text"]
-    list_filter = ["severity", "status", "team", "services", "started_at"]
+    list_display = [
+        "reference", "title", "severity", "status", "is_private", "started_at", "duration_text",
+    ]  # fmt: skip
+    list_filter = ["severity", "status", "is_private", "team", "services", "started_at"]
     search_fields = ["title", "summary"]
     date_hierarchy = "started_at"
-    filter_horizontal = ["services", "tags"]
+    filter_horizontal = ["services", "tags", "allowed_users", "allowed_teams"]
     inlines = [TimelineEventInline, CauseInline, ActionItemInline]
     readonly_fields = ["reference", "duration_text", "version", "created_at", "updated_at"]
     list_select_related = ["commander", "team"]
@@ -79,9 +91,13 @@ class IncidentAdmin(admin.ModelAdmin):
     def duration_text(self, incident: Incident) -> str:
         return duration_text(incident.duration)
 
+    def get_queryset(self, request):
+        # Staff who are not superusers see in the admin only what they see in the app.
+        return super().get_queryset(request).visible_to(request.user)
+
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(admin.ModelAdmin):
+class TimelineEventAdmin(RowsOfVisibleIncidents, admin.ModelAdmin):
     list_display = ["incident", "occurred_at", "kind", "is_dead_end"]
     list_filter = ["kind", "is_dead_end"]
     search_fields = ["description", "incident__title"]
@@ -89,7 +105,7 @@ class TimelineEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cause)
-class CauseAdmin(admin.ModelAdmin):
+class CauseAdmin(RowsOfVisibleIncidents, admin.ModelAdmin):
     list_display = ["incident", "role", "category"]
     list_filter = ["role", "category"]
     search_fields = ["description", "incident__title"]
@@ -104,9 +120,12 @@ class ActionItemAdmin(admin.ModelAdmin):
     list_select_related = ["incident", "owner"]
     autocomplete_fields = ["incident"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
+class ChangeRecordAdmin(RowsOfVisibleIncidents, admin.ModelAdmin):
     list_display = ["created_at", "incident", "event", "actor", "object_type", "object_repr"]
     list_filter = ["event", "object_type"]
     list_select_related = ["incident", "actor"]

@@ -47,6 +47,12 @@ class BulkChangeForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "—"), *ActionItem.Status.choices], required=False)
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            # Items of incidents private to others are refused like items that do not exist.
+            self.fields["items"].queryset = ActionItem.objects.visible_to(user)
+
     def clean(self):
         data = super().clean()
         needed = {"reassign": "owner", "status": "status", "move_due": "due_date"}

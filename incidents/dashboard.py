@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
-from incidents.models import ActionItem, Incident, Service, Team
+from incidents.models import ActionItem, Incident, Service, Team, User
 
 OPEN = Q(status__in=ActionItem.OPEN_STATUSES)
 WEEKS = 12
@@ -41,9 +41,12 @@ class DashboardScope:
     service: Service | None = None
     start: date | None = None
     end: date | None = None
+    user: User | None = None  # counts only what this user may see; None counts everything
 
     def incidents(self) -> QuerySet:
         incidents = Incident.objects.all()
+        if self.user is not None:
+            incidents = incidents.visible_to(self.user)
         if self.team:
             incidents = incidents.filter(team=self.team)
         if self.service:
@@ -52,7 +55,8 @@ class DashboardScope:
 
     def action_items(self) -> QuerySet:
         if not (self.team or self.service or self.start or self.end):
-            return ActionItem.objects.all()
+            items = ActionItem.objects.all()
+            return items.visible_to(self.user) if self.user is not None else items
         return ActionItem.objects.filter(incident__in=self.incidents().values("pk"))
 
 

@@ -4,9 +4,11 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User, zone_label
+from incidents.permissions import can_view_incident
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 ZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
@@ -88,6 +90,9 @@ class IncidentForm(VersionedForm):
             "commander",
             "team",
             "services",
+            "is_private",
+            "allowed_users",
+            "allowed_teams",
         ]
         widgets = {
             name: DATETIME_INPUT
@@ -99,6 +104,9 @@ class IncidentForm(VersionedForm):
         }
         help_texts = {
             "time_zone": "The times below are in this zone. GMT+2 is Etc/GMT-2.",
+            "allowed_users": "Used only when Private is ticked. Whoever creates or "
+            "commands the incident may always see it.",
+            "allowed_teams": "Their members and managers may see it.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -113,6 +121,11 @@ class IncidentForm(VersionedForm):
                 )
         self.fields["commander"].queryset = User.objects.order_by("username")
         self.fields["services"].required = False
+        # Active people, and anyone already allowed, so that saving does not drop them.
+        allowed = Q(is_active=True)
+        if self.instance.pk:
+            allowed |= Q(pk__in=self.instance.allowed_users.values("pk"))
+        self.fields["allowed_users"].queryset = User.objects.filter(allowed).order_by("username")
 
     def clean(self):
         data = super().clean()
@@ -255,6 +268,16 @@ class ActionItemForm(RowForm):
                 "A new item cannot be due in the past; pick today or later."
             )
         return due
+
+    def clean_owner(self):
+        owner = self.cleaned_data.get("owner")
+        if owner is not None and not can_view_incident(owner, self.instance.incident):
+            raise forms.ValidationError(
+                "%(owner)s may not see this private incident; add them to the people who "
+                "may see it first.",
+                params={"owner": owner},
+            )
+        return owner
 
 
 class MoveForm(forms.Form):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
@@ -159,7 +159,61 @@ def started_between(start: date | None, end: date | None, *, field: str = "start
     return condition
 
 
+def visibility_condition(user: int | str, *, incident: str = "") -> Q:
+    """Return a condition that holds where the user may see the incident.
+
+    This is the one place the rule lives. Anyone sees an incident that is not private; a
+    private one is seen by superusers, the people and the members (and managers) of the
+    teams it lists, its commander, its creator, and its postmortem's authors and reviewers.
+
+    `user` is a user's id, or the name of a field of the queried model that holds one
+    (``"owner_id"`` to ask whether each item's owner may see it). `incident` is the path
+    from the queried model to the incident, ``"incident__"`` for rows of an incident.
+    """
+    here = F(user) if isinstance(user, str) else user
+    there = OuterRef(user) if isinstance(user, str) else user
+    incident_pk = OuterRef(f"{incident}pk")
+    condition = (
+        Q(**{f"{incident}is_private": False})
+        | Q(**{f"{incident}commander_id": here})
+        | Q(**{f"{incident}created_by_id": here})
+        | Exists(
+            Incident.allowed_users.through.objects.filter(incident_id=incident_pk, user_id=there)
+        )
+        | Exists(
+            Incident.allowed_teams.through.objects.filter(
+                Q(team__members=there) | Q(team__manager_id=there), incident_id=incident_pk
+            )
+        )
+        # Through the reverse relations, so that this app needs no import of postmortems.
+        | Exists(User.objects.filter(pk=there, authored_postmortems__incident_id=incident_pk))
+        | Exists(User.objects.filter(pk=there, postmortems_to_review__incident_id=incident_pk))
+    )
+    return condition | Exists(User.objects.filter(pk=there, is_superuser=True))
+
+
+def rows_visible_to(queryset: models.QuerySet, user, *, incident: str) -> models.QuerySet:
+    """Return the rows of the queryset whose incident (at path `incident`) the user may see.
+
+    For models without a visible_to of their own: timeline events, causes, postmortems and
+    reviews (`incident="postmortem__incident__"`).
+    """
+    return _visible_to(queryset, user, incident)
+
+
+def _visible_to(queryset: models.QuerySet, user, incident: str) -> models.QuerySet:
+    if not user.is_authenticated:
+        return queryset.filter(**{f"{incident}is_private": False})
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(visibility_condition(user.pk, incident=incident))
+
+
 class IncidentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "IncidentQuerySet":
+        """Return the incidents the user may see; for anyone else a private one does not exist."""
+        return _visible_to(self, user, "")
+
     def with_people(self) -> "IncidentQuerySet":
         return self.select_related("commander", "team")
 
@@ -222,6 +276,21 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped on every save through a service; a stale version means someone else saved first.
     version = models.PositiveIntegerField(default=1)
+    is_private = models.BooleanField(
+        "private",
+        default=False,
+        help_text="Only the people and teams below, the commander, the creator and the "
+        "postmortem's authors and reviewers may see it.",
+    )
+    allowed_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="private_incidents",
+        blank=True,
+        verbose_name="people who may see it",
+    )
+    allowed_teams = models.ManyToManyField(
+        Team, related_name="private_incidents", blank=True, verbose_name="teams who may see it"
+    )
 
     objects = IncidentQuerySet.as_manager()
 
@@ -387,6 +456,10 @@ class Cause(models.Model):
 
 
 class ActionItemQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ActionItemQuerySet":
+        """Return the items of the incidents the user may see."""
+        return _visible_to(self, user, "incident__")
+
     def of_incidents_started_between(
         self, start: date | None = None, end: date | None = None
     ) -> "ActionItemQuerySet":

@@ -1,4 +1,10 @@
-"""Who may do what. Views call these and answer 403 when they say no."""
+"""Who may do what. Views call these and answer 403 when they say no.
+
+Seeing a private incident is the exception: to anyone who may not see it, it does not
+exist, so its URLs answer 404. Views load incidents through `visible_to(user)` querysets
+(the rule, in `incidents.models.visibility_condition`); `can_view_incident` asks the same
+rule about one incident.
+"""
 
 from incidents.models import ActionItem, Incident, User
 
@@ -16,6 +22,22 @@ def is_manager(user: User) -> bool:
     return cached
 
 
+def can_view_incident(user: User, incident: Incident) -> bool:
+    """Return True when the user may see the incident: always, unless it is private."""
+    if not incident.is_private:
+        return True
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.pk in (incident.commander_id, incident.created_by_id):
+        return True
+    return Incident.objects.filter(pk=incident.pk).visible_to(user).exists()
+
+
+def can_view_action_item(user: User, item: ActionItem) -> bool:
+    """Return True when the user may see the item's incident."""
+    return can_view_incident(user, item.incident)
+
+
 def _postmortem_author_ids(incident: Incident) -> set[int]:
     postmortem = getattr(incident, "postmortem", None)
     if postmortem is None:
@@ -24,9 +46,12 @@ def _postmortem_author_ids(incident: Incident) -> set[int]:
 
 
 def can_edit_incident(user: User, incident: Incident) -> bool:
-    """Return True for the incident's commander, its postmortem's authors and managers."""
+    """Return True for the incident's commander, its postmortem's authors and managers.
+
+    A manager may edit only the private incidents they may see.
+    """
     if is_manager(user):
-        return True
+        return incident.pk is None or can_view_incident(user, incident)
     if incident.pk is None:
         return user.is_authenticated
     if user.pk is not None and incident.commander_id == user.pk:

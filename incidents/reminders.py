@@ -17,11 +17,17 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Value
 from django.utils import timezone
 
 from incidents import deliveries, emails
-from incidents.models import ActionItem, ReminderDelivery, User
+from incidents.models import (
+    ActionItem,
+    Incident,
+    ReminderDelivery,
+    User,
+    visibility_condition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,15 +79,23 @@ def plan_sweep(day: date) -> SweepPlan:
     rows = (
         ActionItem.objects.open()
         .filter(due_date__lte=due_by, owner__isnull=False)
+        # An owner who may not see the item's private incident is not reminded of it.
+        .filter(visibility_condition("owner_id", incident="incident__"))
         .order_by("due_date", "pk")
-        .values_list("pk", "owner_id", "due_date", "incident__commander_id")
-    )
+        .values_list(
+            "pk", "owner_id", "due_date", "incident__commander_id", "incident_id",
+            "incident__is_private",
+        )
+    )  # fmt: skip
     digests: dict[int, list[int]] = defaultdict(list)
     badly_overdue: list[tuple[int, int, int | None]] = []
-    for item_id, owner_id, due_date, commander_id in rows:
+    private_incident_of: dict[int, int] = {}
+    for item_id, owner_id, due_date, commander_id, incident_id, is_private in rows:
         digests[owner_id].append(item_id)
         if due_date < escalate_before:
             badly_overdue.append((item_id, owner_id, commander_id))
+            if is_private:
+                private_incident_of[item_id] = incident_id
 
     managers_of: dict[int, set[int]] = defaultdict(set)
     owner_ids = {owner_id for _, owner_id, _ in badly_overdue}
@@ -95,6 +109,7 @@ def plan_sweep(day: date) -> SweepPlan:
         recipients = managers_of.get(owner_id) or ({commander_id} if commander_id else set())
         for recipient_id in recipients - {owner_id}:
             escalations[recipient_id].append(item_id)
+    _drop_private_items_hidden_from(escalations, private_incident_of)
 
     reachable = _reachable_user_ids(set(digests) | set(escalations), day)
     return SweepPlan(
@@ -102,6 +117,39 @@ def plan_sweep(day: date) -> SweepPlan:
         digests={uid: ids for uid, ids in digests.items() if uid in reachable},
         escalations={uid: ids for uid, ids in escalations.items() if uid in reachable},
     )
+
+
+def _drop_private_items_hidden_from(
+    plan: dict[int, list[int]], private_incident_of: dict[int, int]
+) -> None:
+    """Remove from each recipient's list the items of private incidents they may not see.
+
+    One query, and none when no private incident is involved: the visibility rule is asked
+    once per recipient, all in one UNION.
+    """
+    asked = {
+        uid: {private_incident_of[i] for i in item_ids if i in private_incident_of}
+        for uid, item_ids in plan.items()
+    }
+    asked = {uid: ids for uid, ids in asked.items() if ids}
+    if not asked:
+        return
+    queries = [
+        Incident.objects.filter(pk__in=ids)
+        .filter(visibility_condition(uid))
+        .order_by()
+        .values_list(Value(uid, output_field=IntegerField()), "pk")
+        for uid, ids in asked.items()
+    ]
+    seen = set(queries[0].union(*queries[1:], all=True))
+    for uid in asked:
+        plan[uid] = [
+            i
+            for i in plan[uid]
+            if i not in private_incident_of or (uid, private_incident_of[i]) in seen
+        ]
+        if not plan[uid]:
+            del plan[uid]
 
 
 @transaction.atomic
@@ -136,9 +184,11 @@ def claim_delivery(delivery_id: int) -> ReminderDelivery | None:
     return deliveries.claim(ReminderDelivery, delivery_id)
 
 
-def _open_items(item_ids: list[int]) -> list[ActionItem]:
+def _open_items(item_ids: list[int], recipient: User) -> list[ActionItem]:
+    # Visibility is asked again at sending: an incident may have turned private since.
     return list(
-        ActionItem.objects.open()
+        ActionItem.objects.visible_to(recipient)
+        .open()
         .filter(pk__in=item_ids)
         .select_related("incident", "owner")
         .order_by("due_date", "pk")
@@ -152,10 +202,10 @@ def send_claimed_delivery(delivery: ReminderDelivery) -> None:
         deliveries.finish(delivery, ReminderDelivery.Status.SKIPPED)
         return
     if delivery.kind == ReminderDelivery.Kind.ASSIGNMENT:
-        items = _open_items([delivery.action_item_id]) if delivery.action_item_id else []
+        items = _open_items([delivery.action_item_id], recipient) if delivery.action_item_id else []
         items = [item for item in items if item.owner_id == recipient.pk]
     else:
-        items = _open_items(delivery.item_ids)
+        items = _open_items(delivery.item_ids, recipient)
     if not items:
         deliveries.finish(delivery, ReminderDelivery.Status.SKIPPED)
         return

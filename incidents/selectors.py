@@ -1,30 +1,44 @@
-"""Reads that cross tables, with the joins and prefetches their pages need."""
+"""Reads that cross tables, with the joins and prefetches their pages need.
+
+Each takes the user who reads: private incidents they may not see are left out. None is for
+commands run on the server by an operator, who sees everything.
+"""
 
 from django.db.models import Count, Prefetch
 
-from incidents.models import ActionItem, Incident, TimelineEvent
+from incidents.models import ActionItem, Incident, TimelineEvent, User
 
 
-def incident_list() -> "Incident.objects":
-    """Return incidents newest first with what the list shows, in a fixed number of queries."""
-    return Incident.objects.select_related("commander", "team").prefetch_related("services")
+def _incidents(user: User | None):
+    return Incident.objects.all() if user is None else Incident.objects.visible_to(user)
 
 
-def incident_for_document():
-    """Return incidents with everything the postmortem document shows, prefetched."""
-    return Incident.objects.select_related("commander", "team", "postmortem").prefetch_related(
-        "services",
-        "tags",
-        Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
-        "causes",
-        Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+def incident_list(user: User | None) -> "Incident.objects":
+    """Return the incidents the user may see, newest first, with what the list shows."""
+    return _incidents(user).select_related("commander", "team").prefetch_related("services")
+
+
+def incident_for_document(user: User | None):
+    """Return the incidents the user may see, with everything the document shows."""
+    return (
+        _incidents(user)
+        .select_related("commander", "team", "postmortem")
+        .prefetch_related(
+            "services",
+            "tags",
+            Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
+            "causes",
+            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+        )
     )
 
 
-def action_items_for_board():
-    """Return action items with the incident and owner each board row shows."""
-    return ActionItem.objects.select_related("incident", "incident__team", "owner").order_by(
-        "due_date", "pk"
+def action_items_for_board(user: User):
+    """Return the items the user may see, with the incident and owner each board row shows."""
+    return (
+        ActionItem.objects.visible_to(user)
+        .select_related("incident", "incident__team", "owner")
+        .order_by("due_date", "pk")
     )
 
 
@@ -36,19 +50,23 @@ def status_counts(items) -> dict[str, int]:
     return counts
 
 
-def incident_for_page():
-    """Return incidents with everything the incident page shows, including the postmortem.
+def incident_for_page(user: User | None):
+    """Return the incidents the user may see, with everything the incident page shows.
 
     The postmortem comes through its reverse relation, so this app needs no import of it.
     """
-    return Incident.objects.select_related("commander", "team", "created_by").prefetch_related(
-        "services",
-        "tags",
-        Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
-        "causes",
-        Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
-        "postmortem__authors",
-        "postmortem__reviewers",
+    return (
+        _incidents(user)
+        .select_related("commander", "team", "created_by")
+        .prefetch_related(
+            "services",
+            "tags",
+            Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
+            "causes",
+            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+            "postmortem__authors",
+            "postmortem__reviewers",
+        )
     )
 
 

@@ -192,7 +192,10 @@ INCIDENT_FIELDS = (
     "users_affected",
     "commander",
     "team",
+    "is_private",
 )
+# Who may see a private incident; set with the incident, recorded like its services.
+VISIBILITY_FIELDS = ("allowed_users", "allowed_teams")
 EVENT_FIELDS = ("occurred_at", "kind", "is_dead_end", "description")
 CAUSE_FIELDS = ("role", "category", "description", "resolution")
 ITEM_FIELDS = ("title", "description", "kind", "priority", "owner", "due_date", "status")
@@ -202,17 +205,23 @@ ITEM_FIELDS = ("title", "description", "kind", "priority", "owner", "due_date", 
 def incident_create(*, actor: User, data: dict[str, Any]) -> Incident:
     """Create an incident; the postmortem app makes its draft on the incident.created event."""
     services = data.pop("services", None)
+    visibility = {name: data.pop(name) for name in VISIBILITY_FIELDS if name in data}
     incident = Incident(created_by=actor, **data)
     incident.full_clean()
     incident.save()
     if services:
         incident.services.set(services)
+    changes = diff_fields(None, incident, [n for n in INCIDENT_FIELDS if n in data])
+    for name, values in visibility.items():
+        getattr(incident, name).set(values)
+        if values:
+            changes[name] = ["", ", ".join(sorted(str(v) for v in values))]
     record_change(
         incident=incident,
         actor=actor,
         action=ChangeRecord.Action.CREATED,
         target=incident,
-        changes=diff_fields(None, incident, [n for n in INCIDENT_FIELDS if n in data]),
+        changes=changes,
         values=raw_values(None, incident, [n for n in INCIDENT_FIELDS if n in data]),
     )
     return incident
@@ -226,16 +235,19 @@ def incident_update(
     ensure_facts_writable(incident)
     before = Incident.objects.get(pk=incident.pk)
     services = data.pop("services", None)
+    visibility = {name: data.pop(name) for name in VISIBILITY_FIELDS if name in data}
     for name, value in data.items():
         setattr(incident, name, value)
     save_versioned(instance=incident, expected_version=expected_version)
     changes = diff_fields(before, incident, data.keys())
-    if services is not None:
-        old = sorted(s.name for s in before.services.all())
-        incident.services.set(services)
-        new = sorted(s.name for s in services)
+    for name, values in [("services", services), *visibility.items()]:
+        if values is None:
+            continue
+        old = sorted(str(v) for v in getattr(before, name).all())
+        getattr(incident, name).set(values)
+        new = sorted(str(v) for v in values)
         if old != new:
-            changes["services"] = [", ".join(old), ", ".join(new)]
+            changes[name] = [", ".join(old), ", ".join(new)]
     if changes:
         record_change(
             incident=incident,

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from icalendar import Calendar, Event
 
 from incidents.models import ActionItem, User
-from incidents.permissions import can_edit_action_item
+from incidents.permissions import can_edit_action_item, can_view_incident
 from incidents.services import action_item_update
 
 # Spreadsheets run a cell that starts with one of these as a formula.
@@ -47,6 +47,11 @@ def action_items_bulk_change(
             continue
         if all(getattr(item, name) == value for name, value in changes.items()):
             result.unchanged.append(item)
+            continue
+        owner = changes.get("owner")
+        if owner is not None and not can_view_incident(owner, item.incident):
+            reason = f"{owner.get_username()} may not see its private incident"
+            result.invalid.append((item, reason))
             continue
         try:
             action_item_update(item=item, actor=actor, data=changes)
@@ -107,13 +112,17 @@ def stream_csv(rows: Iterator[list[str]]) -> Iterator[str]:
 
 
 def calendar_feed(user: User) -> bytes:
-    """Return an iCalendar file of the due dates of the user's open action items."""
+    """Return an iCalendar file of the due dates of the user's open action items.
+
+    Items of a private incident the user may not see are left out, as everywhere else.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//postmortems//action items//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Action items due")
     items = (
-        ActionItem.objects.open()
+        ActionItem.objects.visible_to(user)
+        .open()
         .filter(owner=user, due_date__isnull=False)
         .select_related("incident")
         .order_by("due_date")

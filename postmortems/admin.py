@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from incidents.admin import RowsOfVisibleIncidents
+from incidents.models import Incident
 from postmortems.models import Postmortem, Review
 
 
@@ -9,7 +11,7 @@ class ReviewInline(admin.TabularInline):
 
 
 @admin.register(Postmortem)
-class PostmortemAdmin(admin.ModelAdmin):
+class PostmortemAdmin(RowsOfVisibleIncidents, admin.ModelAdmin):
     list_display = ["incident", "status", "layout", "published_at", "updated_at"]
     list_filter = ["status", "layout"]
     search_fields = ["incident__title"]
@@ -24,3 +26,10 @@ class ReviewAdmin(admin.ModelAdmin):
     list_display = ["postmortem", "reviewer", "decision", "created_at"]
     list_filter = ["decision"]
     list_select_related = ["postmortem__incident", "reviewer"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        visible = Incident.objects.visible_to(request.user).values("pk")
+        return queryset.filter(postmortem__incident__in=visible)

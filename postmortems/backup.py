@@ -5,6 +5,7 @@ incident with its timeline, causes, action items and change history, and every p
 with its reviews. Primary keys are kept, so references such as INC-7 and links survive.
 """
 
+import datetime
 import json
 from typing import Any
 
@@ -25,6 +26,21 @@ from incidents.models import (
     User,
 )
 from postmortems.models import Postmortem, Review
+
+
+class LosslessJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder, but times keep their microseconds.
+
+    Django's encoder cuts them to milliseconds, so a time 400 microseconds past a second came
+    back from a restore as a different time, and a second backup differed from the first.
+    """
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
+
 
 SCHEMA_VERSION = 1
 FORMAT_NAME = "postmortems-backup"
@@ -62,6 +78,19 @@ USER_FIELDS = [
 ]
 
 
+# The path from each model to its incident: a backup without private incidents leaves out
+# everything that hangs off them too.
+INCIDENT_PATH = {
+    Incident: "",
+    TimelineEvent: "incident__",
+    Cause: "incident__",
+    ActionItem: "incident__",
+    ChangeRecord: "incident__",
+    Postmortem: "incident__",
+    Review: "postmortem__incident__",
+}
+
+
 class BackupError(Exception):
     """The file cannot be restored here; the message says why and what to do."""
 
@@ -70,12 +99,19 @@ def _label(model: type) -> str:
     return model._meta.label_lower
 
 
-def export_data(*, include_passwords: bool = False) -> dict[str, Any]:
-    """Return every record as plain JSON values, grouped by model, ordered by id."""
+def export_data(
+    *, include_passwords: bool = False, include_private: bool = False
+) -> dict[str, Any]:
+    """Return every record as plain JSON values, grouped by model, ordered by id.
+
+    Private incidents, and everything on them, are left out unless include_private is set:
+    a backup is read by whoever holds the file, not by the people the incident names.
+    """
     data: dict[str, Any] = {
         "format": FORMAT_NAME,
         "schema_version": SCHEMA_VERSION,
         "includes_passwords": include_passwords,
+        "includes_private_incidents": include_private,
         "models": {},
     }
     for model in MODELS:
@@ -83,6 +119,8 @@ def export_data(*, include_passwords: bool = False) -> dict[str, Any]:
         if model is User:
             options["fields"] = [*USER_FIELDS, "password"] if include_passwords else USER_FIELDS
         queryset = model._default_manager.order_by("pk")
+        if not include_private and model in INCIDENT_PATH:
+            queryset = queryset.filter(**{f"{INCIDENT_PATH[model]}is_private": False})
         records = serializers.serialize("python", queryset.iterator(chunk_size=2000), **options)
         for record in records:
             # The JSON round trip turns dates and times into ISO text, the same on every run.
@@ -90,13 +128,13 @@ def export_data(*, include_passwords: bool = False) -> dict[str, Any]:
             for name, value in record["fields"].items():
                 if isinstance(value, list):
                     record["fields"][name] = sorted(value)
-        data["models"][_label(model)] = json.loads(json.dumps(records, cls=DjangoJSONEncoder))
+        data["models"][_label(model)] = json.loads(json.dumps(records, cls=LosslessJSONEncoder))
     return data
 
 
 def dump_json(data: dict[str, Any]) -> str:
     """Return the backup as stable JSON text: the same data always gives the same text."""
-    return json.dumps(data, cls=DjangoJSONEncoder, indent=1, sort_keys=True, ensure_ascii=False)
+    return json.dumps(data, cls=LosslessJSONEncoder, indent=1, sort_keys=True, ensure_ascii=False)
 
 
 def database_is_empty() -> bool:

@@ -86,3 +86,21 @@ def require_secret_key() -> None:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment, or set DEBUG=true for a local run."
         )
+
+
+def env_map(name: str, default: dict[str, str]) -> dict[str, str]:
+    """Return the variable as a mapping: comma-separated `key=value` pairs."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    mapping = {}
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(
+                f"{name}: {item.strip()!r} is not key=value; write e.g. sre-group=SRE,ops=Ops."
+            )
+        mapping[key.strip()] = value.strip()
+    return mapping

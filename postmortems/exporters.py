@@ -1,16 +1,18 @@
 """The postmortem document as Markdown, standalone HTML or JSON.
 
-The Markdown is written in the shape the importer reads, so exporting and importing again
-gives the same structured data.
+The Markdown follows the postmortem's layout and reads well on a code host. Each section
+heading carries an invisible marker (`<!-- pm:timeline -->`) so that importing the export
+gives back the same structured data, however much Markdown the narrative itself holds.
 """
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from incidents.models import Incident
-from postmortems.render import PostmortemDocument, build_document, clock
+from incidents.models import ActionItem, Cause, Incident
+from postmortems.render import PostmortemDocument, build_document
 
 SCHEMA_VERSION = 1
 FORMATS = {
@@ -19,82 +21,192 @@ FORMATS = {
     "json": ("application/json", "json"),
 }
 DEAD_END_MARK = "*(dead end)*"
+NOT_RECORDED = "—"
 
 
-def _stamp(document: PostmortemDocument, moment: datetime) -> str:
-    if document.started and moment.date() != document.started.date():
-        return f"{moment:%Y-%m-%d} {clock(moment)}"
-    return clock(moment)
+def marker(key: str) -> str:
+    """Return the marker that names the field a heading of the export holds."""
+    return f"<!-- pm:{key} -->"
+
+
+def local_stamp(moment: datetime, zone: ZoneInfo, *, day: bool = True, twelve_hour=True) -> str:
+    """Return a moment as wall-clock text in the zone, with its UTC offset when the wall
+    clock alone is ambiguous (the hour repeated when summer time ends) or does not exist."""
+    local = moment.astimezone(zone)
+    seconds = f":{local.second:02d}" if local.second else ""
+    if twelve_hour:
+        half = "AM" if local.hour < 12 else "PM"
+        text = f"{local.hour % 12 or 12}:{local.minute:02d}{seconds} {half}"
+    else:
+        text = f"{local:%H:%M}{seconds}"
+    if day:
+        text = f"{local:%Y-%m-%d} {text}"
+    naive = local.replace(tzinfo=None)
+    for fold in (0, 1):
+        if naive.replace(tzinfo=zone, fold=fold).utcoffset() != local.utcoffset():
+            offset = local.utcoffset().total_seconds() // 60
+            sign = "+" if offset >= 0 else "-"
+            hours, minutes = divmod(abs(int(offset)), 60)
+            return f"{text} (UTC{sign}{hours:02d}:{minutes:02d})"
+    return text
+
+
+def _cell(text: str) -> str:
+    """Return text that fits one table cell: line breaks as <br>, pipes escaped."""
+    text = text.replace("\r\n", "\n").strip().replace("\\", "\\\\").replace("|", "\\|")
+    return "<br>".join(text.splitlines())
+
+
+def _facts(doc: PostmortemDocument, zone: ZoneInfo) -> list[str]:
+    incident = doc.incident
+
+    def when(moment):
+        return local_stamp(moment, zone) if moment else NOT_RECORDED
+
+    lines = [f"**Time zone:** {doc.zone_label}"]
+    if doc.duration:
+        lines.append(f"**Duration:** {doc.duration}")
+    lines += [
+        f"**Started:** {when(incident.started_at)}",
+        f"**Detected:** {when(incident.detected_at)}",
+        f"**Mitigated:** {when(incident.mitigated_at)}",
+        f"**Resolved:** {when(incident.resolved_at)}",
+        f"**Severity:** {incident.severity}",
+        f"**Status:** {incident.get_status_display()}",
+    ]
+    if incident.users_affected:
+        lines.append(f"**Users affected:** {_one_line(incident.users_affected)}")
+    # Two trailing spaces: a line break on a code host, so each fact is a line of its own.
+    return [f"{line}  " for line in lines[:-1]] + [lines[-1]]
 
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def export_markdown(incident: Incident) -> str:
-    """Return the postmortem as Markdown that reads well on a code host."""
+def _summary(heading: str, doc: PostmortemDocument, zone: ZoneInfo) -> list[str]:
+    # The facts come first and end at a blank line, so the summary after them is kept whole.
+    out = [f"## {heading} {marker('summary')}", "", *_facts(doc, zone), ""]
+    if doc.incident.summary.strip():
+        out += [_normal(doc.incident.summary), ""]
+    return out
+
+
+def _normal(text: str) -> str:
+    return text.replace("\r\n", "\n").strip("\n").rstrip()
+
+
+def _section(heading: str, key: str, text: str, level: int = 2, *, always=True) -> list[str]:
+    if not always and not (text and text.strip()):
+        return []
+    out = [f"{'#' * level} {heading} {marker(key)}", ""]
+    if text and text.strip():
+        out += [_normal(text), ""]
+    return out
+
+
+def _causes(doc: PostmortemDocument, heading: str) -> list[str]:
+    out = [f"## {heading} {marker('causes')}", ""]
+    for cause in doc.incident.causes.all():  # in their own order, roles mixed
+        role = "Root cause" if cause.role == Cause.Role.ROOT else "Contributing factor"
+        out += _section(f"{role} ({cause.get_category_display()})", "cause", cause.description, 3)
+        if cause.resolution:
+            out += _section("How it was resolved", "cause_resolution", cause.resolution, 4)
+    return out
+
+
+def _timeline(doc: PostmortemDocument, zone: ZoneInfo) -> list[str]:
+    out = [f"## Timeline {marker('timeline')}", "", f"All times in {doc.zone_label}.", ""]
+    if not doc.timeline:
+        return out
+    out += ["| Time | Kind | Event |", "| --- | --- | --- |"]
+    start_day = doc.started.date() if doc.started else None
+    for row in doc.timeline:
+        stamp = local_stamp(row.event.occurred_at, zone, day=row.local.date() != start_day)
+        mark = f" {DEAD_END_MARK}" if row.event.is_dead_end else ""
+        # The mark sits with the kind, where no description can imitate it.
+        out.append(
+            f"| {stamp} | {row.event.get_kind_display()}{mark} | {_cell(row.event.description)} |"
+        )
+    return [*out, ""]
+
+
+def _items(doc: PostmortemDocument, heading: str) -> list[str]:
+    out = [f"## {heading} {marker('action_items')}", ""]
+    if not doc.measures:
+        return out
+    out += [
+        "| Action item | Kind | Owner | Status | Due | Priority | Ticket | Details |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for item in doc.measures:
+        done = "✅ " if item.status == ActionItem.Status.DONE else ""
+        cells = [
+            _cell(item.title),
+            item.get_kind_display(),
+            f"@{item.owner.username}" if item.owner else "",
+            f"{done}{item.get_status_display()}",
+            f"{item.due_date:%Y-%m-%d}" if item.due_date else "",
+            item.priority,
+            item.tracker_url,
+            _cell(item.description),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
+def export_markdown(incident: Incident, *, layout: str | None = None) -> str:
+    """Return the postmortem as Markdown in its layout (or the one given)."""
     doc = build_document(incident)
     pm = doc.postmortem
-    out: list[str] = [f"# Postmortem - {incident.title}", "", "## Issue Summary", ""]
-    if incident.summary:
-        out += [incident.summary.strip(), ""]
-    if doc.duration:
-        out.append(
-            f"**Duration:** {doc.duration} ({_stamp(doc, doc.started)} to "
-            f"{_stamp(doc, doc.resolved)}) in {doc.zone_label} timezone  "
+    zone = ZoneInfo(incident.time_zone)
+    layout = layout or doc.layout.key
+
+    def field(name: str) -> str:
+        return getattr(pm, name, "") if pm else ""
+
+    lessons = [
+        ("What went well", "went_well"),
+        ("What went wrong", "went_wrong"),
+        ("Where we got lucky", "got_lucky"),
+    ]
+    if layout == "sre":
+        # Google's SRE book example postmortem: summary, impact, root causes, trigger,
+        # resolution, detection, action items, lessons learned, timeline.
+        out = [f"# {incident.title}", ""]
+        out += _summary("Summary", doc, zone)
+        out += _section("Impact", "impact", incident.impact)
+        out += _causes(doc, "Root Causes")
+        out += _section("Trigger", "trigger", field("trigger"), always=False)
+        out += _section("Resolution", "resolution", field("resolution"), always=False)
+        out += _section("Detection", "detection", field("detection"), always=False)
+        out += _items(doc, "Action Items")
+        out += _section(
+            "Closing Remarks", "closing_remarks", field("closing_remarks"), always=False
         )
-    elif doc.started:
-        out.append(f"**Start:** {doc.started:%Y-%m-%d} {clock(doc.started)} {doc.zone_label}  ")
-    if doc.started:
-        out.append(f"**Date:** {doc.started:%Y-%m-%d}  ")
-    out.append(f"**Severity:** {incident.severity}  ")
-    if incident.users_affected:
-        out.append(f"**Users affected:** {incident.users_affected}  ")
-    if incident.impact:
-        out.append(f"**Impact:** {incident.impact.strip()}")
-    out.append("")
-    if doc.root_causes:
-        out += ["## Root Cause", ""]
-        if len(doc.root_causes) == 1:
-            out += [doc.root_causes[0].description.strip(), ""]
-        else:
-            out += [f"- {_one_line(c.description)}" for c in doc.root_causes] + [""]
-    if doc.contributing:
-        out += ["## Contributing Factors", ""]
-        out += [f"- {_one_line(c.description)}" for c in doc.contributing] + [""]
-    out += ["## Timeline", ""]
-    for row in doc.timeline:
-        text = row.event.description.strip().replace("\n", "\n  ")
-        mark = f" {DEAD_END_MARK}" if row.event.is_dead_end else ""
-        out.append(f"- **{_stamp(doc, row.local)}:** {text}{mark}")
-    out.append("")
-    if doc.resolution:
-        out += ["## Root Cause and Resolution", "", doc.resolution.strip(), ""]
-    out += ["## Corrective and Preventative Measures", ""]
-    for item in doc.measures:
-        box = " " if item.is_open else "x"
-        fields = [f"status: {item.get_status_display().lower()}"]
-        if item.owner:
-            fields.insert(0, f"owner: {item.owner.username}")
-        if item.due_date:
-            fields.insert(1 if item.owner else 0, f"due: {item.due_date:%Y-%m-%d}")
-        description = f" {_one_line(item.description)}" if item.description else ""
-        out.append(f"- [{box}] **{item.title}:**{description} ({', '.join(fields)})")
-    out.append("")
-    if pm:
-        if pm.closing_remarks:
-            out += [pm.closing_remarks.strip(), ""]
-        for heading, text in (
-            ("Trigger", pm.trigger),
-            ("Detection", pm.detection),
-            ("What went well", pm.went_well),
-            ("What went wrong", pm.went_wrong),
-            ("Where we got lucky", pm.got_lucky),
-        ):
-            if text:
-                out += [f"## {heading}", "", text.strip(), ""]
-        if pm.unplaced_text:
-            out += ["## Other Notes", "", pm.unplaced_text.strip(), ""]
+        if any(field(name) for _, name in lessons):
+            out += [f"## Lessons Learned {marker('group')}", ""]
+        for heading, name in lessons:
+            out += _section(heading, name, field(name), 3, always=False)
+        out += _timeline(doc, zone)
+    else:
+        out = [f"# Postmortem - {incident.title}", ""]
+        out += _summary("Issue Summary", doc, zone)
+        out += _section("Impact", "impact", incident.impact)
+        out += _causes(doc, "Root Cause")
+        out += _timeline(doc, zone)
+        out += _section(
+            "Root Cause and Resolution", "resolution", field("resolution"), always=False
+        )
+        out += _items(doc, "Corrective and Preventative Measures")
+        out += _section(
+            "Closing Remarks", "closing_remarks", field("closing_remarks"), always=False
+        )
+        out += _section("Trigger", "trigger", field("trigger"), always=False)
+        out += _section("Detection", "detection", field("detection"), always=False)
+        for heading, name in lessons:
+            out += _section(heading, name, field(name), always=False)
+    out += _section("Other Notes", "unplaced_text", field("unplaced_text"), always=False)
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -97,18 +97,37 @@ class LayoutForm(forms.Form):
         self.fields["layout"].choices = [(key, layout.label) for key, layout in LAYOUTS.items()]
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes several files at once and cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f]
+
+
 class ImportForm(forms.Form):
     document = forms.CharField(
         label="Postmortem in Markdown",
         required=False,
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
-        help_text="Paste the document, or upload a file below.",
+        help_text="Paste the document, or upload files below.",
     )
-    upload = forms.FileField(label="…or upload a .md or .txt file", required=False)
+    upload = MultipleFileField(
+        label="…or upload .md or .txt files (several at once are imported together)",
+        required=False,
+    )
     incident_date = forms.DateField(
         label="Date of the incident",
         initial=timezone.localdate,
-        help_text="Used when the document gives times without a date.",
+        help_text="Used only when a document gives no date; the preview says when it was.",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     time_zone = forms.CharField(
@@ -118,21 +137,29 @@ class ImportForm(forms.Form):
         help_text="Leave empty to use the zone the document names (e.g. 'GMT+2'), else UTC.",
     )
 
-    def clean_upload(self):
-        upload = self.cleaned_data.get("upload")
-        if upload is None:
-            return None
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("The file is larger than 1 MB; paste the text instead.")
-        try:
-            return upload.read().decode("utf-8")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not UTF-8 text.") from None
+    def clean_upload(self) -> list[tuple[str, str]]:
+        texts = []
+        for upload in self.cleaned_data.get("upload") or []:
+            if upload.size > MAX_IMPORT_BYTES:
+                raise forms.ValidationError(
+                    f"{upload.name} is larger than 1 MB; paste the text instead."
+                )
+            try:
+                texts.append((upload.name, upload.read().decode("utf-8")))
+            except UnicodeDecodeError:
+                raise forms.ValidationError(f"{upload.name} is not UTF-8 text.") from None
+        # A batch previewed before comes back as hidden fields, so "Save all" needs no re-upload.
+        if not texts:
+            names, bodies = self.data.getlist("batch_name"), self.data.getlist("batch_text")
+            texts = list(zip(names, bodies, strict=False))
+        return texts
 
     def clean(self):
         data = super().clean()
-        text = data.get("upload") or data.get("document") or ""
-        if not text.strip() and not self.errors:
+        uploads = data.get("upload") or []
+        data["batch"] = uploads if len(uploads) > 1 else []
+        text = (uploads[0][1] if len(uploads) == 1 else "") or data.get("document") or ""
+        if not text.strip() and not data["batch"] and not self.errors:
             raise forms.ValidationError("Paste a postmortem or choose a file to import.")
         # An uploaded file becomes the editable text, so the user can correct it.
         data["document"] = text

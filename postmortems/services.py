@@ -242,17 +242,15 @@ def _users_by_name(names: set[str]) -> dict[str, User]:
 def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incident:
     """Save a parsed postmortem as an incident with its timeline, causes and action items."""
     events = parsed.events
-
-    def first(kind: str):
-        return next((e.occurred_at for e in events if e.kind == kind), None)
-
+    resolved = Incident.Status.RESOLVED if parsed.resolved_at else Incident.Status.INVESTIGATING
     incident = Incident(
         title=parsed.title,
         severity=parsed.severity,
-        status=Incident.Status.RESOLVED if parsed.resolved_at else Incident.Status.INVESTIGATING,
+        status=parsed.status or resolved,
         started_at=parsed.started_at,
-        detected_at=first(TimelineEvent.Kind.DETECTION),
-        mitigated_at=first(TimelineEvent.Kind.MITIGATION),
+        # The parser settles these from the timeline in the order the model requires.
+        detected_at=parsed.detected_at,
+        mitigated_at=parsed.mitigated_at,
         resolved_at=parsed.resolved_at,
         time_zone=parsed.time_zone,
         summary=parsed.summary,
@@ -312,6 +310,8 @@ def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incide
             kind=parsed_item.kind,
             owner=owner,
             due_date=parsed_item.due_date,
+            priority=parsed_item.priority,
+            tracker_url=parsed_item.tracker_url,
             position=position,
         )
         item.set_status(parsed_item.status)

@@ -7,7 +7,15 @@ import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
-from postmortems.env import env_bool, env_choice, env_int, env_list, env_str, env_timezone
+from postmortems.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_map,
+    env_str,
+    env_timezone,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,6 +49,10 @@ INSTALLED_APPS = [
     "postmortems",
     "api",
     "webhooks",
+    "accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "csp",
 ]
@@ -53,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
     "incidents.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -245,15 +259,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Failed logins (django-axes): lock a user name, and separately an address, after
-# AXES_FAILURE_LIMIT failures until AXES_COOLOFF_MINUTES have passed without another.
+# Failed logins (django-axes): lock a user name from one address after AXES_FAILURE_LIMIT
+# failures, and an address for every user name after AXES_IP_FAILURE_LIMIT, until
+# AXES_COOLOFF_MINUTES have passed without another (accounts/lockout.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PasswordBackend",
+    "accounts.oidc.SSOBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 50)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.lockout.PairAndAddressHandler"
+# How long the e-mailed link that unlocks a locked account works.
+ACCOUNT_UNLOCK_LINK_MINUTES = env_int("ACCOUNT_UNLOCK_LINK_MINUTES", 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind proxies every request comes from the proxy's address; with the number of proxies
@@ -262,6 +282,35 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# Sign-in (README "Sign-in"). PASSWORD_LOGIN=false leaves password sign-in to superusers,
+# at /login/?breakglass=1, and SSO to everyone else.
+PASSWORD_LOGIN = env_bool("PASSWORD_LOGIN", True)
+# Two-factor sign-in (django-otp): managers and superusers without it must set it up first.
+OTP_REQUIRED_FOR_MANAGERS = env_bool("OTP_REQUIRED_FOR_MANAGERS", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Postmortems")
+
+# Single sign-on with OpenID Connect (mozilla-django-oidc), on when a client id and an issuer
+# (or explicit endpoints) are set. Endpoints left empty are discovered from the issuer.
+OIDC_ISSUER_URL = env_str("OIDC_ISSUER_URL", "").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env_choice("OIDC_RP_SIGN_ALGO", "rs256", ["rs256", "es256"]).upper()
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# group=Team name pairs: members of the group are members of the team.
+OIDC_GROUP_TEAMS = env_map("OIDC_GROUP_TEAMS", {})
+# Members of this group manage the mapped teams they are in.
+OIDC_MANAGER_GROUP = env_str("OIDC_MANAGER_GROUP", "")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "login"
 
 LOGGING = {
     "version": 1,
@@ -302,7 +351,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env_str("API_THROTTLE_RATE", "600/minute")},
     "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
-    "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Postmortems API",
@@ -314,4 +362,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Login required everywhere but the login page: the schema and its docs too.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_errors",
+    ],
 }

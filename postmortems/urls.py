@@ -1,16 +1,24 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts.login import SignInView
 from postmortems import views as postmortem_views
 from postmortems.health import health
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:list"), name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("accounts.urls")),
+    # The admin's own login form would skip two-factor sign-in: send it to ours.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
+    ),
     path("admin/", admin.site.urls),
     # Our own login-protected markdownx endpoints (CVE-2024-2319): the package's views
     # need no login and would accept any image type.
@@ -20,6 +28,7 @@ urlpatterns = [
     path("postmortems/", include("postmortems.document_urls")),
     path("health/", health, name="health"),
     path("api/v1/", include("api.urls")),
+    path("settings/tokens/", include("api.web_urls")),
     path("webhooks/", include("webhooks.urls")),
     # Browsers ask for /favicon.ico on pages without an icon link, such as Django's admin.
     path("favicon.ico", postmortem_views.favicon, name="favicon"),

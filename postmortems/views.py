@@ -36,7 +36,7 @@ from postmortems.render import build_document
 
 def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Show the postmortem document of an incident in its chosen layout."""
-    incident = get_object_or_404(incident_for_document(), pk=incident_id)
+    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
     document = build_document(incident)
     return render(
         request,
@@ -54,7 +54,7 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
 @require_POST
 def postmortem_layout(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Switch the layout the postmortem is rendered in."""
-    incident = get_object_or_404(incident_for_document(), pk=incident_id)
+    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
     if not can_edit_incident(request.user, incident):
         raise PermissionDenied(
             "Only the incident's authors, commander or a manager may change this."
@@ -78,7 +78,7 @@ def postmortem_export(request: HttpRequest, incident_id: int, fmt: str) -> HttpR
     """Download the postmortem as Markdown, standalone HTML or JSON."""
     if fmt not in exporters.FORMATS:
         raise Http404("Export formats are md, html and json.")
-    incident = get_object_or_404(incident_for_document(), pk=incident_id)
+    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
     content_type, extension = exporters.FORMATS[fmt]
     if fmt == "md":
         body = exporters.export_markdown(incident)
@@ -96,6 +96,8 @@ def postmortem_import(request: HttpRequest) -> HttpResponse:
     """Paste or upload a postmortem, review what was found, correct it, then save."""
     form = ImportForm(request.POST or None, request.FILES or None)
     parsed = error = None
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["batch"]:
+        return _import_batch(request, form)
     if request.method == "POST" and form.is_valid():
         try:
             parsed = parse_postmortem(
@@ -128,11 +130,51 @@ def postmortem_import(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _import_batch(request: HttpRequest, form: ImportForm) -> HttpResponse:
+    """Preview several documents at once (entries, items, warnings each), or save them all."""
+    results = []
+    for name, text in form.cleaned_data["batch"]:
+        result = {"name": name, "text": text, "parsed": None, "error": ""}
+        try:
+            result["parsed"] = parse_postmortem(
+                text,
+                default_date=form.default_date,
+                time_zone=form.cleaned_data["time_zone"] or None,
+            )
+        except PostmortemImportError as exc:
+            result["error"] = str(exc)
+        results.append(result)
+    if request.POST.get("action") == "save":
+        saved = []
+        for result in results:
+            if result["parsed"] is None:
+                continue
+            try:
+                incident = services.postmortem_import(parsed=result["parsed"], actor=request.user)
+            except ValidationError as exc:
+                result["error"] = "; ".join(
+                    f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()
+                )
+            else:
+                saved.append(f"{result['name']} as {incident.reference}")
+        failed = [f"{r['name']}: {r['error']}" for r in results if r["error"]]
+        if saved:
+            messages.success(request, f"Imported {len(saved)} documents: {', '.join(saved)}.")
+        for failure in failed:
+            messages.error(request, f"Not imported: {failure}")
+        return redirect("incidents:list")
+    return render(
+        request,
+        "postmortems/import.html",
+        {"form": form, "batch": results, "error": None},
+    )
+
+
 # --- Postmortem editor, review and publishing (authoring) ---
 
 
-def _postmortem(incident_id: int) -> Postmortem:
-    incident = get_object_or_404(incident_for_page(), pk=incident_id)
+def _postmortem(request: HttpRequest, incident_id: int) -> Postmortem:
+    incident = get_object_or_404(incident_for_page(request.user), pk=incident_id)
     postmortem = getattr(incident, "postmortem", None) or services.postmortem_for(incident)
     postmortem.incident = incident
     return postmortem
@@ -141,7 +183,7 @@ def _postmortem(incident_id: int) -> Postmortem:
 @require_http_methods(["GET", "POST"])
 def postmortem_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Edit the narrative of a postmortem that is not published."""
-    postmortem = _postmortem(incident_id)
+    postmortem = _postmortem(request, incident_id)
     if not can_edit_postmortem(request.user, postmortem):
         if postmortem.is_published:
             raise PermissionDenied("This postmortem is published and read-only; reopen it first.")
@@ -194,7 +236,7 @@ def _conflict(current: Postmortem, form: PostmortemForm) -> list[dict[str, str]]
 @require_http_methods(["GET", "POST"])
 def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Show the review page: reviews so far, the verdict form and the status actions."""
-    postmortem = _postmortem(incident_id)
+    postmortem = _postmortem(request, incident_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
         if not can_review(request.user, postmortem):
@@ -230,7 +272,7 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
 
 
 def _transition(request: HttpRequest, incident_id: int, allowed, change, done: str):
-    postmortem = _postmortem(incident_id)
+    postmortem = _postmortem(request, incident_id)
     if not allowed(request.user, postmortem):
         raise PermissionDenied("You may not change the status of this postmortem.")
     try:

@@ -87,11 +87,22 @@ class IncidentFactory(DjangoModelFactory):
     users_affected = "Some users"
     commander = factory.SubFactory(UserFactory)
     team = None
+    is_private = False
 
     @factory.post_generation
     def services(self, create, extracted, **kwargs):
         if create and extracted:
             self.services.add(*extracted)
+
+    @factory.post_generation
+    def allowed_users(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.allowed_users.add(*extracted)
+
+    @factory.post_generation
+    def allowed_teams(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.allowed_teams.add(*extracted)
 
 
 class TimelineEventFactory(DjangoModelFactory):

@@ -4,6 +4,12 @@ Adding a URL without a row here fails `test_every_url_has_a_row`. A row is one l
     "app:name": Row(anonymous=302, reader=200, author=200, ...)
 URL arguments come from `url_kwargs` below, by argument name; a row may set its own.
 The statuses are for a GET, or for the row's `method`.
+
+Each row is checked twice: with the world's incident public, and private to its team and
+the other_team user. The `outsider` column is what someone not allowed to see the private
+incident gets: 404 on every URL of it, as if it did not exist. While the incident is
+public, the outsider is one more reader and gets what other_team gets. (GETs on POST-only
+URLs answer 405 before any lookup, for incidents that exist or not.)
 """
 
 from collections.abc import Callable
@@ -14,6 +20,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.services import unlock_token
 from incidents.emails import unsubscribe_token
 from tests.factories import (
     ActionItemFactory,
@@ -26,7 +33,7 @@ from tests.factories import (
 )
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
-ROLES = ("anonymous", "reader", "author", "reviewer", "manager", "other_team")
+ROLES = ("anonymous", "reader", "author", "reviewer", "manager", "other_team", "outsider")
 
 # Django's admin checks is_staff on every admin page itself and is tested by Django; its
 # index stands for the whole admin here. Every other URL, markdownx's included, has a row.
@@ -44,6 +51,7 @@ class Row:
     reviewer: int
     manager: int
     other_team: int
+    outsider: int
     method: str = "get"
     data: dict[str, Any] | None = None
     ajax: bool = False
@@ -53,8 +61,10 @@ class Row:
         return getattr(self, role)
 
 
-def everyone(status: int, *, anonymous: int | None = None, **extra: Any) -> Row:
-    """Return a row where every logged-in role gets `status`."""
+def everyone(
+    status: int, *, anonymous: int | None = None, outsider: int | None = None, **extra: Any
+) -> Row:
+    """Return a row where every logged-in role gets `status` (the outsider too, unless set)."""
     return Row(
         anonymous=status if anonymous is None else anonymous,
         reader=status,
@@ -62,16 +72,17 @@ def everyone(status: int, *, anonymous: int | None = None, **extra: Any) -> Row:
         reviewer=status,
         manager=status,
         other_team=status,
+        outsider=status if outsider is None else outsider,
         **extra,
     )
 
 
 # Anonymous visitors are sent to the login page (302) by LoginRequiredMiddleware.
-EDITORS = Row(302, 403, 200, 403, 200, 403)
+EDITORS = Row(302, 403, 200, 403, 200, 403, 404)
 # An empty form comes back to its editor with the errors (200), to anyone else as 403.
-EDITORS_POST = Row(302, 403, 200, 403, 200, 403, method="post")
-EDITORS_MOVE = Row(302, 403, 302, 403, 302, 403, method="post", data={"direction": "down"})
-MANAGERS = Row(302, 403, 403, 403, 200, 403)
+EDITORS_POST = Row(302, 403, 200, 403, 200, 403, 404, method="post")
+EDITORS_MOVE = Row(302, 403, 302, 403, 302, 403, 404, method="post", data={"direction": "down"})
+MANAGERS = Row(302, 403, 403, 403, 200, 403, 403)
 
 
 def endpoint_kwargs(world: "World") -> dict[str, Any]:
@@ -96,13 +107,13 @@ TABLE: dict[str, Row] = {
     "health": everyone(200),
     "favicon": everyone(301),  # to the static icon, for anyone: it gives nothing away
     "uploaded_file": everyone(404, anonymous=302, kwargs=lambda world: {"path": "none.png"}),
-    "admin:index": Row(302, 302, 302, 302, 200, 302),  # the manager here is a superuser
+    "admin:index": Row(302, 302, 302, 302, 200, 302, 302),  # the manager here is a superuser
     # Our own views behind markdownx's URLs (its own need no login): preview and upload.
     "markdownx_markdownify": everyone(200, anonymous=302, method="post", data={"content": "x"}),
     "markdownx_upload": everyone(400, anonymous=302, method="post", ajax=True),
     "incidents:list": everyone(200, anonymous=302),
-    "incidents:detail": everyone(200, anonymous=302),
-    "postmortems:document": everyone(200, anonymous=302),
+    "incidents:detail": everyone(200, anonymous=302, outsider=404),
+    "postmortems:document": everyone(200, anonymous=302, outsider=404),
     # Authoring: the commander/authors and managers edit; everyone else gets 403.
     "incidents:create": everyone(200, anonymous=302),
     "incidents:edit": EDITORS,
@@ -120,13 +131,17 @@ TABLE: dict[str, Row] = {
     "incidents:cause_delete": everyone(405, anonymous=302),
     "incidents:item_delete": everyone(405, anonymous=302),
     "postmortems:edit": EDITORS,
-    "postmortems:review": everyone(200, anonymous=302),
-    "postmortems:submit": Row(302, 403, 302, 403, 302, 403, method="post"),
-    "postmortems:publish": Row(302, 403, 403, 302, 302, 403, method="post"),
-    "postmortems:reopen": Row(302, 403, 302, 403, 302, 403, method="post", data={"reason": "x"}),
-    "postmortems:layout": Row(302, 403, 302, 403, 302, 403, method="post", data={"layout": "sre"}),
-    # Documents: everyone logged in reads, exports and imports.
-    "postmortems:export": everyone(200, anonymous=302),
+    "postmortems:review": everyone(200, anonymous=302, outsider=404),
+    "postmortems:submit": Row(302, 403, 302, 403, 302, 403, 404, method="post"),
+    "postmortems:publish": Row(302, 403, 403, 302, 302, 403, 404, method="post"),
+    "postmortems:reopen": Row(
+        302, 403, 302, 403, 302, 403, 404, method="post", data={"reason": "x"}
+    ),
+    "postmortems:layout": Row(
+        302, 403, 302, 403, 302, 403, 404, method="post", data={"layout": "sre"}
+    ),
+    # Documents: everyone logged in who may see the incident reads and exports; all import.
+    "postmortems:export": everyone(200, anonymous=302, outsider=404),
     "postmortems:import": everyone(200, anonymous=302),
     # Tracking: everyone logged in sees the board; changing an item is checked per item.
     "incidents:action_items": everyone(200, anonymous=302),
@@ -139,6 +154,7 @@ TABLE: dict[str, Row] = {
         403,
         302,
         403,
+        404,
         method="post",
         data={"status": "in_progress"},
         kwargs=lambda world: {"pk": world.item.pk},
@@ -152,13 +168,38 @@ TABLE: dict[str, Row] = {
         200, kwargs=lambda world: {"token": unsubscribe_token(world.users["reader"])}
     ),
     "incidents:settings": everyone(200, anonymous=302),
+    # API tokens: everyone manages their own (another's token is a 404, tested with it).
+    "tokens:list": everyone(200, anonymous=302),
+    "tokens:revoke": everyone(405, anonymous=302),
+    # Sign-in: asking for an unlock link and using it need no login (the link is signed).
+    "accounts:unlock_request": everyone(200),
+    "accounts:unlock_confirm": everyone(
+        200, kwargs=lambda world: {"token": unlock_token(world.users["reader"])}
+    ),
+    "accounts:lockouts": Row(302, 403, 403, 403, 200, 403, 403),
+    "accounts:lockout_clear": everyone(405, anonymous=302),  # POST only, managers only
+    # The second sign-in step: without a password step just done, back to the login page.
+    "accounts:login_verify": everyone(302),
+    # Single sign-on answers 404 until it is configured (tests/accounts/test_sso.py).
+    "accounts:oidc_login": everyone(404),
+    "accounts:oidc_callback": everyone(404),
+    # Everyone's own two-factor settings; the changes are POST only.
+    "accounts:two_factor": everyone(200, anonymous=302),
+    "accounts:two_factor_start": everyone(405, anonymous=302),
+    "accounts:two_factor_confirm": everyone(405, anonymous=302),
+    "accounts:two_factor_disable": everyone(405, anonymous=302),
+    "accounts:recovery_codes": everyone(405, anonymous=302),
     # Webhooks: the team's manager only; changes are POST only.
     "webhooks:list": MANAGERS,
     "webhooks:create": MANAGERS,
-    "webhooks:detail": Row(302, 403, 403, 403, 200, 403, kwargs=endpoint_kwargs),
-    "webhooks:toggle": Row(302, 403, 403, 403, 302, 403, method="post", kwargs=endpoint_kwargs),
+    "webhooks:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=endpoint_kwargs),
+    "webhooks:toggle": Row(
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=endpoint_kwargs
+    ),
     "webhooks:delete": everyone(405, anonymous=302, kwargs=endpoint_kwargs),
-    "webhooks:replay": Row(302, 403, 403, 403, 302, 403, method="post", kwargs=delivery_kwargs),
+    "webhooks:replay": Row(
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=delivery_kwargs
+    ),
 }
 
 
@@ -193,10 +234,17 @@ def world(db) -> World:
     reviewer = UserFactory(username="role-reviewer")
     reader = UserFactory(username="role-reader")
     manager = UserFactory(username="role-manager", is_staff=True, is_superuser=True)
-    outsider = UserFactory(username="role-other-team")
+    other_team = UserFactory(username="role-other-team")
+    outsider = UserFactory(username="role-outsider")
     team = TeamFactory(name="Owning team", manager=manager, members=[author, reviewer, reader])
-    TeamFactory(name="Another team", manager=UserFactory(), members=[outsider])
-    incident = IncidentFactory(team=team, commander=author)
+    TeamFactory(name="Another team", manager=UserFactory(), members=[other_team, outsider])
+    incident = IncidentFactory(
+        title="Role table incident",
+        team=team,
+        commander=author,
+        allowed_teams=[team],
+        allowed_users=[other_team],
+    )
     PostmortemFactory(incident=incident, authors=[author], reviewers=[reviewer])
     users = {
         "anonymous": None,
@@ -204,14 +252,15 @@ def world(db) -> World:
         "author": author,
         "reviewer": reviewer,
         "manager": manager,
-        "other_team": outsider,
+        "other_team": other_team,
+        "outsider": outsider,
     }
     return World(
         users=users,
         incident=incident,
         event=TimelineEventFactory(incident=incident),
         cause=CauseFactory(incident=incident),
-        item=ActionItemFactory(incident=incident),
+        item=ActionItemFactory(incident=incident, title="Role table action item"),
     )
 
 
@@ -254,8 +303,16 @@ def test_every_row_names_a_url_that_exists():
     assert not stale, f"these rows name no URL any more: {', '.join(stale)}"
 
 
+def _make_private(world: World) -> None:
+    world.incident.is_private = True
+    world.incident.save(update_fields=["is_private"])
+
+
+@pytest.mark.parametrize("private", [False, True], ids=["public", "private"])
 @pytest.mark.parametrize("name", sorted(TABLE))
-def test_each_role_gets_the_status_in_the_table(name, world):
+def test_each_role_gets_the_status_in_the_table(name, private, world):
+    if private:
+        _make_private(world)
     row = TABLE[name]
     path = _path(name, row, world)
     got = {}
@@ -267,4 +324,42 @@ def test_each_role_gets_the_status_in_the_table(name, world):
         response = getattr(client, row.method)(path, data=row.data or {}, headers=headers)
         got[role] = response.status_code
     expected = {role: row.status(role) for role in ROLES}
+    if not private:
+        expected["outsider"] = row.other_team
     assert got == expected, f"{name} ({path})"
+
+
+LISTS = {
+    "incidents:list": "Role table incident",
+    "incidents:action_items": "Role table action item",
+    "incidents:action_items_csv": "Role table action item",
+    "incidents:dashboard": "Role table action item",  # in the oldest overdue items
+}
+
+
+def _body(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode()
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_lists_leave_the_private_incident_out_for_outsiders_only(name, world):
+    _make_private(world)
+    shown = {}
+    for role in ("reader", "other_team", "manager", "outsider"):
+        client = Client()
+        client.force_login(world.users[role])
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+        shown[role] = LISTS[name] in _body(response)
+    assert shown == {"reader": True, "other_team": True, "manager": True, "outsider": False}
+
+
+@pytest.mark.parametrize("name", ["event_delete", "cause_delete", "item_delete"])
+def test_outsiders_get_404_when_posting_a_delete_on_the_private_incident(name, world):
+    _make_private(world)
+    client = Client()
+    client.force_login(world.users["outsider"])
+    row = TABLE[f"incidents:{name}"]
+    response = client.post(_path(f"incidents:{name}", row, world))
+    assert response.status_code == 404

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from postmortems.env import env_bool, env_int, env_list, env_timezone
+from postmortems.env import env_bool, env_int, env_list, env_map, env_timezone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -133,3 +133,11 @@ def test_a_bare_environment_can_check_migrations_but_cannot_serve():
     served = _bare("-c", "import postmortems.wsgi")
     assert served.returncode != 0
     assert "SECRET_KEY is not set" in served.stderr
+
+
+def test_env_map_reads_group_to_team_pairs_and_refuses_a_pair_without_equals(monkeypatch):
+    monkeypatch.setenv("OIDC_GROUP_TEAMS", "sre=SRE, payments-eng = Payments team ,")
+    assert env_map("OIDC_GROUP_TEAMS", {}) == {"sre": "SRE", "payments-eng": "Payments team"}
+    monkeypatch.setenv("OIDC_GROUP_TEAMS", "sre")
+    with pytest.raises(ImproperlyConfigured, match="OIDC_GROUP_TEAMS"):
+        env_map("OIDC_GROUP_TEAMS", {})

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from incidents.emails import user_for_unsubscribe_token
 from incidents.forms import ZONE_CHOICES, AccountSettingsForm
 from incidents.models import User
+from incidents.permissions import is_manager
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:
@@ -22,7 +23,11 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/account_settings.html",
-        {"form": form, "zone_names": [name for name, _ in ZONE_CHOICES]},
+        {
+            "form": form,
+            "zone_names": [name for name, _ in ZONE_CHOICES],
+            "is_manager": is_manager(request.user),
+        },
     )
 
 

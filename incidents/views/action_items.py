@@ -14,7 +14,7 @@ from incidents import selectors, tracking
 from incidents.board_forms import BulkChangeForm, QuickUpdateForm
 from incidents.filters import ActionItemFilter
 from incidents.models import ActionItem, User
-from incidents.permissions import can_edit_action_item
+from incidents.permissions import can_edit_action_item, can_view_incident
 from incidents.services import action_item_update
 
 PAGE_SIZE = 50
@@ -22,7 +22,9 @@ PAGE_SIZE = 50
 
 def _filtered(request: HttpRequest) -> ActionItemFilter:
     return ActionItemFilter(
-        request.GET or None, queryset=selectors.action_items_for_board(), request=request
+        request.GET or None,
+        queryset=selectors.action_items_for_board(request.user),
+        request=request,
     )
 
 
@@ -78,7 +80,9 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
 @require_POST
 def action_item_quick_update(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the status or owner of one item from its board row."""
-    item = get_object_or_404(ActionItem.objects.select_related("incident", "owner"), pk=pk)
+    item = get_object_or_404(
+        ActionItem.objects.visible_to(request.user).select_related("incident", "owner"), pk=pk
+    )
     if not can_edit_action_item(request.user, item):
         raise PermissionDenied(
             "Only the owner, the incident's authors or a manager may change this item."
@@ -89,6 +93,11 @@ def action_item_quick_update(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{item.title}: {reasons}")
         return _back_to_board(request)
     changes = form.changes()
+    owner = changes.get("owner")
+    if owner is not None and not can_view_incident(owner, item.incident):
+        who = owner.get_username()
+        messages.error(request, f"{item.title}: {who} may not see its private incident.")
+        return _back_to_board(request)
     if changes:
         try:
             action_item_update(item=item, actor=request.user, data=changes)
@@ -102,7 +111,7 @@ def action_item_quick_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_items_bulk(request: HttpRequest) -> HttpResponse:
     """Apply one change to the selected items, checking permission item by item."""
-    form = BulkChangeForm(request.POST)
+    form = BulkChangeForm(request.POST, user=request.user)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))

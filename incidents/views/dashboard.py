@@ -23,7 +23,8 @@ class DashboardFilterForm(forms.Form):
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None)
-    scope = DashboardScope(**form.cleaned_data) if form.is_valid() else DashboardScope()
+    filters = form.cleaned_data if form.is_valid() else {}
+    scope = DashboardScope(user=request.user, **filters)
     data = dashboard(scope, timezone.localdate())
     severities = list(Incident.Severity.values)
     return render(

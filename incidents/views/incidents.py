@@ -53,14 +53,16 @@ def _require_edit(request: HttpRequest, incident: Incident) -> None:
         raise PermissionDenied("The postmortem is published and read-only; reopen it to edit.")
 
 
-def _load(pk: int) -> Incident:
-    return get_object_or_404(selectors.incident_for_page(), pk=pk)
+def _load(request: HttpRequest, pk: int) -> Incident:
+    """Return the incident for its page; 404 when it does not exist or is private to others."""
+    return get_object_or_404(selectors.incident_for_page(request.user), pk=pk)
 
 
 def incident_list(request: HttpRequest) -> HttpResponse:
     """List incidents newest first, searchable and filterable, a page at a time."""
-    filterset = IncidentFilter(request.GET or None, queryset=selectors.incident_list())
-    queryset = filterset.qs if filterset.is_bound else selectors.incident_list()
+    incidents = selectors.incident_list(request.user)
+    filterset = IncidentFilter(request.GET or None, queryset=incidents)
+    queryset = filterset.qs if filterset.is_bound else incidents
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -88,7 +90,7 @@ def incident_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _load(pk)
+    incident = _load(request, pk)
     _require_edit(request, incident)
     form = IncidentForm(request.POST or None, instance=incident)
     conflict = None
@@ -144,7 +146,7 @@ def _conflict(current, form, names) -> list[dict[str, str]]:
 
 
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _load(pk)
+    incident = _load(request, pk)
     return render(request, "incidents/incident_detail.html", _page_context(request, incident))
 
 
@@ -181,7 +183,7 @@ def _section(
 ) -> HttpResponse:
     """Answer a change to one section: the section for htmx, else the page or a redirect."""
     template, form_name = SECTIONS[section]
-    incident = _load(pk)  # fresh, so the section shows the change and the new history
+    incident = _load(request, pk)  # fresh, so the section shows the change and the new history
     forms = {form_name: form} if form is not None else {}
     context = _page_context(request, incident, **forms)
     # After adding one row in place, leave the add form open for the next one.
@@ -206,7 +208,7 @@ def _section(
 def _create(
     request: HttpRequest, pk: int, section: str, form_class, create: Callable, **form_kwargs
 ) -> HttpResponse:
-    incident = _load(pk)
+    incident = _load(request, pk)
     _require_edit(request, incident)
     form = form_class(request.POST, incident=incident, **form_kwargs)
     if not form.is_valid():
@@ -285,7 +287,7 @@ def timeline_event_edit(request: HttpRequest, pk: int, event_id: int) -> HttpRes
     event = get_object_or_404(
         TimelineEvent.objects.select_related("incident"), pk=event_id, incident_id=pk
     )
-    _require_edit(request, _load(pk))
+    _require_edit(request, _load(request, pk))
     return _edit(
         request,
         pk,
@@ -304,7 +306,7 @@ def timeline_event_edit(request: HttpRequest, pk: int, event_id: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def cause_edit(request: HttpRequest, pk: int, cause_id: int) -> HttpResponse:
     cause = get_object_or_404(Cause.objects.select_related("incident"), pk=cause_id, incident_id=pk)
-    _require_edit(request, _load(pk))
+    _require_edit(request, _load(request, pk))
     return _edit(
         request,
         pk,
@@ -323,7 +325,9 @@ def cause_edit(request: HttpRequest, pk: int, cause_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def action_item_edit(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     item = get_object_or_404(
-        ActionItem.objects.select_related("incident"), pk=item_id, incident_id=pk
+        ActionItem.objects.visible_to(request.user).select_related("incident"),
+        pk=item_id,
+        incident_id=pk,
     )
     if not can_edit_action_item(request.user, item):
         raise PermissionDenied("Only the owner and the incident's editors may change this item.")
@@ -346,7 +350,7 @@ def action_item_edit(request: HttpRequest, pk: int, item_id: int) -> HttpRespons
 def _change_row(request: HttpRequest, pk: int, model, obj_id: int, section: str, change):
     """Delete or move one row of a section, for the incident's editors."""
     obj = get_object_or_404(model.objects.select_related("incident"), pk=obj_id, incident_id=pk)
-    incident = _load(pk)
+    incident = _load(request, pk)
     if model is ActionItem:
         # Action items stay in play after publication: they are tracked until done.
         if not can_edit_incident(request.user, incident):

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from incidents.models import Incident
 from postmortems.models import Postmortem, Review
 from tests.factories import (
     ActionItemFactory,
@@ -258,16 +259,68 @@ def test_every_operation_has_a_row(tmp_path):
     assert not stale, f"these rows name no operation any more: {', '.join(stale)}"
 
 
+def make_private(world: World, *, allow_team: bool) -> None:
+    Incident.objects.filter(pk=world.incident.pk).update(is_private=True)
+    if allow_team:
+        world.incident.allowed_teams.add(world.incident.team)
+
+
+# The outsider of a private incident is not in this table: see the test after it.
+CASES = [
+    (name, role, visibility)
+    for name in sorted(OPERATIONS)
+    for visibility in ("public", "private to its team")
+    for role in ROLES
+    if not (visibility != "public" and role == "other_team")
+]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_each_role_gets_the_status_in_the_table(name, role, api_client_for):
+@pytest.mark.parametrize(("name", "role", "visibility"), CASES)
+def test_each_role_gets_the_status_in_the_table(name, role, visibility, api_client_for):
     op = OPERATIONS[name]
     world = make_world()
     if op.setup:
         op.setup(world)
+    if visibility != "public":
+        make_private(world, allow_team=True)
     client = api_client_for(world.users[role])
     body = op.body(world) if op.body else None
     response = getattr(client, op.method)(op.path(world), data=body, format="json")
     expected = op.statuses[ROLES.index(role)]
     assert response.status_code == expected, f"{name} as {role}: {response.content[:300]!r}"
+
+
+INCIDENT_BOUND = ("incidents", "timeline", "causes", "action", "postmortems", "reviews")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_an_outsider_finds_nothing_of_a_private_incident(name, api_client_for):
+    op = OPERATIONS[name]
+    world = make_world()
+    if op.setup:
+        op.setup(world)
+    make_private(world, allow_team=False)
+    client = api_client_for(world.users["other_team"])
+    body = op.body(world) if op.body else None
+
+    response = getattr(client, op.method)(op.path(world), data=body, format="json")
+
+    hidden = {
+        world.incident.pk,
+        world.postmortem.pk,
+        world.event.pk,
+        world.cause.pk,
+        world.item.pk,
+    }
+    if name == "incidents_create" or not name.startswith(INCIDENT_BOUND):
+        assert response.status_code == op.statuses[ROLES.index("other_team")]
+    elif name.endswith("_list"):
+        assert response.status_code == 200
+        assert not hidden & {row["id"] for row in response.json()["results"]}, name
+    elif body and "incident" in body:
+        assert response.status_code == 400  # "no such incident"
+        assert "incident" in response.json()
+    else:
+        assert response.status_code == 404, f"{name}: {response.content[:200]!r}"

@@ -16,8 +16,17 @@ class Command(BaseCommand):
             help="also write password hashes, so people keep their passwords after a restore",
         )
 
-    def handle(self, *args, file: str, include_passwords: bool, **options) -> None:
-        data = export_data(include_passwords=include_passwords)
+        parser.add_argument(
+            "--include-private",
+            action="store_true",
+            help="also write private incidents; only for a backup kept where only "
+            "superusers can read it",
+        )
+
+    def handle(
+        self, *args, file: str, include_passwords: bool, include_private: bool, **options
+    ) -> None:
+        data = export_data(include_passwords=include_passwords, include_private=include_private)
         text = dump_json(data)
         if file == "-":
             self.stdout.write(text)

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         number = reference.upper().removeprefix("INC-")
         if not number.isdigit():
             raise CommandError(f"{reference!r} is not an incident reference such as INC-1.")
-        incident = incident_for_document().filter(pk=int(number)).first()
+        incident = incident_for_document(None).filter(pk=int(number)).first()
         if incident is None:
             raise CommandError(f"There is no incident {reference}.")
         if format == "md":
