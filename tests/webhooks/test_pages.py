@@ -136,3 +136,12 @@ def test_the_endpoint_page_has_no_inline_script_or_style(manager_client, make_en
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert "style=" not in page
     assert "<style" not in page
+
+
+def test_managers_find_the_webhooks_from_their_settings(client, team):
+    client.force_login(team.manager)
+    assert reverse("webhooks:list") in client.get(reverse("incidents:settings")).content.decode()
+    client.force_login(UserFactory())
+    assert (
+        reverse("webhooks:list") not in client.get(reverse("incidents:settings")).content.decode()
+    )
