@@ -255,6 +255,8 @@ def incident_update(
             action=ChangeRecord.Action.UPDATED,
             target=incident,
             changes=changes,
+            # Raw values too, so consumers can tell a resolution from other edits.
+            values=raw_values(before, incident, data.keys()),
         )
     return incident
 

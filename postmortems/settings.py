@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "incidents",
     "postmortems",
     "api",
+    "webhooks",
     "accounts",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -194,10 +195,22 @@ DELIVERY_RECOVER_AFTER_SECONDS = env_int("DELIVERY_RECOVER_AFTER_SECONDS", 120)
 DELIVERY_RECOVERY_INTERVAL_SECONDS = env_int("DELIVERY_RECOVERY_INTERVAL_SECONDS", 180)
 # Rows older than this are no longer sent by recovery: a digest from last week is noise.
 DELIVERY_EXPIRE_DAYS = env_int("DELIVERY_EXPIRE_DAYS", 3)
+# Webhooks (see webhooks/sending.py). Endpoints on private, loopback and link-local
+# addresses are refused, when saved and again at each send, unless this allows them.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# A delivery is retried with backoff for this long, then marked failed.
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
+# An endpoint whose tries have all failed for this long is disabled and its manager told.
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 3)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders-daily": {
         "task": "incidents.tasks.send_reminders_sweep",
         "schedule": crontab(hour=REMINDER_HOUR, minute=0),
+    },
+    "webhooks-overdue-daily": {
+        "task": "webhooks.tasks.record_overdue_sweep",
+        "schedule": crontab(hour=REMINDER_HOUR, minute=5),
     },
     "recover-owed-deliveries": {
         "task": "incidents.tasks.recover_owed_deliveries",

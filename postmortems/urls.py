@@ -29,6 +29,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("api/v1/", include("api.urls")),
     path("settings/tokens/", include("api.web_urls")),
+    path("webhooks/", include("webhooks.urls")),
     # Browsers ask for /favicon.ico on pages without an icon link, such as Django's admin.
     path("favicon.ico", postmortem_views.favicon, name="favicon"),
     # Django prefixes MEDIA_URL with "/"; URL patterns have none.

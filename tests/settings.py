@@ -9,6 +9,8 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SITE_URL", "http://testserver")
+# Receivers in tests listen on loopback; tests of the refusal switch this off.
+os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true")
 
 from postmortems.settings import *  # noqa: F403
 

@@ -31,6 +31,7 @@ from tests.factories import (
     TimelineEventFactory,
     UserFactory,
 )
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ROLES = ("anonymous", "reader", "author", "reviewer", "manager", "other_team", "outsider")
 
@@ -81,6 +82,24 @@ EDITORS = Row(302, 403, 200, 403, 200, 403, 404)
 # An empty form comes back to its editor with the errors (200), to anyone else as 403.
 EDITORS_POST = Row(302, 403, 200, 403, 200, 403, 404, method="post")
 EDITORS_MOVE = Row(302, 403, 302, 403, 302, 403, 404, method="post", data={"direction": "down"})
+MANAGERS = Row(302, 403, 403, 403, 200, 403, 403)
+
+
+def endpoint_kwargs(world: "World") -> dict[str, Any]:
+    endpoint = WebhookEndpoint.objects.create(
+        team=world.incident.team, url="https://hooks.example.com/in", events=["incident.created"]
+    )
+    return {"endpoint_id": endpoint.pk}
+
+
+def delivery_kwargs(world: "World") -> dict[str, Any]:
+    endpoint_id = endpoint_kwargs(world)["endpoint_id"]
+    delivery = WebhookDelivery.objects.create(
+        endpoint_id=endpoint_id, event_type="incident.created", payload={}
+    )
+    return {"endpoint_id": endpoint_id, "delivery_id": delivery.pk}
+
+
 TABLE: dict[str, Row] = {
     "login": everyone(200),
     "logout": everyone(405, anonymous=302),  # GET is refused; logging out is a POST
@@ -170,6 +189,17 @@ TABLE: dict[str, Row] = {
     "accounts:two_factor_confirm": everyone(405, anonymous=302),
     "accounts:two_factor_disable": everyone(405, anonymous=302),
     "accounts:recovery_codes": everyone(405, anonymous=302),
+    # Webhooks: the team's manager only; changes are POST only.
+    "webhooks:list": MANAGERS,
+    "webhooks:create": MANAGERS,
+    "webhooks:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=endpoint_kwargs),
+    "webhooks:toggle": Row(
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=endpoint_kwargs
+    ),
+    "webhooks:delete": everyone(405, anonymous=302, kwargs=endpoint_kwargs),
+    "webhooks:replay": Row(
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=delivery_kwargs
+    ),
 }
 
 
