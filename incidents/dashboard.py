@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
-from incidents.models import ActionItem, Incident, Service, Team
+from incidents.models import ActionItem, Cause, Incident, Service, Team
 
 OPEN = Q(status__in=ActionItem.OPEN_STATUSES)
 WEEKS = 12
@@ -250,4 +250,7 @@ def dashboard(scope: DashboardScope, today: date) -> dict:
         "monthly_severity": incidents_per_month_by_severity(incidents, today),
         "response_times": response_times_per_month(incidents, today),
         "oldest_overdue": oldest_overdue(items, today),
+        "root_causes_without_action": Cause.objects.filter(incident__in=incidents.values("pk"))
+        .without_corrective_action()
+        .count(),
     }

@@ -228,13 +228,35 @@ class CauseForm(RowForm):
         }
 
 
+class CauseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Cause) -> str:
+        return f"{obj.get_role_display()}: {obj.label}"
+
+
 class ActionItemForm(RowForm):
     prefix = "item"
     description = _plain_text(2, required=False)
+    causes = CauseChoiceField(
+        queryset=Cause.objects.none(),
+        required=False,
+        label="Addresses",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The causes of this incident the item fixes, contains or catches.",
+        error_messages={"invalid_choice": "Pick causes of this incident."},
+    )
 
     class Meta:
         model = ActionItem
-        fields = ["title", "kind", "priority", "owner", "due_date", "status", "description"]
+        fields = [
+            "title",
+            "kind",
+            "priority",
+            "owner",
+            "due_date",
+            "status",
+            "causes",
+            "description",
+        ]
         widgets = {
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -247,14 +269,33 @@ class ActionItemForm(RowForm):
         super().__init__(*args, incident=incident, **kwargs)
         self.today = today
         self.fields["owner"].queryset = User.objects.order_by("username")
+        # Only this incident's causes can be chosen: another incident's id is invalid.
+        self.fields["causes"].queryset = incident.causes.all()
+        if not incident.causes.all():
+            del self.fields["causes"]
+        due = self.fields["due_date"]
+        due.widget.attrs["data-today"] = today.isoformat()
+        due.help_text = "A date before today is kept, and the item shows as already overdue."
 
     def clean_due_date(self):
         due = self.cleaned_data.get("due_date")
-        if due and not self.instance.pk and due < self.today:
-            raise forms.ValidationError(
-                "A new item cannot be due in the past; pick today or later."
+        if due and due < self.today and self.is_open_status():
+            # Accepted: items are often written down after their date has passed.
+            # The bound field copied the help text when it was made: change it there.
+            self[
+                "due_date"
+            ].help_text = (
+                f"Already overdue: {due:%d %b %Y} is before today ({self.today:%d %b %Y})."
             )
         return due
+
+    def is_open_status(self) -> bool:
+        return self.data.get(self.add_prefix("status"), ActionItem.Status.OPEN) in (
+            ActionItem.OPEN_STATUSES
+        )
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
 
 
 class MoveForm(forms.Form):

@@ -2,7 +2,24 @@
 
 from django.db.models import Count, Prefetch
 
-from incidents.models import ActionItem, Incident, TimelineEvent
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent
+
+
+def _causes_with_items() -> Prefetch:
+    """Prefetch causes with the action items addressing each, as the page and document list them."""
+    return Prefetch(
+        "causes",
+        queryset=Cause.objects.prefetch_related(
+            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner"))
+        ),
+    )
+
+
+def _items_with_causes() -> Prefetch:
+    return Prefetch(
+        "action_items",
+        queryset=ActionItem.objects.select_related("owner").prefetch_related("causes"),
+    )
 
 
 def incident_list() -> "Incident.objects":
@@ -16,8 +33,8 @@ def incident_for_document():
         "services",
         "tags",
         Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
-        "causes",
-        Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+        _causes_with_items(),
+        _items_with_causes(),
     )
 
 
@@ -45,8 +62,8 @@ def incident_for_page():
         "services",
         "tags",
         Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
-        "causes",
-        Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+        _causes_with_items(),
+        _items_with_causes(),
         "postmortem__authors",
         "postmortem__reviewers",
     )

@@ -80,6 +80,8 @@ def export_markdown(incident: Incident) -> str:
             fields.insert(1 if item.owner else 0, f"due: {item.due_date:%Y-%m-%d}")
         description = f" {_one_line(item.description)}" if item.description else ""
         out.append(f"- [{box}] **{item.title}:**{description} ({', '.join(fields)})")
+        for cause in item.causes.all():
+            out.append(f"  Addresses: {_one_line(cause.description)}")
     out.append("")
     if pm:
         if pm.closing_remarks:
@@ -151,6 +153,7 @@ def export_json(incident: Incident) -> dict:
         ],
         "causes": [
             {
+                "id": c.pk,
                 "role": c.role,
                 "category": c.category,
                 "description": c.description,
@@ -169,6 +172,7 @@ def export_json(incident: Incident) -> dict:
                 "status": a.status,
                 "completed_at": when(a.completed_at),
                 "tracker_url": a.tracker_url,
+                "cause_ids": [c.pk for c in a.causes.all()],
             }
             for a in incident.action_items.all()
         ],

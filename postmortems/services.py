@@ -136,13 +136,27 @@ def _set_status(
 
 
 @transaction.atomic
-def postmortem_submit_for_review(*, postmortem: Postmortem, actor: User) -> Postmortem:
-    """Move a draft to review; it needs at least one named reviewer."""
+def postmortem_submit_for_review(
+    *, postmortem: Postmortem, actor: User, reason: str = ""
+) -> Postmortem:
+    """Move a draft to review; it needs a named reviewer, and a corrective action for every
+    root cause or the author's reason (kept in the record's note) for going without."""
     if postmortem.status != Postmortem.Status.DRAFT:
         raise ValidationError("Only a draft can be submitted for review.")
     if not postmortem.reviewers.exists():
         raise ValidationError("Name at least one reviewer before submitting for review.")
-    _set_status(postmortem, actor, Postmortem.Status.IN_REVIEW, event="postmortem.submitted")
+    note = ""
+    bare = list(postmortem.incident.causes.without_corrective_action())
+    if bare and not reason.strip():
+        raise ValidationError(
+            f"{len(bare)} root cause{'s have' if len(bare) > 1 else ' has'} no prevent, "
+            "mitigate or detect action item: link one, or give a reason for submitting without."
+        )
+    if bare:
+        note = f"Root causes without an action: {' '.join(reason.split())}"[:300]
+    _set_status(
+        postmortem, actor, Postmortem.Status.IN_REVIEW, event="postmortem.submitted", note=note
+    )
     return postmortem
 
 

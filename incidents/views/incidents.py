@@ -188,6 +188,13 @@ def _section(
     context["open_form"] = section if keep_open else None
     if _is_htmx(request):
         response = render(request, template, context, status=status)
+        # Causes list their action items and items name their causes: when one of the two
+        # changes, the other is swapped in out of band, like the history.
+        related = {"causes": "action_items", "action_items": "causes"}.get(section)
+        if related:
+            response.content += render(
+                request, SECTIONS[related][0], {**context, "oob": True, "open_form": None}
+            ).content
         # History sits elsewhere on the page; htmx swaps it in out of band.
         response.content += render(
             request,
