@@ -1,15 +1,35 @@
 """Forms of the incident page. Times are typed in a chosen zone and stored in UTC."""
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User, zone_label
+from incidents.zones import zone_choices, zone_or_none
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-ZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
+
+
+class ZoneField(forms.ChoiceField):
+    """A pick of an IANA zone: canonical names with their offset, the person's own first.
+
+    An alias that is still a valid zone (Africa/Asmera, kept by old incidents) is accepted,
+    so that saving such an incident does not force a change of its zone.
+    """
+
+    def valid_value(self, value) -> bool:
+        return super().valid_value(value) or bool(value and zone_or_none(str(value)))
+
+
+def _offer_zones(field: forms.Field, *, keep: str | None) -> None:
+    """Fill a zone field's choices now: offsets change with daylight saving time."""
+    field.choices = zone_choices(first=timezone.get_current_timezone_name(), keep=keep)
+
+
+def _zone_note(zone_name: str) -> str:
+    return f"Read in {zone_label(zone_name)}, the zone chosen above."
 
 
 def _local_input(moment: datetime | None, zone: str) -> str | None:
@@ -71,7 +91,7 @@ class VersionedForm(forms.ModelForm):
 class IncidentForm(VersionedForm):
     TIME_FIELDS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 
-    time_zone = forms.ChoiceField(choices=ZONE_CHOICES, initial="UTC")
+    time_zone = ZoneField(initial="UTC", widget=forms.Select(attrs={"data-picker": "zone"}))
 
     class Meta:
         model = Incident
@@ -98,7 +118,7 @@ class IncidentForm(VersionedForm):
             for name in ("started_at", "detected_at", "mitigated_at", "resolved_at")
         }
         help_texts = {
-            "time_zone": "The times below are in this zone. GMT+2 is Etc/GMT-2.",
+            "time_zone": "The times below are read in this zone. GMT+2 is Etc/GMT-2.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -113,6 +133,12 @@ class IncidentForm(VersionedForm):
                 )
         self.fields["commander"].queryset = User.objects.order_by("username")
         self.fields["services"].required = False
+        zone = self.data.get("time_zone") or self.initial.get("time_zone") or "UTC"
+        _offer_zones(self.fields["time_zone"], keep=self.instance.time_zone)
+        for name in self.TIME_FIELDS:
+            # incident.js keeps this in step with the zone picked above.
+            self.fields[name].help_text = _zone_note(zone if zone_or_none(zone) else "UTC")
+            self.fields[name].widget.attrs["data-zone-note"] = "time_zone"
 
     def clean(self):
         data = super().clean()
@@ -164,10 +190,10 @@ class TimelineEventForm(RowForm):
     prefix = "event"
     description = _plain_text(2)
 
-    entry_zone = forms.ChoiceField(
+    entry_zone = ZoneField(
         label="Time zone",
-        choices=ZONE_CHOICES,
         help_text="The zone the time is typed in; it is stored in UTC.",
+        widget=forms.Select(attrs={"data-picker": "zone"}),
     )
 
     class Meta:
@@ -183,6 +209,14 @@ class TimelineEventForm(RowForm):
     def __init__(self, *args, incident: Incident, **kwargs):
         super().__init__(*args, incident=incident, **kwargs)
         self.fields["entry_zone"].initial = incident.time_zone
+        _offer_zones(self.fields["entry_zone"], keep=incident.time_zone)
+        zone = self.data.get(self.add_prefix("entry_zone")) or incident.time_zone
+        occurred = self.fields["occurred_at"]
+        occurred.help_text = (
+            f"Read in {zone_label(zone if zone_or_none(zone) else incident.time_zone)}, "
+            "the zone chosen below."
+        )
+        occurred.widget.attrs["data-zone-note"] = self.add_prefix("entry_zone")
         if self.instance.pk:
             self.initial["occurred_at"] = _local_input(
                 self.instance.occurred_at, incident.time_zone
@@ -315,5 +349,7 @@ class AccountSettingsForm(forms.ModelForm):
         # A text field with suggestions: typing "Berlin" beats scrolling 600 options, and a
         # mistyped name comes back in the field with the reason.
         widgets = {
-            "time_zone": forms.TextInput(attrs={"list": "time-zone-names", "autocomplete": "off"})
+            "time_zone": forms.TextInput(
+                attrs={"list": "time-zone-names", "autocomplete": "off", "data-picker": "zone"}
+            )
         }

@@ -8,8 +8,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from incidents.emails import user_for_unsubscribe_token
-from incidents.forms import ZONE_CHOICES, AccountSettingsForm
+from incidents.forms import AccountSettingsForm
 from incidents.models import User
+from incidents.zones import zone_choices
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:
@@ -22,7 +23,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/account_settings.html",
-        {"form": form, "zone_names": [name for name, _ in ZONE_CHOICES]},
+        {"form": form, "zone_choices": zone_choices(first=request.user.time_zone)},
     )
 
 
