@@ -132,7 +132,9 @@ class IncidentForm(VersionedForm):
                     getattr(self.instance, name), self.instance.time_zone
                 )
         self.fields["commander"].queryset = User.objects.order_by("username")
+        self.fields["commander"].widget.attrs["data-picker"] = "person"
         self.fields["services"].required = False
+        self.fields["services"].widget.attrs["data-picker"] = "service"
         zone = self.data.get("time_zone") or self.initial.get("time_zone") or "UTC"
         _offer_zones(self.fields["time_zone"], keep=self.instance.time_zone)
         for name in self.TIME_FIELDS:
@@ -303,6 +305,7 @@ class ActionItemForm(RowForm):
         super().__init__(*args, incident=incident, **kwargs)
         self.today = today
         self.fields["owner"].queryset = User.objects.order_by("username")
+        self.fields["owner"].widget.attrs["data-picker"] = "person"
         # Only this incident's causes can be chosen: another incident's id is invalid.
         self.fields["causes"].queryset = incident.causes.all()
         if not incident.causes.all():

@@ -160,6 +160,7 @@ def _page_context(request: HttpRequest, incident: Incident, **forms: Any) -> dic
         "cause_form": forms.get("cause_form") or CauseForm(incident=incident),
         "item_form": forms.get("item_form") or ActionItemForm(incident=incident, today=today),
         "today": today,
+        "open_items": sum(1 for item in incident.action_items.all() if item.is_open),
     }
 
 

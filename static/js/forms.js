@@ -54,3 +54,17 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSettle", function (event) { init(event.detail.elt || document); });
 })();
+// Filters that sit in a left column on wide screens start open there.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  if (!window.matchMedia("(min-width: 1100px)").matches) return;
+  document.querySelectorAll("details[data-open-wide]").forEach(function (details) { details.open = true; });
+});
+// In the left column the filters stay open: their summary is a heading there, not a toggle.
+document.addEventListener("click", function (event) {
+  "use strict";
+  var summary = event.target.closest && event.target.closest("details[data-open-wide] > summary");
+  if (summary && window.matchMedia("(min-width: 1100px)").matches && summary.parentElement.open) {
+    event.preventDefault();
+  }
+});
