@@ -1,6 +1,7 @@
 """Action items address causes: the link, its limits, and what a root cause without one blocks."""
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,14 +9,17 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.dashboard import DashboardScope, dashboard
-from incidents.models import ActionItem, Cause, ChangeRecord
+from incidents.models import ActionItem, Cause, ChangeRecord, Incident
 from postmortems import exporters
 from postmortems import services as postmortem_services
 from postmortems.models import Postmortem
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,
+    IncidentFactory,
     PostmortemFactory,
+    ServiceFactory,
+    TeamFactory,
     UserFactory,
 )
 
@@ -208,3 +212,39 @@ def test_the_document_lists_each_causes_actions_under_it(client, layout):
     assert page.index("Config typo") < page.index("Addressed by: Validate config")
     assert page.index("Addressed by: Validate config") < page.index("No canary")
     assert page.index("No canary") < page.index("Addressed by: Add a canary")
+
+
+def test_dashboard_months_count_what_the_incident_list_shows_for_the_same_filters(client):
+    team, other_team = TeamFactory(), TeamFactory()
+    web = ServiceFactory()
+    now = datetime.now(UTC)
+    this_month = now.replace(day=1, hour=12, minute=0, second=0, microsecond=0)
+    last_month = (this_month.replace(day=1) - timedelta(days=1)).replace(day=3)
+    for started, incident_team, incident_services in [
+        (this_month, team, [web]),
+        (this_month, team, []),
+        (this_month, other_team, [web]),
+        (last_month, team, [web]),
+        (last_month.replace(day=1, hour=0, minute=30), team, [web]),
+    ]:
+        IncidentFactory(started_at=started, team=incident_team, services=incident_services)
+    client.force_login(UserFactory())
+    for filters in (
+        {},
+        {"team": team.pk},
+        {"service": web.pk},
+        {"team": team.pk, "service": web.pk},
+    ):
+        page = client.get(reverse("incidents:dashboard"), filters).content.decode()
+        links = re.findall(r'href="(/incidents/\?[^"]+)" class="month-total"[^>]*>(\d+)<', page)
+        assert links, filters
+        assert "detect_median" not in page
+        for link, total in links:
+            listed = client.get(link.replace("&amp;", "&")).content.decode()
+            count = re.search(r"(\d+) incidents?</p>", listed)
+            assert count and int(count.group(1)) == int(total), (filters, link)
+        expected = Incident.objects.filter(
+            **({"team": filters["team"]} if "team" in filters else {}),
+            **({"services": filters["service"]} if "service" in filters else {}),
+        )
+        assert sum(int(total) for _, total in links) == expected.count()
