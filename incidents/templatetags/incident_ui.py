@@ -2,7 +2,7 @@
 
 from django import template
 
-from incidents.history import change_sentence
+from incidents.history import change_details, change_sentence
 from incidents.models import ChangeRecord
 
 register = template.Library()
@@ -29,3 +29,9 @@ def avatar_tone(person) -> int:
 def sentence(change: ChangeRecord) -> str:
     """Return the change as a sentence without its actor: "moved the due date of …"."""
     return change_sentence(change)
+
+
+@register.filter
+def details(change: ChangeRecord) -> list[tuple[str, str, str]]:
+    """Return the (field, old, new) lines of a change too large for its sentence."""
+    return change_details(change)

@@ -38,8 +38,11 @@
     }
     if (element.tagName === "INPUT") {
       var current = element.value;
-      element.removeAttribute("list");
       settings.options = optionsFromDatalist(element);
+      if (current && !settings.options.some(function (o) { return o.value === current; })) {
+        settings.options.unshift({ value: current, text: current });  // kept, to be corrected
+      }
+      element.removeAttribute("list");
       settings.maxItems = 1;
       settings.create = true;  // the server names a zone it does not know
       settings.createOnBlur = true;

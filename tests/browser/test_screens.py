@@ -1,10 +1,13 @@
 """The main pages at desktop and phone width, light and dark: screenshots for people to look
 at, and checks that nothing scrolls sideways, logs an error or breaks the CSP."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
-from incidents.models import ActionItem, Cause, Incident
+from incidents import services
+from incidents.models import ActionItem, Cause, Incident, User
 from postmortems.demo import DEMO_PASSWORD, load_demo
 from tests.browser.conftest import log_in
 
@@ -18,9 +21,14 @@ def _link_causes(incident: Incident) -> dict[Cause, list[str]]:
     causes = list(incident.causes.all())
     items = list(incident.action_items.all())
     linked: dict[Cause, list[str]] = {}
+    carol = User.objects.get(username="carol")
     for index, item in enumerate(items):
         cause = causes[index % len(causes)]
-        item.causes.add(cause)
+        # Through the service, as the page does, so that the history has sentences to show.
+        later = item.due_date + timedelta(days=7) if item.due_date else None
+        services.action_item_update(
+            item=item, actor=carol, data={"causes": [cause], "due_date": later}
+        )
         linked.setdefault(cause, []).append(item.title)
     return linked
 
