@@ -160,6 +160,13 @@ class CauseSerializer(RowSerializer):
 
 
 class ActionItemSerializer(RowSerializer):
+    causes = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Cause.objects.all(),
+        required=False,
+        help_text="The causes of its incident this item addresses.",
+    )
+
     class Meta:
         model = ActionItem
         fields = [
@@ -174,6 +181,7 @@ class ActionItemSerializer(RowSerializer):
             "status",
             "completed_at",
             "tracker_url",
+            "causes",
             "version",
             "created_at",
             "updated_at",

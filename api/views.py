@@ -249,7 +249,7 @@ class ActionItemViewSet(RowViewSet):
     row_name = "item"
 
     def get_queryset(self):
-        return selectors.action_items_for_board(self.request.user)
+        return selectors.action_items_for_board(self.request.user).prefetch_related("causes")
 
 
 def visible(rows, request, *, incident: str = "incident__"):

@@ -3,7 +3,14 @@
 import math
 from dataclasses import dataclass
 
-PALETTE = ["#2356c5", "#b3261e", "#1b6e3a", "#8a5a00", "#6b3fa0"]
+PALETTE = ["#3b5bdb", "#d9480f", "#2b8a3e", "#ae7c00", "#7048e8"]
+# Severity reads as heat: SEV1 red to SEV4 green, in both themes.
+SEVERITY_COLORS = ["#d92d20", "#f79009", "#d4a600", "#3a9a5b"]
+
+
+def _names(series: list[str], names: dict[str, str] | None) -> dict[str, str]:
+    """Return the words each series is shown with: 'Median time to detect', not a key."""
+    return {key: (names or {}).get(key, key.replace("_", " ").capitalize()) for key in series}
 
 
 @dataclass
@@ -20,8 +27,16 @@ def _scale(maximum: float) -> float:
     return maximum if maximum > 0 else 1
 
 
-def horizontal_bars(rows: list[dict], series: list[str], width: int = 460) -> dict:
+def horizontal_bars(
+    rows: list[dict],
+    series: list[str],
+    width: int = 460,
+    *,
+    names: dict[str, str] | None = None,
+    unit: str = "",
+) -> dict:
     """Return bars for label/value rows, one bar per series side by side."""
+    words = _names(series, names)
     label_width, bar_height, gap = 140, 12, 10
     plot = width - label_width - 40
     top = max((row[name] or 0 for row in rows for name in series), default=0)
@@ -41,20 +56,38 @@ def horizontal_bars(rows: list[dict], series: list[str], width: int = 460) -> di
                     width=round(plot * value / _scale(top), 1),
                     height=bar_height - 2,
                     color=PALETTE[offset % len(PALETTE)],
-                    title=f"{row['label']}: {value} {name}",
+                    title=f"{row['label']} · {words[name]}: {value}{unit}",
                 )
             )
     return {
         "width": width,
         "height": 30 + len(rows) * group,
+        "slots": [],
         "bars": bars,
         "labels": labels,
-        "legend": [{"name": n, "color": PALETTE[i % len(PALETTE)]} for i, n in enumerate(series)],
+        "legend": [
+            {"name": words[n], "color": PALETTE[i % len(PALETTE)]} for i, n in enumerate(series)
+        ],
     }
 
 
-def columns(rows: list[dict], series: list[str], width: int = 560, height: int = 200) -> dict:
-    """Return grouped vertical bars, one group per row (a week or a month)."""
+def columns(
+    rows: list[dict],
+    series: list[str],
+    width: int = 560,
+    height: int = 200,
+    *,
+    names: dict[str, str] | None = None,
+    unit: str = "",
+    colors: list[str] | None = None,
+) -> dict:
+    """Return grouped vertical bars, one group per row (a week or a month).
+
+    Each group also gets a transparent slot as tall as the plot whose tooltip sums up the
+    group, so that hovering a short or empty bar still says what it is.
+    """
+    words = _names(series, names)
+    palette = colors or PALETTE
     bottom, left = height - 30, 30
     plot_height = bottom - 10
     top = max((row[name] or 0 for row in rows for name in series), default=0)
@@ -64,9 +97,21 @@ def columns(rows: list[dict], series: list[str], width: int = 560, height: int =
     # at the template's font size).
     longest = max((len(str(row["label"])) for row in rows), default=1)
     every = max(1, math.ceil((longest * 6 + 6) / slot))
-    bars, labels = [], []
+    bars, labels, slots = [], [], []
     for index, row in enumerate(rows):
         x0 = left + index * slot + slot * 0.1
+        summary = "; ".join(
+            f"{words[name]}: {'—' if row[name] is None else row[name]}{unit}" for name in series
+        )
+        slots.append(
+            {
+                "x": round(left + index * slot, 1),
+                "y": 10,
+                "width": round(slot, 1),
+                "height": plot_height,
+                "title": f"{row['label']} · {summary}",
+            }
+        )
         if index % every == 0:
             labels.append({"x": round(x0 + slot * 0.4, 1), "y": height - 12, "text": row["label"]})
         for offset, name in enumerate(series):
@@ -78,15 +123,19 @@ def columns(rows: list[dict], series: list[str], width: int = 560, height: int =
                     y=round(bottom - bar_height, 1),
                     width=round(bar_width - 1, 1),
                     height=bar_height,
-                    color=PALETTE[offset % len(PALETTE)],
-                    title=f"{row['label']}: {value} {name}",
+                    color=palette[offset % len(palette)],
+                    title=f"{row['label']} · {words[name]}: "
+                    f"{'—' if row[name] is None else row[name]}{unit}",
                 )
             )
     return {
         "width": width,
         "height": height,
+        "slots": slots,
         "bars": bars,
         "labels": labels,
         "top": top,
-        "legend": [{"name": n, "color": PALETTE[i % len(PALETTE)]} for i, n in enumerate(series)],
+        "legend": [
+            {"name": words[n], "color": palette[i % len(palette)]} for i, n in enumerate(series)
+        ],
     }

@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
-from incidents.models import ActionItem, Incident, Service, Team, User
+from incidents.models import ActionItem, Cause, Incident, Service, Team, User
 
 OPEN = Q(status__in=ActionItem.OPEN_STATUSES)
 WEEKS = 12
@@ -158,7 +158,10 @@ def incidents_per_month_by_severity(incidents: QuerySet, today: date) -> list[di
         month = _month_key(row["month"])
         if month in counts:
             counts[month][row["severity"]] = row["n"]
-    return [{"label": f"{m:%b %Y}", **counts[m], "total": sum(counts[m].values())} for m in months]
+    return [
+        {"label": f"{m:%b %Y}", "month": m, **counts[m], "total": sum(counts[m].values())}
+        for m in months
+    ]
 
 
 MEASURES = {
@@ -245,13 +248,26 @@ def oldest_overdue(items: QuerySet, today: date, limit: int = 10) -> list[tuple[
     return [(item, item.days_overdue(today)) for item in overdue]
 
 
+def _months_since_first_incident(severity: list[dict], response: list[dict]):
+    """Drop the leading months without any incident from both monthly series."""
+    first = next((i for i, row in enumerate(severity) if row["total"]), len(severity))
+    return severity[first:], response[first:]
+
+
 def dashboard(scope: DashboardScope, today: date) -> dict:
     items, incidents = scope.action_items(), scope.incidents()
+    monthly_severity, response_times = _months_since_first_incident(
+        incidents_per_month_by_severity(incidents, today),
+        response_times_per_month(incidents, today),
+    )
     return {
         "by_team": open_and_overdue_by_team(items, today),
         "by_owner": open_and_overdue_by_owner(items, today),
         "weekly": opened_and_closed_per_week(items, today),
-        "monthly_severity": incidents_per_month_by_severity(incidents, today),
-        "response_times": response_times_per_month(incidents, today),
+        "monthly_severity": monthly_severity,
+        "response_times": response_times,
         "oldest_overdue": oldest_overdue(items, today),
+        "root_causes_without_action": Cause.objects.filter(incident__in=incidents.values("pk"))
+        .without_corrective_action()
+        .count(),
     }

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from incidents.models import ActionItem, Incident, Service, Team
+from incidents.models import ActionItem, Incident, Service, Tag, Team
 
 # --- Incident list filters (authoring) ---
 _REFERENCE = re.compile(r"^\s*(?:INC-?)?(\d+)\s*$", re.IGNORECASE)
@@ -23,9 +23,15 @@ class IncidentFilter(django_filters.FilterSet):
         choices=[(value, value) for value in Incident.Severity.values], empty_label="Any"
     )
     service = django_filters.ModelChoiceFilter(
-        field_name="services", queryset=Service.objects.all(), empty_label="Any"
+        field_name="services",
+        queryset=Service.objects.all(),
+        empty_label="Any",
+        widget=forms.Select(attrs={"data-picker": "service"}),
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any")
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags", queryset=Tag.objects.all(), label="Tags", distinct=True
+    )
     started_after = django_filters.DateFilter(
         method="filter_started_after",
         label="Started on or after",
@@ -39,7 +45,16 @@ class IncidentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Incident
-        fields = ["q", "status", "severity", "service", "team", "started_after", "started_before"]
+        fields = [
+            "q",
+            "status",
+            "severity",
+            "service",
+            "team",
+            "tag",
+            "started_after",
+            "started_before",
+        ]
 
     def search(self, queryset, name, value):
         """Match a reference such as INC-3 (or 3) exactly, else words in the title."""

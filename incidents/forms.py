@@ -1,7 +1,7 @@
 """Forms of the incident page. Times are typed in a chosen zone and stored in UTC."""
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.db.models import Q
@@ -9,9 +9,29 @@ from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User, zone_label
 from incidents.permissions import can_view_incident
+from incidents.zones import zone_choices, zone_or_none
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-ZONE_CHOICES = [(name, name) for name in sorted(available_timezones())]
+
+
+class ZoneField(forms.ChoiceField):
+    """A pick of an IANA zone: canonical names with their offset, the person's own first.
+
+    An alias that is still a valid zone (Africa/Asmera, kept by old incidents) is accepted,
+    so that saving such an incident does not force a change of its zone.
+    """
+
+    def valid_value(self, value) -> bool:
+        return super().valid_value(value) or bool(value and zone_or_none(str(value)))
+
+
+def _offer_zones(field: forms.Field, *, keep: str | None) -> None:
+    """Fill a zone field's choices now: offsets change with daylight saving time."""
+    field.choices = zone_choices(first=timezone.get_current_timezone_name(), keep=keep)
+
+
+def _zone_note(zone_name: str) -> str:
+    return f"Read in {zone_label(zone_name)}, the zone chosen above."
 
 
 def _local_input(moment: datetime | None, zone: str) -> str | None:
@@ -73,7 +93,7 @@ class VersionedForm(forms.ModelForm):
 class IncidentForm(VersionedForm):
     TIME_FIELDS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 
-    time_zone = forms.ChoiceField(choices=ZONE_CHOICES, initial="UTC")
+    time_zone = ZoneField(initial="UTC", widget=forms.Select(attrs={"data-picker": "zone"}))
 
     class Meta:
         model = Incident
@@ -103,7 +123,7 @@ class IncidentForm(VersionedForm):
             for name in ("started_at", "detected_at", "mitigated_at", "resolved_at")
         }
         help_texts = {
-            "time_zone": "The times below are in this zone. GMT+2 is Etc/GMT-2.",
+            "time_zone": "The times below are read in this zone. GMT+2 is Etc/GMT-2.",
             "allowed_users": "Used only when Private is ticked. Whoever creates or "
             "commands the incident may always see it.",
             "allowed_teams": "Their members and managers may see it.",
@@ -120,12 +140,20 @@ class IncidentForm(VersionedForm):
                     getattr(self.instance, name), self.instance.time_zone
                 )
         self.fields["commander"].queryset = User.objects.order_by("username")
+        self.fields["commander"].widget.attrs["data-picker"] = "person"
         self.fields["services"].required = False
         # Active people, and anyone already allowed, so that saving does not drop them.
         allowed = Q(is_active=True)
         if self.instance.pk:
             allowed |= Q(pk__in=self.instance.allowed_users.values("pk"))
         self.fields["allowed_users"].queryset = User.objects.filter(allowed).order_by("username")
+        self.fields["services"].widget.attrs["data-picker"] = "service"
+        zone = self.data.get("time_zone") or self.initial.get("time_zone") or "UTC"
+        _offer_zones(self.fields["time_zone"], keep=self.instance.time_zone)
+        for name in self.TIME_FIELDS:
+            # incident.js keeps this in step with the zone picked above.
+            self.fields[name].help_text = _zone_note(zone if zone_or_none(zone) else "UTC")
+            self.fields[name].widget.attrs["data-zone-note"] = "time_zone"
 
     def clean(self):
         data = super().clean()
@@ -177,10 +205,10 @@ class TimelineEventForm(RowForm):
     prefix = "event"
     description = _plain_text(2)
 
-    entry_zone = forms.ChoiceField(
+    entry_zone = ZoneField(
         label="Time zone",
-        choices=ZONE_CHOICES,
         help_text="The zone the time is typed in; it is stored in UTC.",
+        widget=forms.Select(attrs={"data-picker": "zone"}),
     )
 
     class Meta:
@@ -196,6 +224,14 @@ class TimelineEventForm(RowForm):
     def __init__(self, *args, incident: Incident, **kwargs):
         super().__init__(*args, incident=incident, **kwargs)
         self.fields["entry_zone"].initial = incident.time_zone
+        _offer_zones(self.fields["entry_zone"], keep=incident.time_zone)
+        zone = self.data.get(self.add_prefix("entry_zone")) or incident.time_zone
+        occurred = self.fields["occurred_at"]
+        occurred.help_text = (
+            f"Read in {zone_label(zone if zone_or_none(zone) else incident.time_zone)}, "
+            "the zone chosen below."
+        )
+        occurred.widget.attrs["data-zone-note"] = self.add_prefix("entry_zone")
         if self.instance.pk:
             self.initial["occurred_at"] = _local_input(
                 self.instance.occurred_at, incident.time_zone
@@ -241,13 +277,35 @@ class CauseForm(RowForm):
         }
 
 
+class CauseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Cause) -> str:
+        return f"{obj.get_role_display()}: {obj.label}"
+
+
 class ActionItemForm(RowForm):
     prefix = "item"
     description = _plain_text(2, required=False)
+    causes = CauseChoiceField(
+        queryset=Cause.objects.none(),
+        required=False,
+        label="Addresses",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The causes of this incident the item fixes, contains or catches.",
+        error_messages={"invalid_choice": "Pick causes of this incident."},
+    )
 
     class Meta:
         model = ActionItem
-        fields = ["title", "kind", "priority", "owner", "due_date", "status", "description"]
+        fields = [
+            "title",
+            "kind",
+            "priority",
+            "owner",
+            "due_date",
+            "status",
+            "causes",
+            "description",
+        ]
         widgets = {
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -260,12 +318,24 @@ class ActionItemForm(RowForm):
         super().__init__(*args, incident=incident, **kwargs)
         self.today = today
         self.fields["owner"].queryset = User.objects.order_by("username")
+        self.fields["owner"].widget.attrs["data-picker"] = "person"
+        # Only this incident's causes can be chosen: another incident's id is invalid.
+        self.fields["causes"].queryset = incident.causes.all()
+        if not incident.causes.all():
+            del self.fields["causes"]
+        due = self.fields["due_date"]
+        due.widget.attrs["data-today"] = today.isoformat()
+        due.help_text = "A date before today is kept, and the item shows as already overdue."
 
     def clean_due_date(self):
         due = self.cleaned_data.get("due_date")
-        if due and not self.instance.pk and due < self.today:
-            raise forms.ValidationError(
-                "A new item cannot be due in the past; pick today or later."
+        if due and due < self.today and self.is_open_status():
+            # Accepted: items are often written down after their date has passed.
+            # The bound field copied the help text when it was made: change it there.
+            self[
+                "due_date"
+            ].help_text = (
+                f"Already overdue: {due:%d %b %Y} is before today ({self.today:%d %b %Y})."
             )
         return due
 
@@ -278,6 +348,14 @@ class ActionItemForm(RowForm):
                 params={"owner": owner},
             )
         return owner
+
+    def is_open_status(self) -> bool:
+        return self.data.get(self.add_prefix("status"), ActionItem.Status.OPEN) in (
+            ActionItem.OPEN_STATUSES
+        )
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
 
 
 class MoveForm(forms.Form):
@@ -297,5 +375,7 @@ class AccountSettingsForm(forms.ModelForm):
         # A text field with suggestions: typing "Berlin" beats scrolling 600 options, and a
         # mistyped name comes back in the field with the reason.
         widgets = {
-            "time_zone": forms.TextInput(attrs={"list": "time-zone-names", "autocomplete": "off"})
+            "time_zone": forms.TextInput(
+                attrs={"list": "time-zone-names", "autocomplete": "off", "data-picker": "zone"}
+            )
         }

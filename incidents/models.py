@@ -420,6 +420,19 @@ class TimelineEvent(models.Model):
             )
 
 
+class CauseQuerySet(models.QuerySet):
+    def without_corrective_action(self) -> "CauseQuerySet":
+        """Return root causes that no corrective or preventive action item addresses.
+
+        An item counts when its kind is in ActionItem.CORRECTIVE_KINDS and it is not
+        marked "won't do": a dropped item fixes nothing.
+        """
+        corrective = ActionItem.objects.filter(
+            causes=models.OuterRef("pk"), kind__in=ActionItem.CORRECTIVE_KINDS
+        ).exclude(status=ActionItem.Status.WONT_DO)
+        return self.filter(role=Cause.Role.ROOT).exclude(models.Exists(corrective))
+
+
 class Cause(models.Model):
     class Category(models.TextChoices):
         CONFIGURATION = "configuration", "Configuration"
@@ -444,6 +457,8 @@ class Cause(models.Model):
     # Bumped on every edit; a stale version means someone else saved this cause first.
     version = models.PositiveIntegerField(default=1)
 
+    objects = CauseQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "id"]
 
@@ -453,6 +468,23 @@ class Cause(models.Model):
     @property
     def is_root(self) -> bool:
         return self.role == self.Role.ROOT
+
+    @property
+    def label(self) -> str:
+        """Return a short name for pickers and history: the first words of the description."""
+        text = " ".join(self.description.split()) or self.get_category_display()
+        return text if len(text) <= 70 else text[:69].rstrip() + "…"
+
+    @property
+    def needs_corrective_action(self) -> bool:
+        """Return True for a root cause that no corrective or preventive item addresses.
+
+        Reads the prefetched action_items; see CauseQuerySet.without_corrective_action.
+        """
+        return self.is_root and not any(
+            item.kind in ActionItem.CORRECTIVE_KINDS and item.status != ActionItem.Status.WONT_DO
+            for item in self.action_items.all()
+        )
 
 
 class ActionItemQuerySet(models.QuerySet):
@@ -500,6 +532,9 @@ class ActionItem(models.Model):
         WONT_DO = "wont_do", "Won't do"
 
     OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+    # Kinds that fix, contain or catch a cause; process and documentation items alone do not
+    # keep a root cause from happening again.
+    CORRECTIVE_KINDS = (Kind.PREVENT, Kind.MITIGATE, Kind.DETECT)
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="action_items")
     title = models.CharField(max_length=200)
@@ -517,6 +552,12 @@ class ActionItem(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     completed_at = models.DateTimeField(null=True, blank=True)
     tracker_url = models.URLField("external tracker link", blank=True)
+    causes = models.ManyToManyField(
+        Cause,
+        related_name="action_items",
+        blank=True,
+        help_text="The causes of the same incident this item addresses.",
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

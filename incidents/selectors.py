@@ -6,7 +6,24 @@ commands run on the server by an operator, who sees everything.
 
 from django.db.models import Count, Prefetch
 
-from incidents.models import ActionItem, Incident, TimelineEvent, User
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User
+
+
+def _causes_with_items() -> Prefetch:
+    """Prefetch causes with the action items addressing each, as the page and document list them."""
+    return Prefetch(
+        "causes",
+        queryset=Cause.objects.prefetch_related(
+            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner"))
+        ),
+    )
+
+
+def _items_with_causes() -> Prefetch:
+    return Prefetch(
+        "action_items",
+        queryset=ActionItem.objects.select_related("owner").prefetch_related("causes"),
+    )
 
 
 def _incidents(user: User | None):
@@ -27,8 +44,8 @@ def incident_for_document(user: User | None):
             "services",
             "tags",
             Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
-            "causes",
-            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+            _causes_with_items(),
+            _items_with_causes(),
         )
     )
 
@@ -62,8 +79,8 @@ def incident_for_page(user: User | None):
             "services",
             "tags",
             Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
-            "causes",
-            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+            _causes_with_items(),
+            _items_with_causes(),
             "postmortem__authors",
             "postmortem__reviewers",
         )

@@ -152,11 +152,37 @@ def save_row(*, instance: models.Model, current_version: int, expected_version: 
     instance.save()
 
 
+def _checked_causes(incident: Incident, causes: Iterable[Cause]) -> list[Cause]:
+    """Return the causes an item is to address, refusing any of another incident."""
+    causes = sorted(causes, key=lambda cause: (cause.position, cause.pk))
+    if any(cause.incident_id != incident.pk for cause in causes):
+        raise ValidationError(
+            {"causes": "An action item can only address causes of its own incident."}
+        )
+    return causes
+
+
+def _set_causes(
+    item: ActionItem, causes: list[Cause], changes: dict[str, Any], values: dict[str, Any]
+) -> None:
+    """Link the item to exactly these causes and note the difference in changes and values."""
+    old = list(item.causes.order_by("position", "pk")) if item.pk else []
+    if [c.pk for c in old] == [c.pk for c in causes]:
+        return
+    item.causes.set(causes)
+    changes["causes"] = ["; ".join(c.label for c in old), "; ".join(c.label for c in causes)]
+    values["causes"] = [[c.pk for c in old], [c.pk for c in causes]]
+
+
 @transaction.atomic
 def action_item_update(
     *, item: ActionItem, actor: User, data: dict[str, Any], expected_version: int | None = None
 ) -> ActionItem:
     """Apply the changed fields to an action item and record them (a new owner is told)."""
+    data = dict(data)
+    causes = data.pop("causes", None)
+    if causes is not None:
+        causes = _checked_causes(item.incident, causes)
     before = ActionItem.objects.get(pk=item.pk)
     for name, value in data.items():
         if name == "status":
@@ -165,6 +191,9 @@ def action_item_update(
             setattr(item, name, value)
     save_row(instance=item, current_version=before.version, expected_version=expected_version)
     changes = diff_fields(before, item, data.keys())
+    values = raw_values(before, item, data.keys())
+    if causes is not None:
+        _set_causes(item, causes, changes, values)
     if changes:
         action = ChangeRecord.Action.STATUS if list(changes) == ["status"] else "updated"
         record_change(
@@ -173,7 +202,7 @@ def action_item_update(
             action=action,
             target=item,
             changes=changes,
-            values=raw_values(before, item, data.keys()),
+            values=values,
         )
     return item
 
@@ -411,6 +440,8 @@ def cause_update(
 @transaction.atomic
 def action_item_create(*, incident: Incident, actor: User, data: dict[str, Any]) -> ActionItem:
     """Add an action item to the incident and tell its owner."""
+    data = dict(data)
+    causes = _checked_causes(incident, data.pop("causes", None) or [])
     status = data.pop("status", ActionItem.Status.OPEN)
     item = ActionItem(
         incident=incident, position=_next_position(incident.action_items.all()), **data
@@ -418,12 +449,15 @@ def action_item_create(*, incident: Incident, actor: User, data: dict[str, Any])
     item.set_status(status)
     item.full_clean()
     item.save()
+    changes = diff_fields(None, item, ITEM_FIELDS)
+    values = raw_values(None, item, ITEM_FIELDS)
+    _set_causes(item, causes, changes, values)
     record_change(
         incident=incident,
         actor=actor,
         action=ChangeRecord.Action.CREATED,
         target=item,
-        changes=diff_fields(None, item, ITEM_FIELDS),
-        values=raw_values(None, item, ITEM_FIELDS),
+        changes=changes,
+        values=values,
     )
     return item

@@ -248,7 +248,17 @@ def _items(body: str, line: int, warnings: list[str]) -> list[ParsedActionItem]:
     header, rows = _table(body, line)
     columns = {
         name: _column(header, name)
-        for name in ("action", "kind", "owner", "status", "due", "priority", "ticket", "details")
+        for name in (
+            "action",
+            "kind",
+            "owner",
+            "status",
+            "due",
+            "priority",
+            "ticket",
+            "addresses",
+            "details",
+        )
     }
     items = []
     for number, cells in rows:
@@ -269,6 +279,7 @@ def _items(body: str, line: int, warnings: list[str]) -> list[ParsedActionItem]:
                 status=ITEM_STATUS_BY_LABEL.get(status, ActionItem.Status.OPEN),
                 priority=cell("priority") or ActionItem.Priority.P3,
                 tracker_url=cell("ticket"),
+                addresses=[text for text in cell("addresses").split(" · ") if text.strip()],
             )
         )
     return items

@@ -131,13 +131,21 @@ def _timeline(doc: PostmortemDocument, zone: ZoneInfo) -> list[str]:
     return [*out, ""]
 
 
+ADDRESS_SEPARATOR = " · "
+
+
+def cause_key(description: str) -> str:
+    """Return a cause's text on one line: how an item's Addresses cell names the cause."""
+    return " ".join(description.split())
+
+
 def _items(doc: PostmortemDocument, heading: str) -> list[str]:
     out = [f"## {heading} {marker('action_items')}", ""]
     if not doc.measures:
         return out
     out += [
-        "| Action item | Kind | Owner | Status | Due | Priority | Ticket | Details |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| Action item | Kind | Owner | Status | Due | Priority | Ticket | Addresses | Details |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for item in doc.measures:
         done = "✅ " if item.status == ActionItem.Status.DONE else ""
@@ -149,6 +157,8 @@ def _items(doc: PostmortemDocument, heading: str) -> list[str]:
             f"{item.due_date:%Y-%m-%d}" if item.due_date else "",
             item.priority,
             item.tracker_url,
+            # The causes it addresses, by their text as the causes section shows it.
+            ADDRESS_SEPARATOR.join(_cell(cause_key(c.description)) for c in item.causes.all()),
             _cell(item.description),
         ]
         out.append("| " + " | ".join(cells) + " |")
@@ -263,6 +273,7 @@ def export_json(incident: Incident) -> dict:
         ],
         "causes": [
             {
+                "id": c.pk,
                 "role": c.role,
                 "category": c.category,
                 "description": c.description,
@@ -281,6 +292,7 @@ def export_json(incident: Incident) -> dict:
                 "status": a.status,
                 "completed_at": when(a.completed_at),
                 "tracker_url": a.tracker_url,
+                "cause_ids": [c.pk for c in a.causes.all()],
             }
             for a in incident.action_items.all()
         ],

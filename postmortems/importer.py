@@ -56,6 +56,8 @@ class ParsedActionItem:
     status: str = ActionItem.Status.OPEN
     priority: str = ActionItem.Priority.P3
     tracker_url: str = ""
+    # The causes it addresses, by their text on one line (as our own export names them).
+    addresses: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -136,13 +136,27 @@ def _set_status(
 
 
 @transaction.atomic
-def postmortem_submit_for_review(*, postmortem: Postmortem, actor: User) -> Postmortem:
-    """Move a draft to review; it needs at least one named reviewer."""
+def postmortem_submit_for_review(
+    *, postmortem: Postmortem, actor: User, reason: str = ""
+) -> Postmortem:
+    """Move a draft to review; it needs a named reviewer, and a corrective action for every
+    root cause or the author's reason (kept in the record's note) for going without."""
     if postmortem.status != Postmortem.Status.DRAFT:
         raise ValidationError("Only a draft can be submitted for review.")
     if not postmortem.reviewers.exists():
         raise ValidationError("Name at least one reviewer before submitting for review.")
-    _set_status(postmortem, actor, Postmortem.Status.IN_REVIEW, event="postmortem.submitted")
+    note = ""
+    bare = list(postmortem.incident.causes.without_corrective_action())
+    if bare and not reason.strip():
+        raise ValidationError(
+            f"{len(bare)} root cause{'s have' if len(bare) > 1 else ' has'} no prevent, "
+            "mitigate or detect action item: link one, or give a reason for submitting without."
+        )
+    if bare:
+        note = f"Root causes without an action: {' '.join(reason.split())}"[:300]
+    _set_status(
+        postmortem, actor, Postmortem.Status.IN_REVIEW, event="postmortem.submitted", note=note
+    )
     return postmortem
 
 
@@ -238,6 +252,20 @@ def _users_by_name(names: set[str]) -> dict[str, User]:
     return found
 
 
+def _link_addressed_causes(items, parsed_items, incident: Incident) -> None:
+    """Link each saved item to the causes its document row named, by their one-line text."""
+    from postmortems.exporters import cause_key
+
+    by_text = {cause_key(cause.description): cause for cause in incident.causes.all()}
+    links = [
+        ActionItem.causes.through(actionitem_id=item.pk, cause_id=by_text[text].pk)
+        for item, parsed_item in zip(items, parsed_items, strict=True)
+        for text in parsed_item.addresses
+        if text in by_text
+    ]
+    ActionItem.causes.through.objects.bulk_create(links, ignore_conflicts=True)
+
+
 @transaction.atomic
 def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incident:
     """Save a parsed postmortem as an incident with its timeline, causes and action items."""
@@ -317,6 +345,7 @@ def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incide
         item.set_status(parsed_item.status)
         items.append(item)
     ActionItem.objects.bulk_create(items)
+    _link_addressed_causes(items, parsed.action_items, incident)
     postmortem = Postmortem.objects.create(
         incident=incident,
         resolution=parsed.resolution,

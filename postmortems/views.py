@@ -266,6 +266,7 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
             "can_change_status": can_change_status(request.user, postmortem),
             "can_edit": can_edit_postmortem(request.user, postmortem),
             "approved": services.is_approved(postmortem),
+            "bare_causes": postmortem.incident.causes.without_corrective_action(),
             "reopen_form": ReopenForm(),
         },
     )
@@ -291,7 +292,9 @@ def postmortem_submit(request: HttpRequest, incident_id: int) -> HttpResponse:
         request,
         incident_id,
         can_change_status,
-        lambda pm: services.postmortem_submit_for_review(postmortem=pm, actor=request.user),
+        lambda pm: services.postmortem_submit_for_review(
+            postmortem=pm, actor=request.user, reason=request.POST.get("reason", "")
+        ),
         "Submitted for review.",
     )
 

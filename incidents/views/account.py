@@ -8,9 +8,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from incidents.emails import user_for_unsubscribe_token
-from incidents.forms import ZONE_CHOICES, AccountSettingsForm
+from incidents.forms import AccountSettingsForm
 from incidents.models import User
 from incidents.permissions import is_manager
+from incidents.zones import zone_choices
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:
@@ -25,7 +26,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         "incidents/account_settings.html",
         {
             "form": form,
-            "zone_names": [name for name, _ in ZONE_CHOICES],
+            "zone_choices": zone_choices(first=request.user.time_zone),
             "is_manager": is_manager(request.user),
         },
     )

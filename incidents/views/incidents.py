@@ -162,6 +162,7 @@ def _page_context(request: HttpRequest, incident: Incident, **forms: Any) -> dic
         "cause_form": forms.get("cause_form") or CauseForm(incident=incident),
         "item_form": forms.get("item_form") or ActionItemForm(incident=incident, today=today),
         "today": today,
+        "open_items": sum(1 for item in incident.action_items.all() if item.is_open),
     }
 
 
@@ -190,6 +191,13 @@ def _section(
     context["open_form"] = section if keep_open else None
     if _is_htmx(request):
         response = render(request, template, context, status=status)
+        # Causes list their action items and items name their causes: when one of the two
+        # changes, the other is swapped in out of band, like the history.
+        related = {"causes": "action_items", "action_items": "causes"}.get(section)
+        if related:
+            response.content += render(
+                request, SECTIONS[related][0], {**context, "oob": True, "open_form": None}
+            ).content
         # History sits elsewhere on the page; htmx swaps it in out of band.
         response.content += render(
             request,

@@ -301,3 +301,26 @@ def test_a_review_decision_through_the_api_is_recorded_like_one_from_the_browser
     assert response.status_code == 200
     record = ChangeRecord.objects.filter(incident=postmortem.incident).first()
     assert record.event == "review.created" and record.actor == reviewer
+
+
+def test_an_action_item_says_which_causes_it_addresses(alice, api_client_for):
+    from tests.factories import CauseFactory
+
+    cause = CauseFactory(description="Replica fell behind")
+    cause.incident.commander = alice
+    cause.incident.save()
+    elsewhere = CauseFactory()
+    client = api_client_for(alice)
+
+    made = client.post(
+        "/api/v1/action-items/",
+        {"incident": cause.incident.pk, "title": "Alert on lag", "causes": [cause.pk]},
+        format="json",
+    )
+    refused = client.patch(
+        f"/api/v1/action-items/{made.json()['id']}/", {"causes": [elsewhere.pk]}, format="json"
+    )
+
+    assert made.status_code == 201 and made.json()["causes"] == [cause.pk]
+    assert refused.status_code == 400
+    assert "its own incident" in str(refused.json())

@@ -84,6 +84,9 @@ def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, scr
         items.get_by_label("Priority").select_option(priority)
         items.get_by_label("Owner").select_option(label=owner)
         items.get_by_label("Due date").fill("2099-01-31")
+        if kind == "prevent":
+            # A root cause needs a corrective item linked to it before review.
+            items.get_by_label(re.compile(r"Root cause: A server misconfiguration")).check()
         items.get_by_role("button", name="Add action item").click()
         expect(
             page.locator("#action-items").get_by_role("cell", name=title, exact=True)

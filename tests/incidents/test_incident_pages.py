@@ -198,7 +198,9 @@ def test_event_outside_the_incident_window_is_refused_next_to_the_field(client):
     assert not TimelineEvent.objects.exists()
 
 
-def test_new_action_item_due_in_the_past_or_with_unknown_owner_is_refused(client):
+def test_new_action_item_with_unknown_owner_is_refused_and_a_past_due_date_is_already_overdue(
+    client,
+):
     incident = IncidentFactory()
     client.force_login(incident.commander)
     response = client.post(
@@ -214,7 +216,7 @@ def test_new_action_item_due_in_the_past_or_with_unknown_owner_is_refused(client
     )
     page = response.content.decode()
     assert "Pick an owner from the list of users." in page
-    assert "cannot be due in the past" in page
+    assert "Already overdue: 01 Jan 2000 is before today" in page
     assert 'value="Add monitoring"' in page
     assert not ActionItem.objects.exists()
 

@@ -1,0 +1,70 @@
+// Notes that follow what is typed: the zone a time is read in, a due date already past.
+(function () {
+  "use strict";
+
+  function helpFor(input) {
+    var id = (input.getAttribute("aria-describedby") || "").split(" ")[0];
+    return id ? document.getElementById(id) : null;
+  }
+
+  function zoneName(select) {
+    var value = select.value || "UTC";
+    var match = /^Etc\/GMT([+-])(\d+)$/.exec(value);
+    // IANA inverts the sign of the Etc/GMT zones: Etc/GMT-2 is GMT+2.
+    if (match) return "GMT" + (match[1] === "-" ? "+" : "-") + match[2];
+    return value === "Etc/UTC" ? "UTC" : value;
+  }
+
+  function updateZoneNotes(root) {
+    root.querySelectorAll("[data-zone-note]").forEach(function (input) {
+      var form = input.form;
+      var select = form && form.elements.namedItem(input.getAttribute("data-zone-note"));
+      var help = helpFor(input);
+      if (!select || !help) return;
+      help.textContent = help.textContent.replace(/^Read in [^,]+,/, "Read in " + zoneName(select) + ",");
+    });
+  }
+
+  function updateDueNote(input) {
+    var help = helpFor(input);
+    var today = input.getAttribute("data-today");
+    if (!help || !today) return;
+    if (!help.hasAttribute("data-default")) help.setAttribute("data-default", help.textContent);
+    var past = input.value && input.value < today;
+    help.textContent = past ? "Already overdue: this date is before today (" + today + ")." : help.getAttribute("data-default");
+    help.classList.toggle("note-overdue", Boolean(past));
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches && target.matches("select, input")) {
+      if (target.hasAttribute("data-today")) updateDueNote(target);
+      if (target.form) updateZoneNotes(target.form);
+    }
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-today")) updateDueNote(event.target);
+  });
+  function init(root) {
+    updateZoneNotes(root);
+    root.querySelectorAll("input[data-today]").forEach(function (input) {
+      if (input.value && input.value < input.getAttribute("data-today")) updateDueNote(input);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { init(event.detail.elt || document); });
+})();
+// Filters that sit in a left column on wide screens start open there.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  if (!window.matchMedia("(min-width: 1100px)").matches) return;
+  document.querySelectorAll("details[data-open-wide]").forEach(function (details) { details.open = true; });
+});
+// In the left column the filters stay open: their summary is a heading there, not a toggle.
+document.addEventListener("click", function (event) {
+  "use strict";
+  var summary = event.target.closest && event.target.closest("details[data-open-wide] > summary");
+  if (summary && window.matchMedia("(min-width: 1100px)").matches && summary.parentElement.open) {
+    event.preventDefault();
+  }
+});
