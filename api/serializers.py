@@ -247,3 +247,13 @@ class ReviewDecisionSerializer(serializers.Serializer):
 
 class ReopenSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class SubmitSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=1000,
+        help_text="Why a root cause has no prevent, mitigate or detect item, if one has none.",
+    )

@@ -308,14 +308,16 @@ class PostmortemViewSet(VersionedMixin, mixins.ListModelMixin, mixins.UpdateMode
         change(postmortem)
         return self.respond(postmortem, code)
 
-    @extend_schema(request=None, responses=s.PostmortemSerializer)
+    @extend_schema(request=s.SubmitSerializer, responses=s.PostmortemSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        """Submit the draft for review."""
+        """Submit the draft for review; a root cause without a corrective item needs a reason."""
+        serializer = s.SubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         return self._transition(
             can_change_status,
             lambda pm: postmortem_services.postmortem_submit_for_review(
-                postmortem=pm, actor=request.user
+                postmortem=pm, actor=request.user, reason=serializer.validated_data["reason"]
             ),
             "You may not change the status of this postmortem.",
         )

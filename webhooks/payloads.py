@@ -70,7 +70,9 @@ _KINDS = {
     "incident": (
         Incident,
         IncidentSerializer,
-        lambda ids: Incident.objects.filter(pk__in=ids).prefetch_related("services", "tags"),
+        lambda ids: Incident.objects.filter(pk__in=ids).prefetch_related(
+            "services", "tags", "allowed_users", "allowed_teams"
+        ),
     ),
     "timeline_event": (
         TimelineEvent,
@@ -80,7 +82,7 @@ _KINDS = {
     "action_item": (
         ActionItem,
         ActionItemSerializer,
-        lambda ids: ActionItem.objects.filter(pk__in=ids),
+        lambda ids: ActionItem.objects.filter(pk__in=ids).prefetch_related("causes"),
     ),
     "postmortem": (
         Postmortem,

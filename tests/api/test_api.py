@@ -324,3 +324,19 @@ def test_an_action_item_says_which_causes_it_addresses(alice, api_client_for):
     assert made.status_code == 201 and made.json()["causes"] == [cause.pk]
     assert refused.status_code == 400
     assert "its own incident" in str(refused.json())
+
+
+def test_submitting_with_an_unaddressed_root_cause_needs_a_reason(alice, api_client_for):
+    from tests.factories import CauseFactory
+
+    postmortem = PostmortemFactory(reviewers=[UserFactory()], authors=[alice])
+    CauseFactory(incident=postmortem.incident, role="root")
+    client = api_client_for(alice)
+    url = f"/api/v1/postmortems/{postmortem.pk}/submit/"
+
+    refused = client.post(url, {}, format="json")
+    accepted = client.post(url, {"reason": "The fix is the vendor's"}, format="json")
+
+    assert refused.status_code == 400
+    assert "give a reason" in str(refused.json())
+    assert accepted.status_code == 200 and accepted.json()["status"] == "in_review"

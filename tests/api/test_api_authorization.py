@@ -179,7 +179,10 @@ OPERATIONS: dict[str, Op] = {
         lambda w: {"trigger": "A deploy", "summary": "Four hours down"},
     ),
     "postmortems_submit_create": Op(
-        "post", lambda w: f"/api/v1/postmortems/{w.postmortem.pk}/submit/", EDITORS
+        "post",
+        lambda w: f"/api/v1/postmortems/{w.postmortem.pk}/submit/",
+        EDITORS,
+        lambda w: {"reason": "The fix is tracked with the vendor"},
     ),
     "postmortems_approve_create": Op(
         "post",
