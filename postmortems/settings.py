@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "postmortems",
     "api",
     "accounts",
+    "search",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
