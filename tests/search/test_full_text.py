@@ -1,7 +1,10 @@
 """PostgreSQL's full-text search: stemming, phrases, prefixes, weights, and the index kept
 up to date by the events consumer."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -139,3 +142,11 @@ def test_the_consumer_updates_a_batch_of_incidents_in_a_fixed_number_of_queries(
     assert len(ten) == len(one)
     documents = IncidentSearchDocument.objects.filter(document="pager")
     assert set(incidents) <= {document.incident for document in documents}
+
+
+def test_rebuild_search_index_indexes_every_incident(logged_in_client):
+    IncidentFactory.create_batch(3, title="Restored from a backup")
+    out = io.StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert out.getvalue().strip() == "Indexed 3 incidents."
+    assert IncidentSearchDocument.objects.filter(document="backups").count() == 3
