@@ -1,4 +1,4 @@
-"""Writing the search documents: one INSERT … ON CONFLICT for any number of incidents."""
+"""Writing the search documents: an INSERT … ON CONFLICT each, for any number of incidents."""
 
 from collections.abc import Iterable
 
@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from postmortems.models import Postmortem
-from search.models import IncidentSearchDocument
+from search.models import ActionItemSearchDocument, IncidentSearchDocument
 
 CONFIG = "english"
 
@@ -53,25 +53,40 @@ def _upsert_sql(where: str) -> str:
     """  # noqa: S608  (table and column names come from the models, values are parameters)
 
 
+def _items_sql(where: str) -> str:
+    return f"""
+        INSERT INTO {ActionItemSearchDocument._meta.db_table} (item_id, document)
+        SELECT a.id, to_tsvector('{CONFIG}', concat_ws(' ', a.title, a.description))
+        FROM {ActionItem._meta.db_table} a
+        {where}
+        ON CONFLICT (item_id) DO UPDATE SET document = EXCLUDED.document
+    """  # noqa: S608  (table and column names come from the models, values are parameters)
+
+
 def is_supported() -> bool:
     """Return True when the database has full-text search (PostgreSQL)."""
     return connection.vendor == "postgresql"
 
 
 def update_documents(incident_ids: Iterable[int]) -> int:
-    """Recompute the documents of these incidents (one statement); return how many."""
+    """Recompute the documents of these incidents and their action items (two statements).
+
+    Return how many incidents were indexed.
+    """
     ids = sorted(set(incident_ids))
     if not ids or not is_supported():
         return 0
     with connection.cursor() as cursor:
+        cursor.execute(_items_sql("WHERE a.incident_id = ANY(%s)"), [ids])
         cursor.execute(_upsert_sql("WHERE i.id = ANY(%s)"), [timezone.now(), ids])
         return cursor.rowcount
 
 
 def rebuild_documents() -> int:
-    """Recompute the document of every incident (one statement); return how many."""
+    """Recompute the document of every incident and action item; return how many incidents."""
     if not is_supported():
         return 0
     with connection.cursor() as cursor:
+        cursor.execute(_items_sql(""))
         cursor.execute(_upsert_sql(""), [timezone.now()])
         return cursor.rowcount

@@ -12,25 +12,16 @@ title, summary, impact, postmortem narrative, timeline, causes or action items.
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
-from django.db.models import Exists, OuterRef, Q, TextField, Value
-from django.db.models.functions import Concat
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
+from django.db.models import Exists, F, Func, OuterRef, Q
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from search.index import CONFIG, NARRATIVE_FIELDS, is_supported
-from search.models import IncidentSearchDocument
+from search.models import ActionItemSearchDocument, IncidentSearchDocument
 
 # The last word when it is plain letters and digits, not in quotes nor negated.
 _LAST_WORD = re.compile(r"(?:^|\s)([^\W_]+)\s*$")
 _WORD = re.compile(r'[^\s"]+')
-
-
-def _text(*fields: str) -> Concat:
-    """Return the fields joined by spaces, as one text expression."""
-    parts: list = []
-    for name in fields:
-        parts += [name, Value(" ")]
-    return Concat(*parts[:-1], output_field=TextField())
 
 
 def search_query(text: str) -> SearchQuery | None:
@@ -105,12 +96,23 @@ def incident_matches(text: str, incident: str = "") -> Q:
     return Q(**{pk: indexed(search_query(text))}) | Q(**{pk: unindexed.values("pk")})
 
 
+def _head_matches(query: SearchQuery) -> Q:
+    """Return the condition of a document whose title, summary or impact (A, B) match."""
+    head = Func(
+        F("document"),
+        function="ts_filter",
+        template="%(function)s(%(expressions)s, '{a,b}')",
+        output_field=SearchVectorField(),
+    )
+    return Q(SearchVectorExact(head, query))
+
+
 def action_item_matches(text: str) -> Q:
     """Return the condition of an item whose title or description, or whose incident's
     title, summary or impact, matches the text.
 
-    On PostgreSQL the incident's document narrows the items down first (the GIN index);
-    only their rows are then matched one by one.
+    On PostgreSQL both sides are GIN index scans: the items' own documents, and the
+    incidents' documents (narrowed to their A and B parts on the rows found).
     """
     text = text.strip()
     if not words(text):
@@ -119,12 +121,7 @@ def action_item_matches(text: str) -> Q:
     if not is_supported():
         return plain
     query = search_query(text)
-    own = SearchVector(_text("title", "description"), config=CONFIG)
-    of_incident = SearchVector(
-        _text("incident__title", "incident__summary", "incident__impact"), config=CONFIG
-    )
+    items = ActionItemSearchDocument.objects.filter(document=query).values("item_id")
+    incidents = indexed(query).filter(_head_matches(query))
     unindexed = Incident.objects.filter(search_document__isnull=True).values("pk")
-    return (
-        Q(incident_id__in=indexed(query))
-        & (Q(SearchVectorExact(own, query)) | Q(SearchVectorExact(of_incident, query)))
-    ) | (Q(incident_id__in=unindexed) & plain)
+    return Q(pk__in=items) | Q(incident_id__in=incidents) | (Q(incident_id__in=unindexed) & plain)
