@@ -59,11 +59,13 @@ def _label(model, name: str) -> str:
     return capfirst(str(model._meta.get_field(name).verbose_name))
 
 
-def _headline(expression, query, *, whole: bool = False, fragments: int = 2) -> SearchHeadline:
-    """Return ts_headline of the expression: the whole text marked, or excerpts of it.
+def _headline(expression, query, *, whole: bool = False) -> SearchHeadline:
+    """Return ts_headline of the expression: the whole text marked, or an excerpt of it.
 
-    Excerpts leave out what looks like an HTML tag (PostgreSQL's parser drops it); the whole
-    text keeps it. Either way the result is escaped before it is shown (highlight.marked).
+    One excerpt around the best match, whole sentences' words kept (ts_headline's fragment
+    mode drops the words before a match and the final punctuation). An excerpt leaves out
+    what looks like an HTML tag (PostgreSQL's parser drops it); the whole text keeps it.
+    Either way the result is escaped before it is shown (highlight.marked).
     """
     if whole:
         return SearchHeadline(
@@ -77,8 +79,6 @@ def _headline(expression, query, *, whole: bool = False, fragments: int = 2) -> 
         stop_sel=STOP,
         max_words=30,
         min_words=12,
-        max_fragments=fragments,
-        fragment_delimiter=" … ",
     )
 
 
@@ -129,7 +129,7 @@ def _headlines(incidents: list[Incident], text: str) -> dict[int, Result]:
             .annotate(vector=SearchVector(text_of, config=CONFIG))
             .filter(vector=query)
             .order_by("incident_id", "position", "pk")
-            .values_list("incident_id", _headline(text_of, query, fragments=1))
+            .values_list("incident_id", _headline(text_of, query))
         )
         for incident_id, headline in rows:
             add(incident_id, label, headline)

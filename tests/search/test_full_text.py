@@ -66,7 +66,7 @@ def test_snippets_come_from_ts_headline_and_name_their_field(logged_in_client, i
     [result] = response.context["results"]
     assert result.incident == incident
     assert [(s.label, str(s.html)) for s in result.snippets] == [
-        ("Summary", "Workers <mark>stalled</mark> on retries")
+        ("Summary", "Workers <mark>stalled</mark> on retries.")
     ]
 
 
