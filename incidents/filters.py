@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from incidents import text_search
 from incidents.models import ActionItem, Incident, Service, Tag, Team
 
 # --- Incident list filters (authoring) ---
@@ -57,9 +58,9 @@ class IncidentFilter(django_filters.FilterSet):
         ]
 
     def search(self, queryset, name, value):
-        """Match a reference such as INC-3 (or 3) exactly, else words in the title."""
+        """Match a reference such as INC-3 (or 3) exactly, else the text (text_search)."""
         match = _REFERENCE.match(value)
-        condition = Q(title__icontains=value.strip())
+        condition = text_search.incident_matches(value)
         if match:
             condition |= Q(pk=int(match.group(1)))
         return queryset.filter(condition)
@@ -154,7 +155,7 @@ class ActionItemFilter(django_filters.FilterSet):
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         reference = value.upper().removeprefix("INC-")
-        match = Q(title__icontains=value) | Q(incident__title__icontains=value)
+        match = text_search.action_item_matches(value)
         if reference.isdigit():
             match |= Q(incident_id=int(reference))
         return queryset.filter(match)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "accounts",
+    "search",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

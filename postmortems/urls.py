@@ -26,6 +26,7 @@ urlpatterns = [
     path("markdownx/upload/", postmortem_views.image_upload, name="markdownx_upload"),
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.document_urls")),
+    path("search/", include("search.urls")),
     path("health/", health, name="health"),
     path("api/v1/", include("api.urls")),
     path("settings/tokens/", include("api.web_urls")),

@@ -10,6 +10,7 @@ PY=.venv/bin/python
 
 $PY manage.py migrate --no-input -v 0
 $PY manage.py loaddemo
+$PY manage.py rebuild_search_index  # the demo data is written around the services
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }

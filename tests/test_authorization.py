@@ -112,6 +112,8 @@ TABLE: dict[str, Row] = {
     "markdownx_markdownify": everyone(200, anonymous=302, method="post", data={"content": "x"}),
     "markdownx_upload": everyone(400, anonymous=302, method="post", ajax=True),
     "incidents:list": everyone(200, anonymous=302),
+    # The outsider gets the page; the private incident is not in it (tests/search/).
+    "search:results": everyone(200, anonymous=302),
     "incidents:detail": everyone(200, anonymous=302, outsider=404),
     "postmortems:document": everyone(200, anonymous=302, outsider=404),
     # Authoring: the commander/authors and managers edit; everyone else gets 403.

@@ -90,3 +90,18 @@ def test_import_preview(client):
     body = response.content.decode()
     assert "Timeline (12 events)" in body
     assert_no_live_script(body.split("</form>", 1)[1])
+
+
+def test_search_results_and_free_text_filters(client, hostile):
+    from search import index
+
+    client.force_login(UserFactory())
+    urls = ("/search/", "/incidents/", "/incidents/action-items/")
+    for indexed in (False, True):  # PostgreSQL's snippets, before and after indexing
+        if indexed:
+            index.rebuild_documents()
+        for q in ("title", "alert", "xss", "javascript onerror", '"xss script"', "href"):
+            for url in urls:
+                response = client.get(url, {"q": q})
+                assert response.status_code == 200
+                assert_no_live_script(response.content.decode())

@@ -47,7 +47,9 @@
   }
 
   function search() {
-    var field = document.querySelector("main input[type=search], main input[name=q]");
+    // The header's search box searches everything; a page without it has its own filter.
+    var field = document.getElementById("header-search") ||
+      document.querySelector("main input[type=search], main input[name=q]");
     if (field) { field.focus(); field.select(); }
   }
 

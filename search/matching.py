@@ -1,0 +1,127 @@
+"""Which incidents and action items match the text typed, on PostgreSQL and on SQLite.
+
+PostgreSQL matches against the search documents (search.index): English stemming
+("timeouts" finds "timeout"), phrases in double quotes, `-word` to exclude, `or`, and a
+prefix match on the last word as it is being typed ("datab" finds "database"). An incident
+that has no document yet (written outside the services, before `rebuild_search_index`) is
+matched as on SQLite.
+
+SQLite has no such index: there every word typed must occur, in any letter case, in the
+title, summary, impact, postmortem narrative, timeline, causes or action items.
+"""
+
+import re
+
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
+from django.db.models import Exists, F, Func, OuterRef, Q
+
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent
+from search.index import CONFIG, NARRATIVE_FIELDS, is_supported
+from search.models import ActionItemSearchDocument, IncidentSearchDocument
+
+# The last word when it is plain letters and digits, not in quotes nor negated.
+_LAST_WORD = re.compile(r"(?:^|\s)([^\W_]+)\s*$")
+_WORD = re.compile(r'[^\s"]+')
+
+
+def search_query(text: str) -> SearchQuery | None:
+    """Return the tsquery for the text typed: websearch syntax, the last word as a prefix."""
+    text = text.strip()
+    if not text:
+        return None
+    query = SearchQuery(text, search_type="websearch", config=CONFIG)
+    last = _LAST_WORD.search(text)
+    if last:
+        # Only letters and digits go into the raw tsquery, so nothing here is syntax.
+        prefix = SearchQuery(f"{last.group(1)}:*", search_type="raw", config=CONFIG)
+        rest = text[: last.start(1)].strip()
+        if rest:
+            prefix = SearchQuery(rest, search_type="websearch", config=CONFIG) & prefix
+        query = query | prefix
+    return query
+
+
+def words(text: str) -> list[str]:
+    """Return the words of the text for the plain fallback, quotes and operators dropped."""
+    found = [word.lstrip("-") for word in _WORD.findall(text)]
+    return [word for word in found if word and word.lower() != "or"]
+
+
+def _contains(word: str) -> Q:
+    """Return the condition of an incident with `word` anywhere in its text (icontains)."""
+    narrative = Q()
+    for name in NARRATIVE_FIELDS:
+        narrative |= Q(**{f"postmortem__{name}__icontains": word})
+    return (
+        Q(title__icontains=word)
+        | Q(summary__icontains=word)
+        | Q(impact__icontains=word)
+        | narrative
+        | Exists(TimelineEvent.objects.filter(incident=OuterRef("pk"), description__icontains=word))
+        | Exists(
+            Cause.objects.filter(
+                Q(description__icontains=word) | Q(resolution__icontains=word),
+                incident=OuterRef("pk"),
+            )
+        )
+        | Exists(
+            ActionItem.objects.filter(
+                Q(title__icontains=word) | Q(description__icontains=word),
+                incident=OuterRef("pk"),
+            )
+        )
+    )
+
+
+def _plain_incidents(text: str):
+    condition = Q()
+    for word in words(text):
+        condition &= _contains(word)
+    return Incident.objects.filter(condition)
+
+
+def indexed(query: SearchQuery):
+    """Return the ids of incidents whose document matches the query (the GIN index)."""
+    return IncidentSearchDocument.objects.filter(document=query).values("incident_id")
+
+
+def incident_matches(text: str, incident: str = "") -> Q:
+    """Return the condition of an incident (at path `incident`) that matches the text."""
+    pk = f"{incident}pk__in"
+    if not words(text):
+        return Q()
+    if not is_supported():
+        return Q(**{pk: _plain_incidents(text).values("pk")})
+    unindexed = _plain_incidents(text).filter(search_document__isnull=True)
+    return Q(**{pk: indexed(search_query(text))}) | Q(**{pk: unindexed.values("pk")})
+
+
+def _head_matches(query: SearchQuery) -> Q:
+    """Return the condition of a document whose title, summary or impact (A, B) match."""
+    head = Func(
+        F("document"),
+        function="ts_filter",
+        template="%(function)s(%(expressions)s, '{a,b}')",
+        output_field=SearchVectorField(),
+    )
+    return Q(SearchVectorExact(head, query))
+
+
+def action_item_matches(text: str) -> Q:
+    """Return the condition of an item whose title or description, or whose incident's
+    title, summary or impact, matches the text.
+
+    On PostgreSQL both sides are GIN index scans: the items' own documents, and the
+    incidents' documents (narrowed to their A and B parts on the rows found).
+    """
+    text = text.strip()
+    if not words(text):
+        return Q()
+    plain = Q(title__icontains=text) | Q(incident__title__icontains=text)
+    if not is_supported():
+        return plain
+    query = search_query(text)
+    items = ActionItemSearchDocument.objects.filter(document=query).values("item_id")
+    incidents = indexed(query).filter(_head_matches(query))
+    unindexed = Incident.objects.filter(search_document__isnull=True).values("pk")
+    return Q(pk__in=items) | Q(incident_id__in=incidents) | (Q(incident_id__in=unindexed) & plain)

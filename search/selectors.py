@@ -1,0 +1,167 @@
+"""Reads of the search page: ranking, and the highlighted snippets of a page of results.
+
+Each function makes a fixed number of queries, whatever the number of incidents.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVector
+from django.db.models import F, FloatField, QuerySet, TextField, Value
+from django.db.models.functions import Coalesce, Concat
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
+
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent
+from postmortems.models import Postmortem
+from search.highlight import START, STOP, has_match, mark_words, marked
+from search.index import CONFIG, NARRATIVE_FIELDS, is_supported
+from search.matching import search_query, words
+
+MAX_SNIPPETS = 4
+
+
+@dataclass
+class Snippet:
+    label: str
+    html: SafeString
+
+
+@dataclass
+class Result:
+    """One incident found, its title with the matches marked, and where else it matched."""
+
+    incident: Incident
+    title: SafeString
+    snippets: list[Snippet] = field(default_factory=list)
+
+
+def ranked(queryset: QuerySet, text: str) -> QuerySet:
+    """Order the incidents best match first (title matches weigh most), then newest."""
+    query = search_query(text) if is_supported() else None
+    if query is None:
+        return queryset.order_by("-started_at", "-pk")
+    rank = SearchRank(F("search_document__document"), query)
+    return queryset.annotate(rank=Coalesce(rank, Value(0.0), output_field=FloatField())).order_by(
+        "-rank", "-started_at", "-pk"
+    )
+
+
+def results(incidents: list[Incident], text: str) -> list[Result]:
+    """Return a Result for each incident, in order, with snippets of where the text matched."""
+    if not words(text):
+        return [Result(incident, marked(incident.title)) for incident in incidents]
+    snippets_of = _headlines if is_supported() else _plain_snippets
+    found = snippets_of(incidents, text)
+    return [found[incident.pk] for incident in incidents]
+
+
+def _label(model, name: str) -> str:
+    return capfirst(str(model._meta.get_field(name).verbose_name))
+
+
+def _headline(expression, query, *, whole: bool = False) -> SearchHeadline:
+    """Return ts_headline of the expression: the whole text marked, or an excerpt of it.
+
+    One excerpt around the best match, whole sentences' words kept (ts_headline's fragment
+    mode drops the words before a match and the final punctuation). An excerpt leaves out
+    what looks like an HTML tag (PostgreSQL's parser drops it); the whole text keeps it.
+    Either way the result is escaped before it is shown (highlight.marked).
+    """
+    if whole:
+        return SearchHeadline(
+            expression, query, config=CONFIG, start_sel=START, stop_sel=STOP, highlight_all=True
+        )
+    return SearchHeadline(
+        expression,
+        query,
+        config=CONFIG,
+        start_sel=START,
+        stop_sel=STOP,
+        max_words=30,
+        min_words=12,
+    )
+
+
+def _headlines(incidents: list[Incident], text: str) -> dict[int, Result]:
+    """Snippets by PostgreSQL's ts_headline: five queries for any number of incidents."""
+    query = search_query(text)
+    ids = [incident.pk for incident in incidents]
+    found = {incident.pk: Result(incident, marked(incident.title)) for incident in incidents}
+    snippets: dict[int, list[Snippet]] = {pk: [] for pk in ids}
+
+    def add(incident_id: int, label: str, headline: str) -> None:
+        if headline and has_match(headline):
+            snippets[incident_id].append(Snippet(label, marked(headline)))
+
+    rows = Incident.objects.filter(pk__in=ids).values_list(
+        "pk",
+        _headline("title", query, whole=True),
+        _headline("summary", query),
+        _headline("impact", query),
+    )
+    for pk, title, summary, impact in rows:
+        if has_match(title):
+            found[pk].title = marked(title)
+        add(pk, _label(Incident, "summary"), summary)
+        add(pk, _label(Incident, "impact"), impact)
+    narrative = Postmortem.objects.filter(incident_id__in=ids).values_list(
+        "incident_id", *(_headline(name, query) for name in NARRATIVE_FIELDS)
+    )
+    for incident_id, *headlines in narrative:
+        for name, headline in zip(NARRATIVE_FIELDS, headlines, strict=True):
+            add(incident_id, _label(Postmortem, name), headline)
+    rows_of = (
+        (
+            Cause,
+            "Cause",
+            Concat("description", Value("\n"), "resolution", output_field=TextField()),
+        ),
+        (TimelineEvent, "Timeline", F("description")),
+        (
+            ActionItem,
+            "Action item",
+            Concat("title", Value(": "), "description", output_field=TextField()),
+        ),
+    )
+    for model, label, text_of in rows_of:
+        rows = (
+            model.objects.filter(incident_id__in=ids)
+            .annotate(vector=SearchVector(text_of, config=CONFIG))
+            .filter(vector=query)
+            .order_by("incident_id", "position", "pk")
+            .values_list("incident_id", _headline(text_of, query))
+        )
+        for incident_id, headline in rows:
+            add(incident_id, label, headline)
+    for pk, result in found.items():
+        result.snippets = snippets[pk][:MAX_SNIPPETS]
+    return found
+
+
+def _plain_snippets(incidents: list[Incident], text: str) -> dict[int, Result]:
+    """Snippets of the SQLite fallback, cut around the words typed: four queries."""
+    typed = words(text)
+    rows = (
+        Incident.objects.filter(pk__in=[incident.pk for incident in incidents])
+        .select_related("postmortem")
+        .prefetch_related("timeline_events", "causes", "action_items")
+    )
+    found = {incident.pk: Result(incident, marked(incident.title)) for incident in incidents}
+    for row in rows:
+        result = found[row.pk]
+        result.title = marked(mark_words(row.title, typed, excerpt=False) or row.title)
+        texts = [
+            (_label(Incident, "summary"), row.summary),
+            (_label(Incident, "impact"), row.impact),
+        ]
+        postmortem = getattr(row, "postmortem", None)
+        if postmortem is not None:
+            texts += [(_label(Postmortem, n), getattr(postmortem, n)) for n in NARRATIVE_FIELDS]
+        texts += [("Cause", f"{c.description}\n{c.resolution}") for c in row.causes.all()]
+        texts += [("Timeline", event.description) for event in row.timeline_events.all()]
+        texts += [("Action item", f"{i.title}: {i.description}") for i in row.action_items.all()]
+        for label, value in texts:
+            snippet = mark_words(value, typed)
+            if snippet is not None and len(result.snippets) < MAX_SNIPPETS:
+                result.snippets.append(Snippet(label, marked(snippet)))
+    return found
