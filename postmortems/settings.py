@@ -105,6 +105,10 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The private-incident rule's subplans make PostgreSQL estimate list and search queries
+    # above jit_above_cost; compiling them then took 70-110 ms of a 30 ms query (bench/search.py).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "incidents.User"
 

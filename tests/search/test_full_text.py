@@ -90,6 +90,24 @@ def test_incidents_not_yet_indexed_are_matched_as_on_sqlite(logged_in_client):
     assert found(logged_in_client, q="restore") == ["Written by a restore"]
 
 
+def test_once_everything_is_indexed_the_search_uses_the_index_alone(logged_in_client, index_all):
+    ActionItemFactory(title="Alert on replica lag", incident__title="Replica lag")
+    index_all()
+    with CaptureQueriesContext(connection) as queries:
+        assert found(logged_in_client, q="replica") == ["Replica lag"]
+        board = logged_in_client.get(reverse("incidents:action_items"), {"q": "replica"})
+    assert "Alert on replica lag" in board.content.decode()
+    # No icontains fallback ORed into the index match: that kept PostgreSQL off the index.
+    assert not [q["sql"] for q in queries if "LIKE" in q["sql"] and "@@" in q["sql"]]
+
+
+def test_many_incidents_not_yet_indexed_are_still_all_found(logged_in_client, monkeypatch):
+    monkeypatch.setattr("search.matching.MAX_UNINDEXED", 1)
+    IncidentFactory(title="Restored one")
+    IncidentFactory(title="Restored two")
+    assert sorted(found(logged_in_client, q="restored")) == ["Restored one", "Restored two"]
+
+
 def test_an_edit_through_the_services_updates_the_index_after_commit(
     logged_in_client, django_capture_on_commit_callbacks
 ):
