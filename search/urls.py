@@ -6,4 +6,10 @@ app_name = "search"
 
 urlpatterns = [
     path("", views.search, name="results"),
+    path("incidents/<int:pk>/same-cause/<int:same_as_id>/", views.link_create, name="link_create"),
+    path(
+        "incidents/<int:pk>/same-cause/<int:link_id>/delete/",
+        views.link_delete,
+        name="link_delete",
+    ),
 ]

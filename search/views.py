@@ -1,11 +1,17 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from incidents.filters import IncidentFilter
 from incidents.models import Incident
-from search import selectors
+from incidents.permissions import can_edit_incident
+from search import selectors, similar
+from search.models import RecurrenceLink
 
 PAGE_SIZE = 20
 
@@ -38,3 +44,42 @@ def search(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+@require_POST
+def link_create(request: HttpRequest, pk: int, same_as_id: int) -> HttpResponse:
+    """Mark a similar incident as having the same root cause as this one (its authors only)."""
+    incident = get_object_or_404(Incident.objects.visible_to(request.user), pk=pk)
+    if not can_edit_incident(request.user, incident):
+        raise PermissionDenied
+    same_as = get_object_or_404(
+        Incident.objects.visible_to(request.user).exclude(pk=incident.pk),
+        pk=same_as_id,
+    )
+    if similar.link_create(incident=incident, same_as=same_as, actor=request.user) is None:
+        messages.info(request, f"{same_as.reference} was already marked as the same root cause.")
+    else:
+        messages.success(request, f"Marked {same_as.reference} as the same root cause.")
+    return redirect(_back(request, incident))
+
+
+@require_POST
+def link_delete(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
+    """Remove a "same root cause" link of this incident (its authors only)."""
+    incident = get_object_or_404(Incident.objects.visible_to(request.user), pk=pk)
+    if not can_edit_incident(request.user, incident):
+        raise PermissionDenied
+    link = RecurrenceLink.objects.filter(Q(incident=incident) | Q(same_as=incident), pk=link_id)
+    # Gone already (removed from the other page, or a second click) is what was asked for.
+    for found in link:
+        similar.link_delete(link=found)
+    messages.success(request, "Removed the same-root-cause link.")
+    return redirect(_back(request, incident))
+
+
+def _back(request: HttpRequest, incident: Incident) -> str:
+    """Return the page the form was on (the incident's or its review page), safely."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return incident.get_absolute_url() + "#similar"

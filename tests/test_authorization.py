@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.services import unlock_token
 from incidents.emails import unsubscribe_token
+from search.models import RecurrenceLink
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,
@@ -100,6 +101,12 @@ def delivery_kwargs(world: "World") -> dict[str, Any]:
     return {"endpoint_id": endpoint_id, "delivery_id": delivery.pk}
 
 
+def link_kwargs(world: "World") -> dict[str, Any]:
+    other = IncidentFactory(title="Same root cause as the role table incident")
+    link = RecurrenceLink.objects.create(incident=world.incident, same_as=other)
+    return {"pk": world.incident.pk, "same_as_id": other.pk, "link_id": link.pk}
+
+
 TABLE: dict[str, Row] = {
     "login": everyone(200),
     "logout": everyone(405, anonymous=302),  # GET is refused; logging out is a POST
@@ -114,6 +121,14 @@ TABLE: dict[str, Row] = {
     "incidents:list": everyone(200, anonymous=302),
     # The outsider gets the page; the private incident is not in it (tests/search/).
     "search:results": everyone(200, anonymous=302),
+    # "Same root cause" links: the incident's editors only; marking twice or removing a
+    # link that is gone already redirects as the first time did.
+    "search:link_create": Row(
+        302, 403, 302, 403, 302, 403, 404, method="post", kwargs=lambda world: link_kwargs(world)
+    ),
+    "search:link_delete": Row(
+        302, 403, 302, 403, 302, 403, 404, method="post", kwargs=lambda world: link_kwargs(world)
+    ),
     "incidents:detail": everyone(200, anonymous=302, outsider=404),
     "postmortems:document": everyone(200, anonymous=302, outsider=404),
     # Authoring: the commander/authors and managers edit; everyone else gets 403.

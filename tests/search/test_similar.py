@@ -1,0 +1,199 @@
+"""Similar incidents on an incident's page and its review page, and "same root cause" links."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from incidents.models import ActionItem, Cause
+from search.models import RecurrenceLink
+from search.similar import similar_incidents
+from tests.factories import (
+    ActionItemFactory,
+    CauseFactory,
+    IncidentFactory,
+    ServiceFactory,
+    TagFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(entries) -> list[str]:
+    return [entry.incident.title for entry in entries]
+
+
+@pytest.fixture
+def website():
+    return ServiceFactory(name="Website")
+
+
+@pytest.fixture
+def current(website):
+    incident = IncidentFactory(title="Checkout config pushed with a typo", services=[website])
+    CauseFactory(incident=incident, category=Cause.Category.CONFIGURATION)
+    return incident
+
+
+def past(current, **kwargs):
+    kwargs.setdefault("started_at", current.started_at - timedelta(days=30))
+    return IncidentFactory(**kwargs)
+
+
+def test_similar_incidents_share_a_service_tag_or_cause_category_and_say_which(
+    current, website, index_all
+):
+    tag = TagFactory(name="payments")
+    current.tags.add(tag)
+    by_service = past(current, title="Website down", services=[website])
+    by_tag = past(current, title="Card declines")
+    by_tag.tags.add(tag)
+    by_cause = past(current, title="Feature flag flipped")
+    CauseFactory(incident=by_cause, category=Cause.Category.CONFIGURATION)
+    past(current, title="Unrelated", services=[ServiceFactory(name="Mail")])
+    index_all()
+
+    found = similar_incidents(current, UserFactory())
+
+    assert sorted(titles(found)) == ["Card declines", "Feature flag flipped", "Website down"]
+    reasons = {entry.incident.pk: entry.reasons for entry in found}
+    assert reasons[by_service.pk] == "shares service Website"
+    assert reasons[by_tag.pk] == "shares tag payments"
+    assert reasons[by_cause.pk] == "shares cause category Configuration"
+
+
+def test_both_reasons_are_given_when_several_are_shared(current, website):
+    both = past(current, title="Both", services=[website])
+    CauseFactory(incident=both, category=Cause.Category.CONFIGURATION)
+    [entry] = similar_incidents(current, UserFactory())
+    assert entry.reasons == "shares service Website; cause category Configuration"
+
+
+def test_later_incidents_and_the_incident_itself_are_not_similar(current, website):
+    IncidentFactory(
+        title="Later", services=[website], started_at=current.started_at + timedelta(days=1)
+    )
+    assert similar_incidents(current, UserFactory()) == []
+
+
+def test_at_most_five_are_shown_closest_text_first(current, website, index_all):
+    for n in range(7):
+        past(current, title=f"Other {n}", services=[website])
+    past(current, title="Checkout config typo again", services=[website])
+    index_all()
+    found = similar_incidents(current, UserFactory())
+    assert len(found) == 5
+    # On PostgreSQL ts_rank puts the one with the same words first; SQLite ties, newest first.
+    if index_all():
+        assert found[0].incident.title == "Checkout config typo again"
+
+
+def test_open_action_items_of_a_similar_incident_are_listed(current, website):
+    other = past(current, title="Website down", services=[website])
+    ActionItemFactory(incident=other, title="Validate config before push")
+    ActionItemFactory(incident=other, title="Done already", status=ActionItem.Status.DONE)
+    [entry] = similar_incidents(current, UserFactory())
+    assert [item.title for item in entry.open_items] == ["Validate config before push"]
+
+
+def test_private_incidents_are_never_similar_for_those_who_may_not_see_them(current, website):
+    insider = UserFactory()
+    team = TeamFactory(members=[insider])
+    past(current, title="Private one", services=[website], is_private=True, allowed_teams=[team])
+    assert titles(similar_incidents(current, insider)) == ["Private one"]
+    assert similar_incidents(current, UserFactory()) == []
+
+
+def test_the_private_incident_is_not_on_an_outsiders_page(client, current, website):
+    past(current, title="Secret outage", services=[website], is_private=True)
+    client.force_login(UserFactory())
+    for url in (current.get_absolute_url(), reverse("postmortems:review", args=[current.pk])):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Secret outage" not in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_similar_incidents_take_a_fixed_number_of_queries(
+    current, website, count, index_all, django_assert_max_num_queries
+):
+    for n in range(count):
+        other = past(current, title=f"Other {n}", services=[website])
+        CauseFactory(incident=other)
+        ActionItemFactory(incident=other)
+        RecurrenceLink.objects.create(incident=current, same_as=other)
+    index_all()
+    user = UserFactory()
+    with django_assert_max_num_queries(9):
+        found = similar_incidents(current, user)
+        [entry.reasons for entry in found]
+    assert len(found) == min(count, 5)
+
+
+def test_the_pages_show_similar_incidents_with_why_they_matched(client, current, website):
+    past(current, title="Website down", services=[website])
+    client.force_login(current.commander)
+    page = client.get(current.get_absolute_url()).content.decode()
+    assert "Similar incidents" in page
+    assert "Website down" in page
+    assert "Shares service Website" in page
+    review = client.get(reverse("postmortems:review", args=[current.pk])).content.decode()
+    assert "Website down" in review
+
+
+def test_an_author_marks_a_similar_incident_as_the_same_root_cause(client, current, website):
+    other = past(current, title="Website down", services=[website])
+    client.force_login(current.commander)
+    url = reverse("search:link_create", args=[current.pk, other.pk])
+    response = client.post(url)
+    assert response.status_code == 302
+    link = RecurrenceLink.objects.get()
+    assert (link.incident, link.same_as, link.created_by) == (current, other, current.commander)
+    # Shown on both pages, and marking it again (from either side) adds nothing.
+    client.post(url)
+    other_page = client.get(other.get_absolute_url()).content.decode()
+    assert "Same root cause" in other_page and current.title in other_page
+    client.force_login(other.commander)
+    client.post(reverse("search:link_create", args=[other.pk, current.pk]))
+    assert RecurrenceLink.objects.count() == 1
+
+
+def test_an_author_removes_a_link(client, current, website):
+    other = past(current, title="Website down", services=[website])
+    link = RecurrenceLink.objects.create(incident=current, same_as=other)
+    client.force_login(other.commander)  # an author of the other side may remove it too
+    response = client.post(reverse("search:link_delete", args=[other.pk, link.pk]))
+    assert response.status_code == 302
+    assert not RecurrenceLink.objects.exists()
+    # A second click finds it gone, which is what was asked for.
+    assert client.post(reverse("search:link_delete", args=[other.pk, link.pk])).status_code == 302
+
+
+def test_readers_may_not_link_and_links_need_a_post(client, current, website):
+    other = past(current, title="Website down", services=[website])
+    url = reverse("search:link_create", args=[current.pk, other.pk])
+    client.force_login(UserFactory())
+    assert client.post(url).status_code == 403
+    client.force_login(current.commander)
+    assert client.get(url).status_code == 405
+    assert not RecurrenceLink.objects.exists()
+
+
+def test_an_author_may_not_link_to_a_private_incident_they_may_not_see(client, current):
+    hidden = past(current, title="Hidden", is_private=True)
+    client.force_login(current.commander)
+    assert (
+        client.post(reverse("search:link_create", args=[current.pk, hidden.pk])).status_code == 404
+    )
+    itself = reverse("search:link_create", args=[current.pk, current.pk])
+    assert client.post(itself).status_code == 404
+
+
+def test_the_redirect_stays_on_this_site(client, current, website):
+    other = past(current, title="Website down", services=[website])
+    client.force_login(current.commander)
+    url = reverse("search:link_create", args=[current.pk, other.pk])
+    response = client.post(url, {"next": "https://evil.example.com/"})
+    assert response.url == current.get_absolute_url() + "#similar"
