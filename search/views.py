@@ -12,6 +12,7 @@ from incidents.models import Incident
 from incidents.permissions import can_edit_incident
 from search import selectors, similar
 from search.models import RecurrenceLink
+from search.recurring import recurring_report
 
 PAGE_SIZE = 20
 
@@ -83,3 +84,10 @@ def _back(request: HttpRequest, incident: Incident) -> str:
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return incident.get_absolute_url() + "#similar"
+
+
+@require_GET
+def recurring(request: HttpRequest) -> HttpResponse:
+    """Show what keeps happening: causes and services per month, chains, fixes that failed."""
+    report = recurring_report(request.user)
+    return render(request, "search/recurring.html", {"report": report})

@@ -121,6 +121,7 @@ TABLE: dict[str, Row] = {
     "incidents:list": everyone(200, anonymous=302),
     # The outsider gets the page; the private incident is not in it (tests/search/).
     "search:results": everyone(200, anonymous=302),
+    "search:recurring": everyone(200, anonymous=302),  # the private incident left out
     # "Same root cause" links: the incident's editors only; marking twice or removing a
     # link that is gone already redirects as the first time did.
     "search:link_create": Row(
