@@ -126,6 +126,49 @@ def test_board_runs_a_fixed_number_of_queries(client, manager, django_assert_max
     assert len(response.context["rows"]) == 40
 
 
+def test_board_of_fifty_rows_weighs_under_60_kib_and_fetches_its_forms_when_opened(
+    client, manager, django_assert_max_num_queries
+):
+    for n in range(300):
+        UserFactory(username=f"person-{n}", first_name="Person", last_name=f"Number {n}")
+    for _ in range(60):
+        ActionItemFactory(incident=IncidentFactory(team=TeamFactory()))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("incidents:action_items"), {"status": "open"})
+    body = response.content
+    assert len(response.context["rows"]) == 50
+    assert len(body) < 60 * 1024, f"{len(body) / 1024:.1f} KiB"
+    assert b"person-299" not in body  # the owners come with the first focus
+    rows = body.split(b"<tbody")[1]
+    assert b"<form" not in rows and b"<select" not in rows  # forms come when opened
+    item = response.context["rows"][0][0]
+    quick = reverse("incidents:action_item_quick_form", args=[item.pk, "owner"])
+    assert quick == f"{reverse('incidents:action_items')}{item.pk}/owner/"  # rows link relatively
+    assert f'<a href="{item.pk}/owner/">'.encode() in rows
+
+
+def test_quick_forms_and_owner_options_are_fetched_from_the_row(client, manager):
+    item = ActionItemFactory(title="Rotate keys", owner=UserFactory(username="ann"))
+    url = reverse("incidents:action_item_quick_form", args=[item.pk, "owner"])
+    owner = client.get(
+        url,
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": "http://testserver/incidents/action-items/?status=open",
+        },
+    )
+    assert b'value="ann"' in owner.content
+    assert b'name="next" value="/incidents/action-items/?status=open"' in owner.content
+    assert b"<html" not in owner.content
+    url = reverse("incidents:action_item_quick_form", args=[item.pk, "status"])
+    status = client.get(url, headers={"Referer": "https://evil.example/incidents/"})
+    assert b"<html" in status.content  # without JavaScript, a page of its own
+    assert b'<option value="open" selected>' in status.content
+    assert b'name="next" value="/incidents/action-items/"' in status.content
+    options = client.get(reverse("incidents:action_item_owner_options"))
+    assert b'<option value="ann">' in options.content
+
+
 def test_csv_exports_exactly_what_the_filter_shows_and_defuses_formulas(client, manager):
     ActionItemFactory(title="=cmd|' /C calc'!A0", kind="detect")
     ActionItemFactory(title="Kept out by the filter", kind="process")
