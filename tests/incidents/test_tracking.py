@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -379,6 +381,35 @@ def test_dashboard_page_shows_charts_and_tables_in_fixed_queries(
     body = response.content.decode()
     assert body.count("<svg viewBox") == 5
     assert "Oldest overdue action items" in body
+
+
+def test_dashboard_is_reused_until_a_change_is_recorded(
+    client, manager, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    item = ActionItemFactory(incident=IncidentFactory(team=TeamFactory(manager=manager)))
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("incidents:dashboard"))
+    with django_assert_max_num_queries(len(first) - 6):  # the figures come from the cache
+        again = client.get(reverse("incidents:dashboard"))
+    assert again.context["open_total"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("incidents:action_item_quick_update", args=[item.pk]), {"status": "done"}
+        )
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(reverse("incidents:dashboard"))
+    assert len(after) == len(first)  # computed afresh
+    assert response.context["open_total"] == 0
+
+
+def test_dashboard_figures_are_per_viewer_once_an_incident_is_private(client):
+    private = IncidentFactory(is_private=True)
+    ActionItemFactory(incident=private)
+    ActionItemFactory()
+    client.force_login(private.commander)
+    assert client.get(reverse("incidents:dashboard")).context["open_total"] == 2
+    client.force_login(UserFactory())
+    assert client.get(reverse("incidents:dashboard")).context["open_total"] == 1
 
 
 def test_column_chart_labels_never_overlap_however_many_columns():
