@@ -5,7 +5,8 @@
 Logs in through the real login form, then sends a fixed number of requests to each URL in
 URLS from a pool of keep-alive connections on 127.0.0.1, and prints requests per second
 and median/p95 latency. A URL that does not answer 200 is reported as skipped. The first
-row, a trivial view behind the same middleware, is the ceiling. Results go to
+row, a trivial view behind the same middleware, is the ceiling; each page's share of it is
+printed against its target (TARGETS), with the board page's size in KiB. Results go to
 bench/results/load-<time>.json and bench/results/load.json.
 """
 
@@ -39,6 +40,17 @@ URLS = [
     ("action items board, open and overdue", "/incidents/action-items/?status=open&overdue=true"),
     ("dashboard", "/incidents/dashboard/"),
 ]
+CEILING = URLS[0][0]
+BOARD = "action items board, open and overdue"
+# Each page's requests per second as a share of the ceiling's, and the share it should reach.
+TARGETS = {
+    "incident list": 0.10,
+    "incident page": 0.10,
+    "rendered postmortem": 0.10,
+    BOARD: 0.05,
+    "dashboard": 0.03,
+}
+BOARD_KIB_TARGET = 60
 
 
 def start_server(workers: int) -> subprocess.Popen:
@@ -147,12 +159,30 @@ def drive(path: str, cookie: str, requests: int, concurrency: int) -> dict:
     }
 
 
-def probe(path: str, cookie: str) -> int:
+def probe(path: str, cookie: str) -> tuple[int, int]:
+    """GET path once; return its status and the size of its body in bytes."""
     connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
     connection.request("GET", path, headers={"Cookie": cookie})
     response = connection.getresponse()
-    response.read()
-    return response.status
+    body = response.read()
+    return response.status, len(body)
+
+
+def ratios(results: list[dict]) -> list[dict]:
+    """Return each targeted page's requests per second as a share of the ceiling's."""
+    measured = {r["name"]: r for r in results if "requests_per_second" in r}
+    ceiling = measured.get(CEILING, {}).get("requests_per_second")
+    if not ceiling:
+        return []
+    return [
+        {
+            "name": name,
+            "share": round(measured[name]["requests_per_second"] / ceiling, 4),
+            "target": target,
+        }
+        for name, target in TARGETS.items()
+        if name in measured
+    ]
 
 
 def typical_incident() -> int:
@@ -192,7 +222,7 @@ def main() -> None:
         print(f"{'page':40} {'req/s':>8} {'median ms':>10} {'p95 ms':>8}")
         for name, template in URLS:
             path = template.format(incident=incident)
-            status = probe(path, cookie)
+            status, size = probe(path, cookie)
             if status != 200:
                 results.append({"name": name, "path": path, "skipped": f"HTTP {status}"})
                 print(f"{name:40} skipped: {status} at {path}")
@@ -200,7 +230,7 @@ def main() -> None:
             # Warm the workers up (template caches, connections) before measuring.
             drive(path, cookie, args.concurrency * 2, args.concurrency)
             figures = drive(path, cookie, args.requests, args.concurrency)
-            results.append({"name": name, "path": path, **figures})
+            results.append({"name": name, "path": path, "bytes": size, **figures})
             note = f"  ({figures['errors']} not 200)" if figures["errors"] else ""
             print(
                 f"{name:40} {figures['requests_per_second']:>8} "
@@ -209,6 +239,21 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+    shares = ratios(results)
+    if shares:
+        print(f"\n{'share of the ceiling':40} {'req/s %':>8} {'target':>10}")
+        for row in shares:
+            verdict = "ok" if row["share"] >= row["target"] else "below"
+            print(
+                f"{row['name']:40} {row['share'] * 100:>7.1f}% "
+                f"{'≥' + format(row['target'] * 100, '.0f') + '%':>10}  {verdict}"
+            )
+    board = next((r for r in results if r["name"] == BOARD and "bytes" in r), None)
+    if board:
+        kib = board["bytes"] / 1024
+        verdict = "ok" if kib < BOARD_KIB_TARGET else "over"
+        print(f"{'board page size':40} {kib:>7.1f} KiB (target < {BOARD_KIB_TARGET})  {verdict}")
 
     _setup.RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -220,6 +265,7 @@ def main() -> None:
         "gunicorn_workers": args.workers,
         "database": _setup.database_url().rsplit("/", 1)[-1],
         "results": results,
+        "share_of_ceiling": shares,
     }
     text = json.dumps(report, indent=2)
     (_setup.RESULTS / f"load-{stamp}.json").write_text(text + "\n")

@@ -72,6 +72,10 @@ def unsubscribe(name: str) -> None:
     _consumers.pop(name, None)
 
 
+# in_transaction(ANY_EVENT) runs the hook for every event, whatever its name.
+ANY_EVENT = "*"
+
+
 def in_transaction(event: str) -> Callable[[Hook], Hook]:
     """Register the decorated function to run inside the transaction that records `event`."""
 
@@ -147,7 +151,7 @@ def record_event(
             ]
         )
         _nudge_after_commit(subscribed)
-    for hook in _hooks.get(event, ()):
+    for hook in (*_hooks.get(event, ()), *_hooks.get(ANY_EVENT, ())):
         hook(record, target)
     return record
 

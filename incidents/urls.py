@@ -39,9 +39,20 @@ urlpatterns = [
     path("action-items/export.csv", action_items.action_items_csv, name="action_items_csv"),
     path("action-items/bulk/", action_items.action_items_bulk, name="action_items_bulk"),
     path(
+        "action-items/owners/",
+        action_items.action_item_owner_options,
+        name="action_item_owner_options",
+    ),
+    path(
         "action-items/<int:pk>/quick/",
         action_items.action_item_quick_update,
         name="action_item_quick_update",
+    ),
+    # After quick/: field is "owner" or "status", and the board's rows link here relatively.
+    path(
+        "action-items/<int:pk>/<slug:field>/",
+        action_items.action_item_quick_form,
+        name="action_item_quick_form",
     ),
     path("dashboard/", dashboard.dashboard_view, name="dashboard"),
     path("calendar/", calendar.calendar_settings, name="calendar"),

@@ -1,11 +1,13 @@
 """Settings for postmortems; every deploy-time value comes from the environment."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from postmortems.env import (
     env_bool,
@@ -176,6 +178,29 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # Publishing from a web request must fail fast when Redis is down, not hang the request.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+
+# One cache for every web server (dashboard figures, API throttles, lockout mails): Redis
+# when CACHE_URL, or else REDIS_URL, is set in the environment; "locmem://" or neither
+# keeps it in each process.
+CACHE_URL = env_str("CACHE_URL", REDIS_URL if "REDIS_URL" in os.environ else "locmem://")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "postmortems"),
+            # A cache that is down must cost a page a moment, not hang it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+elif CACHE_URL.startswith("locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL={CACHE_URL!r}: use redis://host:port/db, rediss://… or locmem://"
+    )
+# How long the dashboard's figures are reused; any recorded change recomputes them sooner.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,

@@ -17,6 +17,14 @@ for _factory in (
     register(_factory)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Start every test with an empty cache: the database is rolled back, the cache is not."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def logged_in_client(client, user_factory):
     """Return a test client logged in as a fresh user (available as client.user)."""

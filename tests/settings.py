@@ -28,3 +28,6 @@ WHITENOISE_USE_FINDERS = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)  # noqa: F405
 # Retries run in-process too; a task error still shows as mail that never arrived.
 CELERY_TASK_EAGER_PROPAGATES = False
+
+# Each test process keeps its own cache: nothing carries over between runs or workers.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

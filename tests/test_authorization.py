@@ -165,6 +165,17 @@ TABLE: dict[str, Row] = {
     "incidents:action_items": everyone(200, anonymous=302),
     "incidents:action_items_csv": everyone(200, anonymous=302),
     "incidents:action_items_bulk": everyone(405, anonymous=302),
+    "incidents:action_item_owner_options": everyone(200, anonymous=302),
+    "incidents:action_item_quick_form": Row(
+        302,
+        403,
+        200,
+        403,
+        200,
+        403,
+        404,
+        kwargs=lambda world: {"pk": world.item.pk, "field": "status"},
+    ),
     "incidents:action_item_quick_update": Row(
         302,
         403,

@@ -1,10 +1,19 @@
 """The action items board: filters, inline and bulk changes, CSV export."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -69,12 +78,55 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
             "rows": [(item, item.days_overdue(today)) for item in page.object_list],
             "counts": selectors.status_counts(items),
             "query": query.urlencode(),
-            "owner_options": _owner_options(),
             "statuses": ActionItem.Status.choices,
             "bulk_form": BulkChangeForm(),
             "today": today,
         },
     )
+
+
+def action_item_owner_options(request: HttpRequest) -> HttpResponse:
+    """Return the owner datalist's <option>s, fetched when an owner field is first focused:
+    inlined in the board, thousands of users outweighed the rest of the page."""
+    return HttpResponse(_owner_options())
+
+
+def action_item_quick_form(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """Return the quick owner or status form of one board row, fetched when it is opened.
+
+    htmx swaps the bare form into the row; without JavaScript the link opens it as a page.
+    """
+    if field not in ("owner", "status"):
+        raise Http404("A board row's quick form changes the owner or the status.")
+    item = get_object_or_404(
+        ActionItem.objects.visible_to(request.user).select_related("incident", "owner"), pk=pk
+    )
+    if not can_edit_action_item(request.user, item):
+        raise PermissionDenied(
+            "Only the owner, the incident's authors or a manager may change this item."
+        )
+    # Back to the board as filtered: the rows carry no `next` to keep them light, so it is
+    # the page htmx was called from, or the referring page without JavaScript.
+    target = request.GET.get("next") or (
+        request.headers.get("HX-Current-URL") or request.headers.get("Referer") or ""
+    )
+    parts = urlsplit(target)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not (
+        target.startswith("/")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+        and (not parts.netloc or parts.netloc == request.get_host())
+    ):
+        target = reverse("incidents:action_items")
+    context = {
+        "item": item,
+        "field": field,
+        "next": target,
+        "statuses": ActionItem.Status.choices,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "incidents/partials/board_quick_form.html", context)
+    return render(request, "incidents/board_quick_edit.html", context)
 
 
 @require_POST

@@ -9,7 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from incidents import charts
-from incidents.dashboard import MEASURES, DashboardScope, dashboard
+from incidents.dashboard import MEASURES, DashboardScope
+from incidents.dashboard_cache import cached_dashboard
 from incidents.models import Incident, Service, Team
 
 
@@ -58,7 +59,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     scope = DashboardScope(user=request.user, **filters)
-    data = dashboard(scope, timezone.localdate())
+    data = cached_dashboard(scope, timezone.localdate())
     for row in data["monthly_severity"]:
         row["query"] = incident_list_query(scope, row["month"])
     severities = list(Incident.Severity.values)

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -69,3 +70,32 @@ def test_manager_filters_overdue_of_a_team_bulk_reassigns_exports_and_reads_dash
     team_table = page.locator("section[aria-labelledby=by-team] table")
     expect(team_table).to_contain_text("Payments")
     screenshot(page, "dashboard")
+
+
+def test_board_row_opens_its_owner_and_status_forms_in_place_and_saves(page):
+    manager = UserFactory(username="manager")
+    payments = TeamFactory(name="Payments", manager=manager)
+    UserFactory(username="newcomer", first_name="Nia", last_name="New")
+    item = ActionItemFactory(
+        title="Rotate the keys", status="open", incident=IncidentFactory(team=payments)
+    )
+
+    log_in(page, "manager")
+    page.goto("/incidents/action-items/?sort=title")
+    expect(page.locator("table.board tbody form")).to_have_count(0)
+
+    page.locator("table.board tbody td").nth(5).get_by_role("link").click()
+    status = page.get_by_label("Status of Rotate the keys")
+    expect(status).to_be_focused()
+    status.select_option("in_progress")
+    status.locator("xpath=..").get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Updated Rotate the keys.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/incidents/action-items/\?sort=title$"))
+
+    page.locator("table.board tbody td").nth(3).get_by_role("link").click()
+    owner = page.get_by_label("Owner of Rotate the keys")
+    owner.fill("newcomer")
+    owner.press("Enter")
+    expect(page.get_by_text("Updated Rotate the keys.")).to_be_visible()
+    item.refresh_from_db()
+    assert (item.status, item.owner.username) == ("in_progress", "newcomer")

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from incidents import services
+from incidents import dashboard_cache, services
 from incidents.models import ChangeRecord
 from postmortems import services as postmortem_services
 from postmortems.models import Postmortem
@@ -37,7 +37,8 @@ def test_new_action_item_owner_is_notified_after_commit(django_capture_on_commit
             actor=incident.commander,
             data={"title": "Alert on 5xx", "owner": owner, "kind": "detect"},
         )
-    assert len(callbacks) == 1
+    # One nudge of the event consumers; the dashboard's cache is made stale on commit too.
+    assert len([c for c in callbacks if c is not dashboard_cache.bump_generation]) == 1
     assert item.position == 0 and item.status == "open"
     assert incident.changes.get().action == "created"
 

@@ -442,3 +442,32 @@ def test_a_timeline_event_in_the_daylight_saving_gap_is_refused(client):
     assert "2026-03-29 02:15 never happened in Europe/Berlin" in page
     assert "Restarted the load balancer." in page
     assert not incident.timeline_events.exists()
+
+
+def _incident_page_for_its_commander(client, rows: int):
+    incident = IncidentFactory()
+    for _ in range(rows):
+        TimelineEventFactory(incident=incident)
+        CauseFactory(incident=incident)
+        ActionItemFactory(incident=incident)
+    client.force_login(incident.commander)
+    return incident
+
+
+def test_incident_page_fetches_row_edit_forms_when_opened_and_stays_light(
+    client, django_assert_max_num_queries
+):
+    one = _incident_page_for_its_commander(client, 1)
+    small = client.get(one.get_absolute_url()).content.decode()
+    many = _incident_page_for_its_commander(client, 40)
+    with django_assert_max_num_queries(16):
+        response = client.get(many.get_absolute_url())
+    page = response.content.decode()
+    # The add forms are on the page; a row's edit form only comes with its Edit link.
+    for field in ("<textarea", "<select", 'name="version"', "-version"):
+        assert page.count(field) == small.count(field), field
+    edit = reverse("incidents:event_edit", args=[many.pk, many.timeline_events.first().pk])
+    assert f'hx-get="{edit}"' in page
+    # About 2.1 KB today, half of it the move and delete buttons' forms with their tokens.
+    per_row = (len(page) - len(small)) / (39 * 3)
+    assert per_row < 2500, f"{per_row:.0f} bytes per event, cause or action item"

@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -124,6 +126,49 @@ def test_board_runs_a_fixed_number_of_queries(client, manager, django_assert_max
     with django_assert_max_num_queries(10):
         response = client.get(reverse("incidents:action_items"), {"status": "open"})
     assert len(response.context["rows"]) == 40
+
+
+def test_board_of_fifty_rows_weighs_under_60_kib_and_fetches_its_forms_when_opened(
+    client, manager, django_assert_max_num_queries
+):
+    for n in range(300):
+        UserFactory(username=f"person-{n}", first_name="Person", last_name=f"Number {n}")
+    for _ in range(60):
+        ActionItemFactory(incident=IncidentFactory(team=TeamFactory()))
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("incidents:action_items"), {"status": "open"})
+    body = response.content
+    assert len(response.context["rows"]) == 50
+    assert len(body) < 60 * 1024, f"{len(body) / 1024:.1f} KiB"
+    assert b"person-299" not in body  # the owners come with the first focus
+    rows = body.split(b"<tbody")[1]
+    assert b"<form" not in rows and b"<select" not in rows  # forms come when opened
+    item = response.context["rows"][0][0]
+    quick = reverse("incidents:action_item_quick_form", args=[item.pk, "owner"])
+    assert quick == f"{reverse('incidents:action_items')}{item.pk}/owner/"  # rows link relatively
+    assert f'<a href="{item.pk}/owner/">'.encode() in rows
+
+
+def test_quick_forms_and_owner_options_are_fetched_from_the_row(client, manager):
+    item = ActionItemFactory(title="Rotate keys", owner=UserFactory(username="ann"))
+    url = reverse("incidents:action_item_quick_form", args=[item.pk, "owner"])
+    owner = client.get(
+        url,
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": "http://testserver/incidents/action-items/?status=open",
+        },
+    )
+    assert b'value="ann"' in owner.content
+    assert b'name="next" value="/incidents/action-items/?status=open"' in owner.content
+    assert b"<html" not in owner.content
+    url = reverse("incidents:action_item_quick_form", args=[item.pk, "status"])
+    status = client.get(url, headers={"Referer": "https://evil.example/incidents/"})
+    assert b"<html" in status.content  # without JavaScript, a page of its own
+    assert b'<option value="open" selected>' in status.content
+    assert b'name="next" value="/incidents/action-items/"' in status.content
+    options = client.get(reverse("incidents:action_item_owner_options"))
+    assert b'<option value="ann">' in options.content
 
 
 def test_csv_exports_exactly_what_the_filter_shows_and_defuses_formulas(client, manager):
@@ -336,6 +381,35 @@ def test_dashboard_page_shows_charts_and_tables_in_fixed_queries(
     body = response.content.decode()
     assert body.count("<svg viewBox") == 5
     assert "Oldest overdue action items" in body
+
+
+def test_dashboard_is_reused_until_a_change_is_recorded(
+    client, manager, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    item = ActionItemFactory(incident=IncidentFactory(team=TeamFactory(manager=manager)))
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("incidents:dashboard"))
+    with django_assert_max_num_queries(len(first) - 6):  # the figures come from the cache
+        again = client.get(reverse("incidents:dashboard"))
+    assert again.context["open_total"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("incidents:action_item_quick_update", args=[item.pk]), {"status": "done"}
+        )
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(reverse("incidents:dashboard"))
+    assert len(after) == len(first)  # computed afresh
+    assert response.context["open_total"] == 0
+
+
+def test_dashboard_figures_are_per_viewer_once_an_incident_is_private(client):
+    private = IncidentFactory(is_private=True)
+    ActionItemFactory(incident=private)
+    ActionItemFactory()
+    client.force_login(private.commander)
+    assert client.get(reverse("incidents:dashboard")).context["open_total"] == 2
+    client.force_login(UserFactory())
+    assert client.get(reverse("incidents:dashboard")).context["open_total"] == 1
 
 
 def test_column_chart_labels_never_overlap_however_many_columns():
