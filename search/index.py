@@ -6,21 +6,14 @@ from django.db import connection
 from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
+from postmortems import services as postmortem_services
 from postmortems.models import Postmortem
 from search.models import ActionItemSearchDocument, IncidentSearchDocument
 
 CONFIG = "english"
 
-NARRATIVE_FIELDS = (
-    "trigger",
-    "detection",
-    "resolution",
-    "went_well",
-    "went_wrong",
-    "got_lucky",
-    "closing_remarks",
-    "unplaced_text",
-)
+# The postmortem's narrative, and the text an import could not place: all of it is searched.
+NARRATIVE_FIELDS = (*postmortem_services.NARRATIVE_FIELDS, "unplaced_text")
 
 
 def _upsert_sql(where: str) -> str:
