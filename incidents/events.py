@@ -121,12 +121,16 @@ def record_event(
     changes: dict[str, Any] | None = None,
     values: dict[str, Any] | None = None,
     note: str = "",
+    incident_is_new: bool = False,
 ) -> ChangeRecord:
     """Record that `event` happened to target, and owe it to every subscribed consumer.
 
-    Call it inside the transaction of the change it describes.
+    Call it inside the transaction of the change it describes. Pass incident_is_new=True
+    when that transaction inserted the incident: no other transaction can see the row
+    before this one commits, so it needs no lock to keep its events in commit order.
     """
-    _lock_incident(incident)
+    if not incident_is_new:
+        _lock_incident(incident)
     record = ChangeRecord(
         incident=incident,
         event=event,

@@ -76,10 +76,12 @@ def record_change(
     values: dict[str, Any] | None = None,
     note: str = "",
     event: str | None = None,
+    incident_is_new: bool = False,
 ) -> ChangeRecord:
     """Add one entry to the incident's history: the event consumers react to.
 
     The event is named after the target and the action ('cause.updated') unless given.
+    incident_is_new: the incident was inserted in this transaction (see record_event).
     """
     what = {ChangeRecord.Action.STATUS: "status_changed"}.get(action, action)
     return record_event(
@@ -91,6 +93,7 @@ def record_change(
         changes=changes,
         values=values,
         note=note,
+        incident_is_new=incident_is_new,
     )
 
 

@@ -36,7 +36,10 @@ def start_draft_for_new_incident(record: ChangeRecord, incident: Incident) -> No
 
     Runs inside the transaction that creates the incident (an incident.created hook).
     """
-    postmortem, _ = Postmortem.objects.get_or_create(incident=incident)
+    # An import made it a moment ago, with the document's narrative: no need to ask again.
+    postmortem = Incident.postmortem.related.get_cached_value(incident, default=None)
+    if postmortem is None:
+        postmortem, _ = Postmortem.objects.get_or_create(incident=incident)
     if record.actor_id is not None:
         postmortem.authors.add(record.actor_id)
 
@@ -230,33 +233,40 @@ def postmortem_reopen(*, postmortem: Postmortem, actor: User, reason: str = "") 
     return postmortem
 
 
-def _users_by_name(names: set[str]) -> dict[str, User]:
-    """Match owner names from a document to users by username, email or full name."""
-    if not names:
-        return {}
-    lookup = Q()
-    for name in names:
-        first, _, last = name.partition(" ")
-        lookup |= Q(username__iexact=name) | Q(email__iexact=name)
-        if last:
-            lookup |= Q(first_name__iexact=first, last_name__iexact=last)
-    found: dict[str, User] = {}
-    for user in User.objects.filter(lookup):
-        for name in names:
-            if name.lower() in {
-                user.username.lower(),
-                user.email.lower(),
-                user.get_full_name().lower(),
-            }:
-                found[name] = user
-    return found
+def _users_by_name(names: set[str], known: dict[str, User | None]) -> dict[str, User]:
+    """Match owner names from a document to users by username, email or full name.
+
+    Names in known (matched or not, by an earlier document of the same run) are not looked
+    up again; the others are added to it.
+    """
+    unknown = names - known.keys()
+    if unknown:
+        lookup = Q()
+        for name in unknown:
+            first, _, last = name.partition(" ")
+            lookup |= Q(username__iexact=name) | Q(email__iexact=name)
+            if last:
+                lookup |= Q(first_name__iexact=first, last_name__iexact=last)
+        found: dict[str, User] = {}
+        for user in User.objects.filter(lookup):
+            for name in unknown:
+                if name.lower() in {
+                    user.username.lower(),
+                    user.email.lower(),
+                    user.get_full_name().lower(),
+                }:
+                    found[name] = user
+        known.update({name: found.get(name) for name in unknown})
+    return {name: known[name] for name in names if known[name] is not None}
 
 
-def _link_addressed_causes(items, parsed_items, incident: Incident) -> None:
+def _link_addressed_causes(items, parsed_items, causes: list[Cause]) -> None:
     """Link each saved item to the causes its document row named, by their one-line text."""
     from postmortems.exporters import cause_key
 
-    by_text = {cause_key(cause.description): cause for cause in incident.causes.all()}
+    if not any(parsed_item.addresses for parsed_item in parsed_items):
+        return
+    by_text = {cause_key(cause.description): cause for cause in causes}
     links = [
         ActionItem.causes.through(actionitem_id=item.pk, cause_id=by_text[text].pk)
         for item, parsed_item in zip(items, parsed_items, strict=True)
@@ -267,8 +277,17 @@ def _link_addressed_causes(items, parsed_items, incident: Incident) -> None:
 
 
 @transaction.atomic
-def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incident:
-    """Save a parsed postmortem as an incident with its timeline, causes and action items."""
+def postmortem_import(
+    *,
+    parsed: ParsedPostmortem,
+    actor: User | None,
+    known_owners: dict[str, User | None] | None = None,
+) -> Incident:
+    """Save a parsed postmortem as an incident with its timeline, causes and action items.
+
+    When importing several documents, pass each the same known_owners dict (empty at
+    first), so that an owner name is looked up once in the run, not once per document.
+    """
     events = parsed.events
     resolved = Incident.Status.RESOLVED if parsed.resolved_at else Incident.Status.INVESTIGATING
     incident = Incident(
@@ -293,7 +312,10 @@ def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incide
             moment < incident.started_at or (incident.resolved_at and moment > incident.resolved_at)
         ):
             setattr(incident, name, None)
-    incident.full_clean(exclude=["commander", "team", "created_by"])
+    # Incident.clean() checks in Python what the one check constraint says (a resolved
+    # incident has its resolution time), and the database enforces it on insert: validating
+    # the constraint again would cost a query per document.
+    incident.full_clean(exclude=["commander", "team", "created_by"], validate_constraints=False)
     incident.save()
     TimelineEvent.objects.bulk_create(
         [
@@ -309,7 +331,7 @@ def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incide
             for position, event in enumerate(events)
         ]
     )
-    Cause.objects.bulk_create(
+    causes = Cause.objects.bulk_create(
         [
             Cause(
                 incident=incident,
@@ -322,7 +344,10 @@ def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incide
             for position, cause in enumerate(parsed.causes)
         ]
     )
-    owners = _users_by_name({item.owner for item in parsed.action_items if item.owner})
+    owners = _users_by_name(
+        {item.owner for item in parsed.action_items if item.owner},
+        {} if known_owners is None else known_owners,
+    )
     items = []
     for position, parsed_item in enumerate(parsed.action_items):
         owner = owners.get(parsed_item.owner)
@@ -345,8 +370,8 @@ def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incide
         item.set_status(parsed_item.status)
         items.append(item)
     ActionItem.objects.bulk_create(items)
-    _link_addressed_causes(items, parsed.action_items, incident)
-    postmortem = Postmortem.objects.create(
+    _link_addressed_causes(items, parsed.action_items, causes)
+    Postmortem.objects.create(
         incident=incident,
         resolution=parsed.resolution,
         trigger=parsed.trigger,
@@ -357,14 +382,14 @@ def postmortem_import(*, parsed: ParsedPostmortem, actor: User | None) -> Incide
         closing_remarks=parsed.closing_remarks,
         unplaced_text=parsed.unplaced_text,
     )
-    if actor is not None:
-        postmortem.authors.add(actor)
+    # The incident.created hook (start_draft_for_new_incident) makes the actor an author.
     record_change(
         incident=incident,
         actor=actor,
         action="created",
         target=incident,
         note="Imported from a Markdown postmortem.",
+        incident_is_new=True,
     )
     return incident
 

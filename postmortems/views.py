@@ -146,11 +146,14 @@ def _import_batch(request: HttpRequest, form: ImportForm) -> HttpResponse:
         results.append(result)
     if request.POST.get("action") == "save":
         saved = []
+        known_owners: dict = {}
         for result in results:
             if result["parsed"] is None:
                 continue
             try:
-                incident = services.postmortem_import(parsed=result["parsed"], actor=request.user)
+                incident = services.postmortem_import(
+                    parsed=result["parsed"], actor=request.user, known_owners=known_owners
+                )
             except ValidationError as exc:
                 result["error"] = "; ".join(
                     f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()

@@ -27,12 +27,17 @@ class Command(BaseCommand):
         default_date = _parse_date(date) if date else timezone.localdate()
         files = _expand(files)
         results, failures, warned = [], 0, 0
+        known_owners: dict = {}
         progress = tqdm(files, unit="file", disable=len(files) < 5, file=sys.stderr)
         for path in progress:
             try:
                 text = path.read_text(encoding="utf-8")
                 parsed = parse_postmortem(text, default_date=default_date, time_zone=time_zone)
-                incident = None if dry_run else postmortem_import(parsed=parsed, actor=None)
+                incident = (
+                    None
+                    if dry_run
+                    else postmortem_import(parsed=parsed, actor=None, known_owners=known_owners)
+                )
             except (OSError, UnicodeDecodeError) as error:
                 failures += 1
                 self.stderr.write(f"{path}: cannot read the file: {error}")
