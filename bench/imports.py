@@ -1,4 +1,4 @@
-"""Import 1,000 postmortems: parse and save each, print the time per document and in all."""
+"""Import 1,000 postmortems: parse and save each, print the time in all against the target."""
 
 import sys
 import time
@@ -19,6 +19,11 @@ SAMPLES += sorted(
     (Path(__file__).resolve().parents[1] / "tests/postmortems/samples").glob("10*.md")
 )
 COUNT = 1000
+# Issue 11: "Keep the import of 1,000 documents under 30 s".
+TARGET_SECONDS = 30
+# Memory is traced on a pass of its own: tracemalloc makes Python code about three times
+# slower, so tracing the timed pass would measure the tracer.
+TRACED_COUNT = 100
 
 
 def main() -> None:
@@ -32,7 +37,6 @@ def main() -> None:
     # worker after commit, not in the import: collect their nudges here and time them apart.
     nudged: set[str] = set()
     events.set_nudge(nudged.update)
-    tracemalloc.start()
     parse_seconds = save_seconds = 0.0
     queries = 0
 
@@ -41,12 +45,14 @@ def main() -> None:
         queries += 1
         return execute(sql, params, many, context)
 
+    # One run of the import command: owner names are looked up once for the run.
+    known_owners: dict = {}
     with connection.execute_wrapper(count_queries):
         for text in texts:
             started = time.perf_counter()
             parsed = parse_postmortem(text, default_date=date(2026, 1, 10))
             parsed_at = time.perf_counter()
-            postmortem_import(parsed=parsed, actor=None)
+            postmortem_import(parsed=parsed, actor=None, known_owners=known_owners)
             parse_seconds += parsed_at - started
             save_seconds += time.perf_counter() - parsed_at
     started = time.perf_counter()
@@ -54,19 +60,28 @@ def main() -> None:
         while events.handle_pending(name, batch_size=500).more:
             pass
     consumer_seconds = time.perf_counter() - started
+
+    tracemalloc.start()
+    for text in texts[:TRACED_COUNT]:
+        parsed = parse_postmortem(text, default_date=date(2026, 1, 10))
+        postmortem_import(parsed=parsed, actor=None, known_owners=known_owners)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+
     total = parse_seconds + save_seconds
+    verdict = "within" if total <= TARGET_SECONDS else "OVER"
     print(f"Import of {COUNT:,} postmortems ({len(SAMPLES)} shapes)")
     print(
-        f"  parse {parse_seconds:.2f} s, save {save_seconds:.2f} s, total {total:.2f} s "
-        f"({COUNT / total:.0f} documents/s), {queries / COUNT:.1f} queries per document, "
-        f"peak {peak / 2**20:.1f} MiB"
+        f"  {COUNT:,} documents in {total:.1f} s (target {TARGET_SECONDS} s: {verdict}): "
+        f"parse {parse_seconds:.1f} s, save {save_seconds:.1f} s, "
+        f"{COUNT / total:.0f} documents/s, {queries / COUNT:.1f} queries per document"
     )
     print(
         f"  then, after commit (a worker's work): {', '.join(sorted(nudged)) or 'no consumer'} "
-        f"handled the events in {consumer_seconds:.2f} s"
+        f"handled the events in {consumer_seconds:.1f} s "
+        f"(import and consumers together {total + consumer_seconds:.1f} s)"
     )
+    print(f"  peak traced memory over {TRACED_COUNT} more documents: {peak / 2**20:.1f} MiB")
 
 
 if __name__ == "__main__":
