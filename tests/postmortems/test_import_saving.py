@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from incidents import events
@@ -124,3 +125,18 @@ def test_two_documents_saved_from_the_import_page_are_both_indexed(logged_in_cli
     assert found(logged_in_client, q="secondary resolver") == ["DNS resolution failures"]
     dns = Incident.objects.get(title="DNS resolution failures")
     assert dns.action_items.get(title="Canary resolver config pushes").owner.username == "erin"
+
+
+def test_a_resolved_incident_without_its_resolution_time_is_refused_with_the_reason():
+    # The import leaves the check constraint to Incident.clean() (no query per document),
+    # so clean() must say what every constraint says: add a new one there too.
+    assert [c.name for c in Incident._meta.constraints] == ["incident_resolved_has_resolved_at"]
+    parsed = parsed_document()
+    parsed.status, parsed.resolved_at = "resolved", None
+
+    with pytest.raises(ValidationError) as refused:
+        postmortem_import(parsed=parsed, actor=None)
+    assert refused.value.message_dict == {
+        "resolved_at": ["A resolved incident needs the time it was resolved."]
+    }
+    assert not Incident.objects.exists()
