@@ -3,9 +3,12 @@
 Each function makes a fixed number of queries, whatever the number of incidents.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVector
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import F, FloatField, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils.safestring import SafeString
@@ -16,6 +19,7 @@ from postmortems.models import Postmortem
 from search.highlight import START, STOP, has_match, mark_words, marked
 from search.index import CONFIG, NARRATIVE_FIELDS, is_supported
 from search.matching import search_query, words
+from search.models import IncidentSearchDocument
 
 MAX_SNIPPETS = 4
 
@@ -44,6 +48,80 @@ def ranked(queryset: QuerySet, text: str) -> QuerySet:
     return queryset.annotate(rank=Coalesce(rank, Value(0.0), output_field=FloatField())).order_by(
         "-rank", "-started_at", "-pk"
     )
+
+
+class _CountedPage(Sequence):
+    """One page of a longer list whose length is known: what a Paginator needs to show it."""
+
+    def __init__(self, rows: list, *, total: int, offset: int) -> None:
+        self.rows, self.total, self.offset = rows, total, offset
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("Only the page read can be sliced out of a counted page.")
+        return self.rows[index.start - self.offset : index.stop - self.offset]
+
+
+def ranked_page(queryset: QuerySet, text: str, *, number, per_page: int) -> Page:
+    """Return the page `number` of the incidents, best match first, in two queries.
+
+    One statement ranks and counts every match, carrying only ids and ranks (ranking the
+    full rows, then counting them again, took three times as long for a word in nearly
+    every incident); the second loads the page's incidents. A page past the end shows the
+    last one, as Paginator.get_page does.
+    """
+    if not is_supported() or search_query(text) is None:
+        return Paginator(ranked(queryset, text), per_page).get_page(number)
+    try:
+        wanted = max(int(number), 1)
+    except (TypeError, ValueError):
+        wanted = 1
+    query = search_query(text)
+    ranks_sql, ranks_params = (
+        IncidentSearchDocument.objects.filter(document=query)
+        .values("incident_id", rank=SearchRank(F("document"), query))
+        .query.sql_with_params()
+    )
+    found_sql, found_params = (
+        queryset.order_by()
+        .values(found_id=F("pk"), found_start=F("started_at"))
+        .query.sql_with_params()
+    )
+    # The ranks are computed once, in a statement of their own: inlined, PostgreSQL carried
+    # every document through the count and the sort, and spilled them to disk.
+    statement = f"""
+        WITH ranks AS MATERIALIZED ({ranks_sql})
+        SELECT found_id, COUNT(*) OVER () FROM ({found_sql}) found
+        LEFT JOIN ranks ON ranks.incident_id = found.found_id
+        ORDER BY COALESCE(ranks.rank, 0) DESC, found_start DESC, found_id DESC
+        LIMIT %s OFFSET %s
+    """  # noqa: S608  (both inner statements are Django's, their values are parameters)
+    params = [*ranks_params, *found_params]
+
+    def read(page_number: int) -> tuple[list[int], int]:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*params, per_page, (page_number - 1) * per_page])
+            rows = cursor.fetchall()
+        return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
+
+    ids, total = read(wanted)
+    if not ids and wanted > 1:
+        ids, total = read(1)
+        if total > per_page:
+            wanted = -(-total // per_page)
+            ids, total = read(wanted)
+        else:
+            wanted = 1
+    by_pk = queryset.model.objects.select_related("team").in_bulk(ids)
+    rows = [by_pk[pk] for pk in ids]
+    paginator = Paginator(_CountedPage(rows, total=total, offset=(wanted - 1) * per_page), per_page)
+    return paginator.page(wanted)
 
 
 def results(incidents: list[Incident], text: str) -> list[Result]:

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,8 +27,8 @@ def search(request: HttpRequest) -> HttpResponse:
     page, found, text = None, [], ""
     if filterset.is_bound and filterset.is_valid() and any(filterset.form.cleaned_data.values()):
         text = filterset.form.cleaned_data.get("q") or ""
-        page = Paginator(selectors.ranked(filterset.qs, text), PAGE_SIZE).get_page(
-            request.GET.get("page")
+        page = selectors.ranked_page(
+            filterset.qs, text, number=request.GET.get("page"), per_page=PAGE_SIZE
         )
         found = selectors.results(list(page), text)
     query = request.GET.copy()
