@@ -12,21 +12,25 @@ from incidents import text_search
 from incidents.models import ActionItem, Cause, Incident, Service, Tag, Team
 
 
-def tagged_with(tags, *, incident: str = "pk") -> Q:
-    """Return the condition of an incident (its id at `incident`) tagged with any of these
-    tags, itself or on one of its causes.
+def tagged_with(tags) -> Q:
+    """Return the condition of an incident tagged with any of these tags, itself or on one
+    of its causes.
 
     EXISTS rather than joins, so that an incident tagged twice is still one row.
     """
-    on_incident = Incident.tags.through.objects.filter(incident_id=OuterRef(incident), tag__in=tags)
-    on_cause = Cause.tags.through.objects.filter(
-        cause__incident_id=OuterRef(incident), tag__in=tags
-    )
+    on_incident = Incident.tags.through.objects.filter(incident_id=OuterRef("pk"), tag__in=tags)
+    on_cause = Cause.tags.through.objects.filter(cause__incident_id=OuterRef("pk"), tag__in=tags)
     return Q(Exists(on_incident)) | Q(Exists(on_cause))
 
 
 # --- Incident list filters (authoring) ---
 _REFERENCE = re.compile(r"^\s*(?:INC-?)?(\d+)\s*$", re.IGNORECASE)
+
+
+def referenced_pk(text: str) -> int | None:
+    """Return the id of the incident the text names by reference ("INC-3", "3"), if any."""
+    match = _REFERENCE.match(text)
+    return int(match.group(1)) if match else None
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -76,10 +80,10 @@ class IncidentFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         """Match a reference such as INC-3 (or 3) exactly, else the text (text_search)."""
-        match = _REFERENCE.match(value)
         condition = text_search.incident_matches(value)
-        if match:
-            condition |= Q(pk=int(match.group(1)))
+        reference = referenced_pk(value)
+        if reference is not None:
+            condition |= Q(pk=reference)
         return queryset.filter(condition)
 
     def filter_tags(self, queryset, name, value):
@@ -191,10 +195,13 @@ class ActionItemFilter(django_filters.FilterSet):
         """Keep items whose incident, or a cause they address, has any of these tags."""
         if not value:
             return queryset
+        on_incident = Incident.tags.through.objects.filter(
+            incident_id=OuterRef("incident_id"), tag__in=value
+        )
         addressed = Cause.tags.through.objects.filter(
             cause__action_items=OuterRef("pk"), tag__in=value
         )
-        return queryset.filter(tagged_with(value, incident="incident_id") | Q(Exists(addressed)))
+        return queryset.filter(Q(Exists(on_incident)) | Q(Exists(addressed)))
 
     def filter_incident_from(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.of_incidents_started_between(start=value)

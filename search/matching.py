@@ -131,11 +131,20 @@ def incident_matches(text: str, incident: str = "") -> Q:
     if not is_supported():
         return Q(**{pk: _plain_incidents(text).values("pk")})
     condition = Q(**{pk: indexed(search_query(text))})
-    unindexed = unindexed_ids()
+    unindexed = unindexed_matches(text, incident=incident)
     if unindexed is not None:
-        plain = _plain_incidents(text).filter(pk__in=unindexed).values("pk")
-        condition |= Q(**{pk: plain})
+        condition |= unindexed
     return condition
+
+
+def unindexed_matches(text: str, *, incident: str = "") -> Q | None:
+    """Return the condition of a match among incidents without a document yet, or None
+    when every incident has one (the usual case)."""
+    unindexed = unindexed_ids()
+    if unindexed is None:
+        return None
+    plain = _plain_incidents(text).filter(pk__in=unindexed).values("pk")
+    return Q(**{f"{incident}pk__in": plain})
 
 
 def action_item_matches(text: str) -> Q:

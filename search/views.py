@@ -27,9 +27,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page, found, text = None, [], ""
     if filterset.is_bound and filterset.is_valid() and any(filterset.form.cleaned_data.values()):
         text = filterset.form.cleaned_data.get("q") or ""
-        page = selectors.ranked_page(
-            filterset.qs, text, number=request.GET.get("page"), per_page=PAGE_SIZE
-        )
+        page = selectors.ranked_page(filterset, number=request.GET.get("page"), per_page=PAGE_SIZE)
         found = selectors.results(list(page), text)
     query = request.GET.copy()
     query.pop("page", None)
@@ -72,7 +70,7 @@ def link_delete(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
     link = RecurrenceLink.objects.filter(Q(incident=incident) | Q(same_as=incident), pk=link_id)
     # Gone already (removed from the other page, or a second click) is what was asked for.
     for found in link:
-        similar.link_delete(link=found)
+        similar.link_delete(link=found, actor=request.user)
     messages.success(request, "Removed the same-root-cause link.")
     return redirect(_back(request, incident))
 
