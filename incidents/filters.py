@@ -49,6 +49,7 @@ class IncidentFilter(django_filters.FilterSet):
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any")
     tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags",  # for the API schema; filter_tags does the filtering
         queryset=Tag.objects.all(),
         label="Tags",
         method="filter_tags",
@@ -137,6 +138,7 @@ class ActionItemFilter(django_filters.FilterSet):
         distinct=False,
     )
     tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="incident__tags",  # for the API schema; filter_tags does the filtering
         queryset=Tag.objects.all(),
         label="Tags",
         method="filter_tags",

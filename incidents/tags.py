@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.db.models.functions import Lower
 
@@ -60,10 +60,19 @@ def tags_named(names: Iterable[str | Tag]) -> list[Tag]:
         else:
             tag = existing.get(name.lower())
             if tag is None:
-                tag = existing[name.lower()] = Tag.objects.create(name=name)
+                tag = existing[name.lower()] = _made(name)
         if tag not in found:
             found.append(tag)
     return found
+
+
+def _made(name: str) -> Tag:
+    """Return a new tag of this name, or the one someone made with it a moment ago."""
+    try:
+        with transaction.atomic():
+            return Tag.objects.create(name=name)
+    except IntegrityError:  # the same name typed in another form at the same time
+        return Tag.objects.annotate(key=Lower("name")).get(key=name.lower())
 
 
 def tag_names(tags: Iterable[Tag]) -> str:
@@ -78,6 +87,9 @@ class TagUsage:
     tag: Tag
     incidents: int
     causes: int
+    # A rename or merge form of this tag that failed, shown again with what was typed.
+    rename_form: object = None
+    merge_form: object = None
 
     @property
     def total(self) -> int:
@@ -133,7 +145,8 @@ def tag_merge(*, source: Tag, target: Tag, actor: User) -> int:
     """
     if source.pk == target.pk:
         raise ValidationError("Pick another tag to merge into.")
-    Tag.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk").first()
+    # Both tags locked, in id order: a rename or another merge of either waits for this one.
+    list(Tag.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk"))
     incident_ids = set(source.incidents.values_list("pk", flat=True))
     cause_rows = list(source.causes.values_list("pk", "incident_id"))
     incident_ids |= {incident_id for _, incident_id in cause_rows}

@@ -38,9 +38,11 @@ def _page(request: HttpRequest, *, failed: Tag | None = None, form=None, status:
     """Render the list; a form that failed is shown on its tag's row, as the user typed it."""
     rows = tags.tag_usage(request.user)
     for row in rows:
-        failed_here = failed is not None and row.tag.pk == failed.pk
-        row.rename_form = form if failed_here and isinstance(form, RenameForm) else None
-        row.merge_form = form if failed_here and isinstance(form, MergeForm) else None
+        if failed is not None and row.tag.pk == failed.pk:
+            if isinstance(form, RenameForm):
+                row.rename_form = form
+            else:
+                row.merge_form = form
     return render(
         request, "incidents/tag_list.html", {"rows": rows, "all_tags": [r.tag for r in rows]},
         status=status,
