@@ -153,9 +153,20 @@ class TimelineEventSerializer(RowSerializer):
 
 
 class CauseSerializer(RowSerializer):
+    tags = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
     class Meta:
         model = Cause
-        fields = ["id", "incident", "role", "category", "description", "resolution", "version"]
+        fields = [
+            "id",
+            "incident",
+            "role",
+            "category",
+            "description",
+            "resolution",
+            "tags",
+            "version",
+        ]
         read_only_fields = ["version"]
 
 

@@ -229,7 +229,7 @@ class CauseViewSet(RowViewSet):
     row_name = "cause"
 
     def get_queryset(self):
-        rows = Cause.objects.select_related("incident")
+        rows = Cause.objects.select_related("incident").prefetch_related("tags")
         return _of_incident(visible(rows, self.request), self.request)
 
 

@@ -5,14 +5,32 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from incidents import text_search
-from incidents.models import ActionItem, Incident, Service, Tag, Team
+from incidents.models import ActionItem, Cause, Incident, Service, Tag, Team
+
+
+def tagged_with(tags) -> Q:
+    """Return the condition of an incident tagged with any of these tags, itself or on one
+    of its causes.
+
+    EXISTS rather than joins, so that an incident tagged twice is still one row.
+    """
+    on_incident = Incident.tags.through.objects.filter(incident_id=OuterRef("pk"), tag__in=tags)
+    on_cause = Cause.tags.through.objects.filter(cause__incident_id=OuterRef("pk"), tag__in=tags)
+    return Q(Exists(on_incident)) | Q(Exists(on_cause))
+
 
 # --- Incident list filters (authoring) ---
 _REFERENCE = re.compile(r"^\s*(?:INC-?)?(\d+)\s*$", re.IGNORECASE)
+
+
+def referenced_pk(text: str) -> int | None:
+    """Return the id of the incident the text names by reference ("INC-3", "3"), if any."""
+    match = _REFERENCE.match(text)
+    return int(match.group(1)) if match else None
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -31,7 +49,11 @@ class IncidentFilter(django_filters.FilterSet):
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any")
     tag = django_filters.ModelMultipleChoiceFilter(
-        field_name="tags", queryset=Tag.objects.all(), label="Tags", distinct=True
+        field_name="tags",  # for the API schema; filter_tags does the filtering
+        queryset=Tag.objects.all(),
+        label="Tags",
+        method="filter_tags",
+        widget=forms.SelectMultiple(attrs={"data-picker": "tag"}),
     )
     started_after = django_filters.DateFilter(
         method="filter_started_after",
@@ -59,11 +81,15 @@ class IncidentFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         """Match a reference such as INC-3 (or 3) exactly, else the text (text_search)."""
-        match = _REFERENCE.match(value)
         condition = text_search.incident_matches(value)
-        if match:
-            condition |= Q(pk=int(match.group(1)))
+        reference = referenced_pk(value)
+        if reference is not None:
+            condition |= Q(pk=reference)
         return queryset.filter(condition)
+
+    def filter_tags(self, queryset, name, value):
+        """Keep incidents tagged with any of these tags, on themselves or on a cause."""
+        return queryset.filter(tagged_with(value)) if value else queryset
 
     def filter_started_after(self, queryset, name, value):
         return queryset.started_between(start=value)
@@ -110,6 +136,13 @@ class ActionItemFilter(django_filters.FilterSet):
         label="Incident severity",
         widget=forms.CheckboxSelectMultiple,
         distinct=False,
+    )
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="incident__tags",  # for the API schema; filter_tags does the filtering
+        queryset=Tag.objects.all(),
+        label="Tags",
+        method="filter_tags",
+        widget=forms.SelectMultiple(attrs={"data-picker": "tag"}),
     )
     kind = django_filters.ChoiceFilter(choices=ActionItem.Kind.choices)
     priority = django_filters.ChoiceFilter(choices=ActionItem.Priority.choices)
@@ -159,6 +192,18 @@ class ActionItemFilter(django_filters.FilterSet):
         if reference.isdigit():
             match |= Q(incident_id=int(reference))
         return queryset.filter(match)
+
+    def filter_tags(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        """Keep items whose incident, or a cause they address, has any of these tags."""
+        if not value:
+            return queryset
+        on_incident = Incident.tags.through.objects.filter(
+            incident_id=OuterRef("incident_id"), tag__in=value
+        )
+        addressed = Cause.tags.through.objects.filter(
+            cause__action_items=OuterRef("pk"), tag__in=value
+        )
+        return queryset.filter(Q(Exists(on_incident)) | Q(Exists(addressed)))
 
     def filter_incident_from(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.of_incidents_started_between(start=value)

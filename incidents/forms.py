@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User, zone_label
 from incidents.permissions import can_view_incident
+from incidents.tags import check_name, split_names, tag_names
 from incidents.zones import zone_choices, zone_or_none
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -84,6 +85,35 @@ def offer_resave(form: forms.BaseForm, current_version: int, message: str) -> No
     form.add_error(None, message)
 
 
+class TagNamesField(forms.CharField):
+    """Tags typed as names, comma-separated; a name no tag has yet makes a new tag."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text", "Separate tags with commas; a name not used yet makes a new tag."
+        )
+        kwargs.setdefault("widget", forms.TextInput(attrs={"autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, str) or value is None:
+            return value
+        return tag_names(value)  # the instance's tags, when the form is first shown
+
+    def to_python(self, value) -> list[str]:
+        names = split_names(super().to_python(value) or "")
+        errors = []
+        for name in names:
+            try:
+                check_name(name)
+            except forms.ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return names
+
+
 class VersionedForm(forms.ModelForm):
     """A model form carrying the version it was loaded at, for optimistic locking."""
 
@@ -94,6 +124,7 @@ class IncidentForm(VersionedForm):
     TIME_FIELDS = ("started_at", "detected_at", "mitigated_at", "resolved_at")
 
     time_zone = ZoneField(initial="UTC", widget=forms.Select(attrs={"data-picker": "zone"}))
+    tags = TagNamesField()
 
     class Meta:
         model = Incident
@@ -110,6 +141,7 @@ class IncidentForm(VersionedForm):
             "commander",
             "team",
             "services",
+            "tags",
             "is_private",
             "allowed_users",
             "allowed_teams",
@@ -267,10 +299,11 @@ class CauseForm(RowForm):
     prefix = "cause"
     description = _plain_text(3)
     resolution = _plain_text(2, required=False)
+    tags = TagNamesField()
 
     class Meta:
         model = Cause
-        fields = ["role", "category", "description", "resolution"]
+        fields = ["role", "category", "description", "resolution", "tags"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "resolution": forms.Textarea(attrs={"rows": 2}),

@@ -60,6 +60,12 @@ def change_sentence(change: ChangeRecord) -> str:
     action item 'Alert on lag' from 12 Dec 2026 to 20 Dec 2026"."""
     what = f"{change.object_type} ‘{_value(change.object_repr)}’"
     fields = change.changes or {}
+    if change.event in ("recurrence.linked", "recurrence.unlinked"):
+        # The target is the other incident of the pair: "INC-7 Checkout down".
+        verb = "marked" if change.event == "recurrence.linked" else "unmarked"
+        return f"{verb} {_value(change.object_repr)} as having the same root cause"
+    if change.event == "tag.merged":
+        return change.note
     if change.action == ChangeRecord.Action.CREATED:
         return f"created {what}"
     if change.action == ChangeRecord.Action.DELETED:

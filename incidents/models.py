@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
@@ -91,10 +92,20 @@ class Service(models.Model):
 
 
 class Tag(models.Model):
+    """A label shared by incidents and causes; managers rename and merge them (tags page)."""
+
     name = models.CharField(max_length=50, unique=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # "Database" and "database" are one tag: pickers match names in any case.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_unique_any_case",
+                violation_error_message="A tag with this name exists already.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -453,6 +464,7 @@ class Cause(models.Model):
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.ROOT)
     description = MarkdownxField()
     resolution = MarkdownxField(blank=True, help_text="How this cause was resolved.")
+    tags = models.ManyToManyField(Tag, related_name="causes", blank=True)
     position = models.PositiveIntegerField(default=0)
     # Bumped on every edit; a stale version means someone else saved this cause first.
     version = models.PositiveIntegerField(default=1)
@@ -572,7 +584,9 @@ class ActionItem(models.Model):
             models.Index(fields=["owner", "status", "due_date"]),
             models.Index(fields=["kind", "due_date"]),
             models.Index(fields=["priority", "due_date"]),
-            models.Index(fields=["due_date"]),
+            # The board's order (due date, then id): a page of it is read off the index
+            # even when thousands of items share a due date or have none.
+            models.Index(fields=["due_date", "id"], name="action_item_board_order"),
             models.Index(fields=["created_at"]),
             models.Index(fields=["completed_at"]),
         ]

@@ -14,7 +14,7 @@ def _causes_with_items() -> Prefetch:
     return Prefetch(
         "causes",
         queryset=Cause.objects.prefetch_related(
-            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner"))
+            Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")), "tags"
         ),
     )
 
@@ -87,6 +87,22 @@ def incident_for_page(user: User | None):
     )
 
 
-def incident_history(incident: Incident, limit: int = 100):
-    """Return the latest changes to the incident, newest first, with who made them."""
-    return incident.changes.select_related("actor")[:limit]
+# Events whose target is another incident (e.g. "same root cause" links): an entry naming a
+# private incident is left out for anyone who may not see that one.
+NAMING_ANOTHER_INCIDENT = ("recurrence.linked", "recurrence.unlinked")
+
+
+def incident_history(incident: Incident, limit: int = 100, *, user: User | None = None):
+    """Return the latest changes to the incident, newest first, with who made them.
+
+    With a user, entries that name another incident the user may not see are left out.
+    """
+    changes = incident.changes.select_related("actor")
+    if user is not None and not user.is_superuser:
+        hidden = Incident.objects.filter(is_private=True).exclude(
+            pk__in=Incident.objects.visible_to(user).values("pk")
+        )
+        changes = changes.exclude(
+            event__in=NAMING_ANOTHER_INCIDENT, target_id__in=hidden.values("pk")
+        )
+    return changes[:limit]

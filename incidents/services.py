@@ -13,8 +13,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from incidents import tags
 from incidents.events import record_event
-from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent, User
+from incidents.models import ActionItem, Cause, ChangeRecord, Incident, Tag, TimelineEvent, User
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,15 @@ def _set_causes(
     values["causes"] = [[c.pk for c in old], [c.pk for c in causes]]
 
 
+def _set_tags(owner: Incident | Cause, tag_list: list[Tag], changes: dict[str, Any]) -> None:
+    """Tag the incident or cause with exactly these tags; note the difference in changes."""
+    old = tags.tag_names(owner.tags.all())
+    owner.tags.set(tag_list)
+    new = tags.tag_names(tag_list)
+    if old != new:
+        changes["tags"] = [old, new]
+
+
 @transaction.atomic
 def action_item_update(
     *, item: ActionItem, actor: User, data: dict[str, Any], expected_version: int | None = None
@@ -237,6 +247,7 @@ ITEM_FIELDS = ("title", "description", "kind", "priority", "owner", "due_date", 
 def incident_create(*, actor: User, data: dict[str, Any]) -> Incident:
     """Create an incident; the postmortem app makes its draft on the incident.created event."""
     services = data.pop("services", None)
+    tag_list = tags.tags_named(data.pop("tags", None) or [])
     visibility = {name: data.pop(name) for name in VISIBILITY_FIELDS if name in data}
     incident = Incident(created_by=actor, **data)
     incident.full_clean()
@@ -244,6 +255,9 @@ def incident_create(*, actor: User, data: dict[str, Any]) -> Incident:
     if services:
         incident.services.set(services)
     changes = diff_fields(None, incident, [n for n in INCIDENT_FIELDS if n in data])
+    if tag_list:
+        incident.tags.set(tag_list)
+        changes["tags"] = ["", tags.tag_names(tag_list)]
     for name, values in visibility.items():
         getattr(incident, name).set(values)
         if values:
@@ -267,11 +281,14 @@ def incident_update(
     ensure_facts_writable(incident)
     before = Incident.objects.get(pk=incident.pk)
     services = data.pop("services", None)
+    tag_list = data.pop("tags", None)
     visibility = {name: data.pop(name) for name in VISIBILITY_FIELDS if name in data}
     for name, value in data.items():
         setattr(incident, name, value)
     save_versioned(instance=incident, expected_version=expected_version)
     changes = diff_fields(before, incident, data.keys())
+    if tag_list is not None:
+        _set_tags(incident, tags.tags_named(tag_list), changes)
     for name, values in [("services", services), *visibility.items()]:
         if values is None:
             continue
@@ -330,10 +347,14 @@ def _update_and_record(
     before = type(instance).objects.get(pk=instance.pk)
     if not isinstance(instance, ActionItem):
         ensure_facts_writable(before.incident)
+    data = dict(data)
+    tag_list = data.pop("tags", None) if isinstance(instance, Cause) else None
     for name, value in data.items():
         setattr(instance, name, value)
     save_row(instance=instance, current_version=before.version, expected_version=expected_version)
     changes = diff_fields(before, instance, data.keys())
+    if tag_list is not None:
+        _set_tags(instance, tags.tags_named(tag_list), changes)
     if changes:
         record_change(
             incident=instance.incident,
@@ -416,15 +437,21 @@ def move(*, instance: TimelineEvent | Cause | ActionItem, actor: User, direction
 def cause_create(*, incident: Incident, actor: User, data: dict[str, Any]) -> Cause:
     """Add a root cause or contributing factor to the incident."""
     ensure_facts_writable(incident)
+    data = dict(data)
+    tag_list = tags.tags_named(data.pop("tags", None) or [])
     cause = Cause(incident=incident, position=_next_position(incident.causes.all()), **data)
     cause.full_clean()
     cause.save()
+    changes = diff_fields(None, cause, CAUSE_FIELDS)
+    if tag_list:
+        cause.tags.set(tag_list)
+        changes["tags"] = ["", tags.tag_names(tag_list)]
     record_change(
         incident=incident,
         actor=actor,
         action=ChangeRecord.Action.CREATED,
         target=cause,
-        changes=diff_fields(None, cause, CAUSE_FIELDS),
+        changes=changes,
         values=raw_values(None, cause, CAUSE_FIELDS),
     )
     return cause

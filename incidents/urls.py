@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidents.views import account, action_items, calendar, dashboard, incidents
+from incidents.views import account, action_items, calendar, dashboard, incidents, tags
 
 app_name = "incidents"
 
@@ -33,6 +33,12 @@ urlpatterns = [
     ),
     path("<int:pk>/action-items/<int:item_id>/move/", incidents.action_item_move, name="item_move"),
     # --- end authoring ---
+    #
+    # --- The managed list of tags (managers) ---
+    path("tags/", tags.tag_list, name="tags"),
+    path("tags/<int:pk>/rename/", tags.tag_rename, name="tag_rename"),
+    path("tags/<int:pk>/merge/", tags.tag_merge, name="tag_merge"),
+    # --- end tags ---
     #
     # --- Action items board, dashboard, calendar feed (tracking) ---
     path("action-items/", action_items.action_item_board, name="action_items"),

@@ -278,6 +278,7 @@ def export_json(incident: Incident) -> dict:
                 "category": c.category,
                 "description": c.description,
                 "resolution": c.resolution,
+                "tags": [t.name for t in c.tags.all()],
             }
             for c in incident.causes.all()
         ],

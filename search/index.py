@@ -19,14 +19,20 @@ NARRATIVE_FIELDS = (*postmortem_services.NARRATIVE_FIELDS, "unplaced_text")
 def _upsert_sql(where: str) -> str:
     narrative = ", ".join(f"p.{name}" for name in NARRATIVE_FIELDS)
     return f"""
-        INSERT INTO {IncidentSearchDocument._meta.db_table} (incident_id, document, updated_at)
-        SELECT i.id,
-            setweight(to_tsvector('{CONFIG}', i.title), 'A')
-            || setweight(to_tsvector('{CONFIG}', concat_ws(' ', i.summary, i.impact)), 'B')
+        INSERT INTO {IncidentSearchDocument._meta.db_table}
+            (incident_id, head, document, updated_at)
+        SELECT i.id, i.head,
+            i.head
             || setweight(to_tsvector('{CONFIG}', concat_ws(' ', {narrative}, c.text)), 'C')
             || setweight(to_tsvector('{CONFIG}', concat_ws(' ', t.text, a.text)), 'D'),
             %s
-        FROM {Incident._meta.db_table} i
+        FROM (
+            SELECT i.*,
+                setweight(to_tsvector('{CONFIG}', i.title), 'A')
+                || setweight(to_tsvector('{CONFIG}', concat_ws(' ', i.summary, i.impact)), 'B')
+                AS head
+            FROM {Incident._meta.db_table} i
+        ) i
         LEFT JOIN {Postmortem._meta.db_table} p ON p.incident_id = i.id
         LEFT JOIN LATERAL (
             SELECT string_agg(concat_ws(' ', description, resolution), ' ') AS text
@@ -42,7 +48,8 @@ def _upsert_sql(where: str) -> str:
         ) a ON TRUE
         {where}
         ON CONFLICT (incident_id) DO UPDATE
-            SET document = EXCLUDED.document, updated_at = EXCLUDED.updated_at
+            SET head = EXCLUDED.head, document = EXCLUDED.document,
+                updated_at = EXCLUDED.updated_at
     """  # noqa: S608  (table and column names come from the models, values are parameters)
 
 

@@ -13,8 +13,8 @@ title, summary, impact, postmortem narrative, timeline, causes or action items.
 
 import re
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
-from django.db.models import Exists, F, Func, OuterRef, Q
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Count, Exists, Func, OuterRef, Q, Subquery, Value
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from search.index import CONFIG, NARRATIVE_FIELDS, is_supported
@@ -23,6 +23,8 @@ from search.models import ActionItemSearchDocument, IncidentSearchDocument
 # The last word when it is plain letters and digits, not in quotes nor negated.
 _LAST_WORD = re.compile(r"(?:^|\s)([^\W_]+)\s*$")
 _WORD = re.compile(r'[^\s"]+')
+# Words and nothing else: no quotes, no -word, no "or" (all websearch syntax).
+_PLAIN_WORDS = re.compile(r"^(?!.*\b(?i:or)\b)[^\W_]+(?:\s+[^\W_]+)*$")
 # Past this many incidents without a document (a bulk load not yet indexed), they are named
 # by a subquery instead of a list of ids: slower, until `rebuild_search_index` has run.
 MAX_UNINDEXED = 1000
@@ -41,6 +43,10 @@ def search_query(text: str) -> SearchQuery | None:
         rest = text[: last.start(1)].strip()
         if rest:
             prefix = SearchQuery(rest, search_type="websearch", config=CONFIG) & prefix
+        if _PLAIN_WORDS.match(text):
+            # "disk ful:*" finds all that "disk full" finds: the prefix alone is the same
+            # match, and half the work for the index and for every row it checks.
+            return prefix
         query = query | prefix
     return query
 
@@ -90,13 +96,26 @@ def indexed(query: SearchQuery):
 
 
 def unindexed_ids():
-    """Return the ids of incidents that have no search document yet (one cheap query).
+    """Return the ids of incidents that have no search document yet (usually None).
 
     Usually none: the events consumer indexes what the services write, and
     `rebuild_search_index` the rest. Asking first keeps the common case a pure GIN query;
     an OR with the icontains fallback in the same statement made PostgreSQL read every
-    incident instead of starting from the index. Past MAX_UNINDEXED, return a subquery.
+    incident instead of starting from the index. Every document belongs to one incident
+    (the primary key is the incident's), so equal counts mean none is missing: two index
+    counts, where listing the missing ones joined both tables on every search.
+    Past MAX_UNINDEXED, return a subquery.
     """
+    missing = Incident.objects.aggregate(
+        missing=Count("pk")
+        - Subquery(
+            IncidentSearchDocument.objects.order_by()
+            .values(total=Func(Value(1), function="COUNT"))
+            .values("total")
+        )
+    )["missing"]
+    if not missing:
+        return None
     unindexed = Incident.objects.filter(search_document__isnull=True).order_by()
     ids = list(unindexed.values_list("pk", flat=True)[: MAX_UNINDEXED + 1])
     if len(ids) > MAX_UNINDEXED:
@@ -112,30 +131,28 @@ def incident_matches(text: str, incident: str = "") -> Q:
     if not is_supported():
         return Q(**{pk: _plain_incidents(text).values("pk")})
     condition = Q(**{pk: indexed(search_query(text))})
-    unindexed = unindexed_ids()
+    unindexed = unindexed_matches(text, incident=incident)
     if unindexed is not None:
-        plain = _plain_incidents(text).filter(pk__in=unindexed).values("pk")
-        condition |= Q(**{pk: plain})
+        condition |= unindexed
     return condition
 
 
-def _head_matches(query: SearchQuery) -> Q:
-    """Return the condition of a document whose title, summary or impact (A, B) match."""
-    head = Func(
-        F("document"),
-        function="ts_filter",
-        template="%(function)s(%(expressions)s, '{a,b}')",
-        output_field=SearchVectorField(),
-    )
-    return Q(SearchVectorExact(head, query))
+def unindexed_matches(text: str, *, incident: str = "") -> Q | None:
+    """Return the condition of a match among incidents without a document yet, or None
+    when every incident has one (the usual case)."""
+    unindexed = unindexed_ids()
+    if unindexed is None:
+        return None
+    plain = _plain_incidents(text).filter(pk__in=unindexed).values("pk")
+    return Q(**{f"{incident}pk__in": plain})
 
 
 def action_item_matches(text: str) -> Q:
     """Return the condition of an item whose title or description, or whose incident's
     title, summary or impact, matches the text.
 
-    On PostgreSQL both sides are GIN index scans: the items' own documents, and the
-    incidents' documents (narrowed to their A and B parts on the rows found).
+    On PostgreSQL both sides read the index tables: the items' own documents, and the
+    incidents' heads (their title, summary and impact).
     """
     text = text.strip()
     if not words(text):
@@ -145,7 +162,7 @@ def action_item_matches(text: str) -> Q:
         return plain
     query = search_query(text)
     items = ActionItemSearchDocument.objects.filter(document=query).values("item_id")
-    incidents = indexed(query).filter(_head_matches(query))
+    incidents = IncidentSearchDocument.objects.filter(head=query).values("incident_id")
     condition = Q(pk__in=items) | Q(incident_id__in=incidents)
     unindexed = unindexed_ids()
     if unindexed is not None:

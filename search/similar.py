@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
@@ -29,7 +29,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from incidents.models import ActionItem, Cause, Incident, Service, Tag, User
+from incidents.events import record_event
+from incidents.models import ActionItem, Cause, ChangeRecord, Incident, Service, Tag, User
 from search.index import is_supported
 from search.models import IncidentSearchDocument, RecurrenceLink
 
@@ -67,15 +68,24 @@ class SimilarIncident:
         return "shares " + "; ".join(parts) if parts else ""
 
 
+def _tags_of(incident: Incident) -> list[Tag]:
+    """Return the tags of the incident and of its causes, as the filters treat them.
+
+    From the page's prefetched rows when it has them all, else one query.
+    """
+    prefetched = getattr(incident, "_prefetched_objects_cache", {})
+    if "tags" in prefetched and "causes" in prefetched:
+        causes = list(incident.causes.all())
+        if all("tags" in getattr(cause, "_prefetched_objects_cache", {}) for cause in causes):
+            found = {tag.pk: tag for tag in incident.tags.all()}
+            found.update({tag.pk: tag for cause in causes for tag in cause.tags.all()})
+            return list(found.values())
+    return list(Tag.objects.filter(Q(incidents=incident) | Q(causes__incident=incident)).distinct())
+
+
 def _text_query(incident: Incident) -> SearchQuery | None:
     """Return an OR of the lexemes of the incident's title, summary and impact (one query)."""
-    head = Func(
-        F("document"),
-        function="ts_filter",
-        template="%(function)s(%(expressions)s, '{a,b}')",
-        output_field=SearchVectorField(),
-    )
-    lexemes = Func(head, function="tsvector_to_array", output_field=ArrayField(TextField()))
+    lexemes = Func(F("head"), function="tsvector_to_array", output_field=ArrayField(TextField()))
     row = (
         IncidentSearchDocument.objects.filter(incident=incident)
         .values_list(lexemes, flat=True)
@@ -97,7 +107,8 @@ def similar_incidents(
     """
     # From the page's prefetched rows when there are some, else three small queries.
     service_ids = [service.pk for service in incident.services.all()]
-    tag_ids = [tag.pk for tag in incident.tags.all()]
+    tags_by_pk = {tag.pk: tag for tag in _tags_of(incident)}
+    tag_ids = sorted(tags_by_pk)
     categories = {
         cause.category
         for cause in incident.causes.all()
@@ -109,7 +120,14 @@ def similar_incidents(
                 incident=OuterRef("pk"), service_id__in=service_ids
             )
         ),
-        Exists(Incident.tags.through.objects.filter(incident=OuterRef("pk"), tag_id__in=tag_ids)),
+        Q(Exists(Incident.tags.through.objects.filter(incident=OuterRef("pk"), tag_id__in=tag_ids)))
+        | Q(
+            Exists(
+                Cause.tags.through.objects.filter(
+                    cause__incident=OuterRef("pk"), tag_id__in=tag_ids
+                )
+            )
+        ),
         Exists(Cause.objects.filter(incident=OuterRef("pk"), category__in=categories)),
     )
     condition = Q()
@@ -143,7 +161,6 @@ def similar_incidents(
         .select_related("team")
         .prefetch_related(
             Prefetch("services", Service.objects.filter(pk__in=service_ids)),
-            Prefetch("tags", Tag.objects.filter(pk__in=tag_ids)),
             Prefetch("causes", Cause.objects.filter(category__in=categories)),
             Prefetch(
                 "action_items",
@@ -152,6 +169,7 @@ def similar_incidents(
             ),
         )[:MAX_SIMILAR]
     )
+    shared_tags = _shared_tags([other.pk for other in found], tags_by_pk)
     if links is None:
         links = links_of(incident, user) if found else []
     linked = {link.other(incident).pk: link for link in links}
@@ -159,13 +177,32 @@ def similar_incidents(
         SimilarIncident(
             incident=other,
             services=list(other.services.all()),
-            tags=list(other.tags.all()),
+            tags=shared_tags.get(other.pk, []),
             categories=sorted({cause.get_category_display() for cause in other.causes.all()}),
             open_items=other.open_items,
             link=linked.get(other.pk),
         )
         for other in found
     ]
+
+
+def _shared_tags(incident_ids: list[int], tags_by_pk: dict[int, Tag]) -> dict[int, list[Tag]]:
+    """Return, per incident, which of these tags it or one of its causes has (one query)."""
+    if not incident_ids or not tags_by_pk:
+        return {}
+    on_incidents = Incident.tags.through.objects.filter(
+        incident_id__in=incident_ids, tag_id__in=tags_by_pk
+    ).values_list("incident_id", "tag_id")
+    on_causes = Cause.tags.through.objects.filter(
+        cause__incident_id__in=incident_ids, tag_id__in=tags_by_pk
+    ).values_list("cause__incident_id", "tag_id")
+    found: dict[int, set[int]] = {}
+    for incident_id, tag_id in on_incidents.union(on_causes):
+        found.setdefault(incident_id, set()).add(tag_id)
+    return {
+        incident_id: sorted((tags_by_pk[pk] for pk in pks), key=lambda tag: tag.name.lower())
+        for incident_id, pks in found.items()
+    }
 
 
 def links_of(incident: Incident, user: User) -> list[RecurrenceLink]:
@@ -179,18 +216,45 @@ def links_of(incident: Incident, user: User) -> list[RecurrenceLink]:
     )
 
 
+def _record_link(*, event: str, link: RecurrenceLink, actor: User | None) -> None:
+    """Record the link's change in both incidents' history, each naming the other one."""
+    pair = sorted([link.incident, link.same_as], key=lambda incident: incident.pk)
+    for incident, other in (pair, pair[::-1]):
+        record_event(
+            event=event,
+            incident=incident,
+            actor=actor,
+            action=(
+                ChangeRecord.Action.CREATED
+                if event == "recurrence.linked"
+                else ChangeRecord.Action.DELETED
+            ),
+            target=other,
+            values={"link": link.pk, "incident": incident.pk, "same_as": other.pk},
+        )
+
+
 def link_create(*, incident: Incident, same_as: Incident, actor: User) -> RecurrenceLink | None:
-    """Mark the two incidents as having the same root cause; None if they already are."""
+    """Mark the two incidents as having the same root cause; None if they already are.
+
+    Both incidents' histories record it ("recurrence.linked").
+    """
     link = RecurrenceLink(incident=incident, same_as=same_as, created_by=actor)
     link.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             link.save()
+            _record_link(event="recurrence.linked", link=link, actor=actor)
     except IntegrityError:  # linked already, from either side
         return None
     return link
 
 
-def link_delete(*, link: RecurrenceLink) -> None:
-    """Remove the link: the two incidents are no longer marked as the same root cause."""
+@transaction.atomic
+def link_delete(*, link: RecurrenceLink, actor: User | None = None) -> None:
+    """Remove the link: the two incidents are no longer marked as the same root cause.
+
+    Both incidents' histories record it ("recurrence.unlinked").
+    """
+    _record_link(event="recurrence.unlinked", link=link, actor=actor)
     link.delete()

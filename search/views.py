@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,9 +27,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page, found, text = None, [], ""
     if filterset.is_bound and filterset.is_valid() and any(filterset.form.cleaned_data.values()):
         text = filterset.form.cleaned_data.get("q") or ""
-        page = Paginator(selectors.ranked(filterset.qs, text), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = selectors.ranked_page(filterset, number=request.GET.get("page"), per_page=PAGE_SIZE)
         found = selectors.results(list(page), text)
     query = request.GET.copy()
     query.pop("page", None)
@@ -73,7 +70,7 @@ def link_delete(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
     link = RecurrenceLink.objects.filter(Q(incident=incident) | Q(same_as=incident), pk=link_id)
     # Gone already (removed from the other page, or a second click) is what was asked for.
     for found in link:
-        similar.link_delete(link=found)
+        similar.link_delete(link=found, actor=request.user)
     messages.success(request, "Removed the same-root-cause link.")
     return redirect(_back(request, incident))
 

@@ -28,6 +28,7 @@ from tests.factories import (
     CauseFactory,
     IncidentFactory,
     PostmortemFactory,
+    TagFactory,
     TeamFactory,
     TimelineEventFactory,
     UserFactory,
@@ -105,6 +106,10 @@ def link_kwargs(world: "World") -> dict[str, Any]:
     other = IncidentFactory(title="Same root cause as the role table incident")
     link = RecurrenceLink.objects.create(incident=world.incident, same_as=other)
     return {"pk": world.incident.pk, "same_as_id": other.pk, "link_id": link.pk}
+
+
+def tag_kwargs(world: "World") -> dict[str, Any]:
+    return {"pk": TagFactory(name="role-table-tag").pk}
 
 
 TABLE: dict[str, Row] = {
@@ -206,6 +211,21 @@ TABLE: dict[str, Row] = {
         200, kwargs=lambda world: {"token": unlock_token(world.users["reader"])}
     ),
     "accounts:lockouts": Row(302, 403, 403, 403, 200, 403, 403),
+    # The managed list of tags: managers only; a merge without a tag to merge into is 400.
+    "incidents:tags": MANAGERS,
+    "incidents:tag_rename": Row(
+        302,
+        403,
+        403,
+        403,
+        302,
+        403,
+        403,
+        method="post",
+        data={"name": "renamed"},
+        kwargs=tag_kwargs,
+    ),
+    "incidents:tag_merge": Row(302, 403, 403, 403, 400, 403, 403, method="post", kwargs=tag_kwargs),
     "accounts:lockout_clear": everyone(405, anonymous=302),  # POST only, managers only
     # The second sign-in step: without a password step just done, back to the login page.
     "accounts:login_verify": everyone(302),

@@ -65,7 +65,11 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
     """List action items across incidents with the filter the URL carries."""
     filterset = _filtered(request)
     items = filterset.qs
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.status_counts(items)
+    paginator = Paginator(items, PAGE_SIZE)
+    # The counts per status add up to the matches: one pass over them instead of two.
+    paginator.count = sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     query = request.GET.copy()
     query.pop("page", None)
@@ -76,7 +80,7 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "rows": [(item, item.days_overdue(today)) for item in page.object_list],
-            "counts": selectors.status_counts(items),
+            "counts": counts,
             "query": query.urlencode(),
             "statuses": ActionItem.Status.choices,
             "bulk_form": BulkChangeForm(),

@@ -157,7 +157,7 @@ def _page_context(request: HttpRequest, incident: Incident, **forms: Any) -> dic
         "incident": incident,
         "postmortem": _postmortem(incident),
         "can_edit": editable,
-        "history": selectors.incident_history(incident),
+        "history": selectors.incident_history(incident, user=request.user),
         "event_form": forms.get("event_form") or TimelineEventForm(incident=incident),
         "cause_form": forms.get("cause_form") or CauseForm(incident=incident),
         "item_form": forms.get("item_form") or ActionItemForm(incident=incident, today=today),

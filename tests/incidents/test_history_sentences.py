@@ -39,3 +39,21 @@ def test_created_deleted_and_moved_keep_their_verbs():
     assert change_sentence(_change(action="deleted")) == "deleted action item ‘Alert on lag’"
     moved = _change(action="updated", note="moved up")
     assert change_sentence(moved) == "moved action item ‘Alert on lag’ up"
+
+
+def test_same_root_cause_links_name_the_other_incident():
+    linked = ChangeRecord(
+        event="recurrence.linked", action="created", object_type="incident",
+        object_repr="INC-7 Checkout down",
+    )  # fmt: skip
+    assert change_sentence(linked) == "marked INC-7 Checkout down as having the same root cause"
+    linked.event = "recurrence.unlinked"
+    assert change_sentence(linked) == "unmarked INC-7 Checkout down as having the same root cause"
+
+
+def test_a_tag_merge_reads_as_its_note():
+    merged = ChangeRecord(
+        event="tag.merged", action="updated", object_type="tag", object_repr="database",
+        note="merged tag ‘db’ into ‘database’",
+    )  # fmt: skip
+    assert change_sentence(merged) == "merged tag ‘db’ into ‘database’"

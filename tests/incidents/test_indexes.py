@@ -18,6 +18,9 @@ METHOD_COLUMNS = {
     (ActionItemFilter, "incident_to"): "incident__started_at",
     (IncidentFilter, "started_after"): "started_at",
     (IncidentFilter, "started_before"): "started_at",
+    # EXISTS on the tags' many-to-many tables, whose rows are indexed on both sides.
+    (ActionItemFilter, "tag"): "incident__tags",
+    (IncidentFilter, "tag"): "tags",
 }
 # Free text is ILIKE '%…%', which no B-tree index serves; sorting is not a filter.
 NOT_INDEXED = {(ActionItemFilter, "q"), (IncidentFilter, "q"), (ActionItemFilter, "sort")}

@@ -9,6 +9,7 @@ from tests.factories import (
     CauseFactory,
     IncidentFactory,
     PostmortemFactory,
+    TagFactory,
     TeamFactory,
     TimelineEventFactory,
     UserFactory,
@@ -121,3 +122,27 @@ def test_search_page_makes_a_fixed_number_of_queries(
         response = logged_in_client.get(reverse("search:results"), {"q": "database"})
     assert len(response.context["results"]) == min(count, 20)
     assert all(result.snippets for result in response.context["results"])
+
+
+def test_search_narrows_by_tag_on_the_incident_or_a_cause(logged_in_client, index_all):
+    tag = TagFactory(name="postgres")
+    IncidentFactory(title="DNS tagged").tags.add(tag)
+    CauseFactory(incident=IncidentFactory(title="DNS cause tagged")).tags.add(tag)
+    IncidentFactory(title="DNS untagged")
+    IncidentFactory(title="DNS private", is_private=True).tags.add(tag)
+    index_all()
+    assert sorted(found(logged_in_client, q="dns", tag=tag.pk)) == [
+        "DNS cause tagged",
+        "DNS tagged",
+    ]
+
+
+def test_a_page_past_the_last_shows_the_last(logged_in_client, index_all):
+    for n in range(25):
+        IncidentFactory(title=f"Queue backlog {n}")
+    index_all()
+    response = logged_in_client.get(reverse("search:results"), {"q": "backlog", "page": 99})
+    page = response.context["page"]
+    assert (page.number, page.paginator.count, len(response.context["results"])) == (2, 25, 5)
+    first = logged_in_client.get(reverse("search:results"), {"q": "backlog", "page": "x"})
+    assert first.context["page"].number == 1 and len(first.context["results"]) == 20

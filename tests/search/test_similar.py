@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from incidents.models import ActionItem, Cause
+from incidents.models import ActionItem, Cause, ChangeRecord
 from search.models import RecurrenceLink
 from search.similar import similar_incidents
 from tests.factories import (
@@ -197,3 +197,50 @@ def test_the_redirect_stays_on_this_site(client, current, website):
     url = reverse("search:link_create", args=[current.pk, other.pk])
     response = client.post(url, {"next": "https://evil.example.com/"})
     assert response.url == current.get_absolute_url() + "#similar"
+
+
+def test_a_tag_on_a_cause_counts_as_shared_and_is_named(current):
+    tag = TagFactory(name="postgres")
+    current.causes.get().tags.add(tag)
+    other = past(current, title="Pool exhausted")
+    CauseFactory(incident=other, category=Cause.Category.CAPACITY).tags.add(tag)
+    [entry] = similar_incidents(current, UserFactory())
+    assert entry.incident == other
+    assert entry.reasons == "shares tag postgres"
+
+
+def test_marking_and_unmarking_a_link_reads_in_both_histories(client, current, website):
+    other = past(current, title="Website down", services=[website])
+    client.force_login(current.commander)
+    client.post(reverse("search:link_create", args=[current.pk, other.pk]))
+    link = RecurrenceLink.objects.get()
+    page = client.get(current.get_absolute_url()).content.decode()
+    assert f"marked {other.reference} Website down as having the same root cause" in page
+    page = client.get(other.get_absolute_url()).content.decode()
+    assert f"marked {current.reference} {current.title} as having the same root cause" in page
+    client.post(reverse("search:link_delete", args=[current.pk, link.pk]))
+    assert sorted(
+        ChangeRecord.objects.filter(event__startswith="recurrence.").values_list(
+            "event", "incident_id", "target_id"
+        )
+    ) == sorted(
+        [
+            ("recurrence.linked", current.pk, other.pk),
+            ("recurrence.linked", other.pk, current.pk),
+            ("recurrence.unlinked", current.pk, other.pk),
+            ("recurrence.unlinked", other.pk, current.pk),
+        ]
+    )
+    page = client.get(other.get_absolute_url()).content.decode()
+    assert f"unmarked {current.reference} {current.title} as having the same root cause" in page
+
+
+def test_a_link_to_a_private_incident_is_not_named_in_history_to_outsiders(client, current):
+    hidden = past(current, title="Secret breach", is_private=True)
+    hidden.allowed_users.add(current.commander)
+    client.force_login(current.commander)
+    client.post(reverse("search:link_create", args=[current.pk, hidden.pk]))
+    assert "Secret breach as having" in client.get(current.get_absolute_url()).content.decode()
+    client.force_login(UserFactory())
+    page = client.get(current.get_absolute_url()).content.decode()
+    assert "Secret breach" not in page and hidden.reference not in page
