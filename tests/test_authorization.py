@@ -155,8 +155,8 @@ TABLE: dict[str, Row] = {
     "postmortems:reopen": Row(
         302, 403, 302, 403, 302, 403, 404, method="post", data={"reason": "x"}
     ),
-    "postmortems:layout": Row(
-        302, 403, 302, 403, 302, 403, 404, method="post", data={"layout": "sre"}
+    "postmortems:template": Row(
+        302, 403, 302, 403, 302, 403, 404, method="post", data={"template": "0"}
     ),
     # Documents: everyone logged in who may see the incident reads and exports; all import.
     "postmortems:export": everyone(200, anonymous=302, outsider=404),
