@@ -121,10 +121,12 @@ def forwards(apps, schema_editor):
 
 def backwards(apps, schema_editor):
     Postmortem = apps.get_model("postmortems", "Postmortem")
+    PostmortemSection = apps.get_model("postmortems", "PostmortemSection")
     for postmortem in Postmortem.objects.select_related("template").iterator(chunk_size=500):
         values = dict.fromkeys(COLUMNS, "")
         extra = []
-        for section in postmortem.sections.order_by("-in_template", "position", "pk"):
+        sections = PostmortemSection.objects.filter(postmortem_id=postmortem.pk)
+        for section in sections.order_by("-in_template", "position", "pk"):
             if section.key in COLUMNS:
                 values[section.key] = section.body
             elif section.body.strip():

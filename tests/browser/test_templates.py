@@ -112,6 +112,7 @@ def test_a_team_template_from_making_it_to_an_exported_and_reimported_postmortem
     sections = re.findall(r"^## (.+?) <!-- pm:(\w+) -->", markdown, flags=re.M)
     assert sections == [
         ("Summary", "summary"),
+        ("Impact", "impact"),  # the summary part brings the impact when no section has it
         ("Data exposure", "data_exposure"),
         ("Root cause", "causes"),
         ("Action items", "action_items"),

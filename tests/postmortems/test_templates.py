@@ -357,3 +357,47 @@ def test_sync_sections_puts_back_a_section_the_template_has_again():
     assert ("trigger", False) in keys(postmortem)
     sync_sections(postmortem, ensure_builtin_templates()[CLASSIC])
     assert ("trigger", True) in keys(postmortem)
+
+
+def test_the_importer_puts_headings_that_name_a_template_section_into_it(client):
+    template = security_template()
+    document = (
+        "# Leaked bucket\n\n## Summary\n\nA bucket was public.\n\n"
+        "## Exposed data\n\nForty e-mail addresses.\n\n## Customer letters\n\nSent on Monday.\n"
+    )
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("postmortems:import"),
+        {
+            "document": document,
+            "incident_date": "2026-03-01",
+            "template": template.pk,
+            "action": "save",
+        },
+    )
+    assert response.status_code == 302
+    postmortem = Postmortem.objects.get(incident__title="Leaked bucket")
+    assert postmortem.template == template
+    assert postmortem.section_body("data_exposure") == "Forty e-mail addresses."
+    # A heading no section names is kept in "other notes", as before templates.
+    assert "## Customer letters\n\nSent on Monday." in postmortem.section_body("unplaced_text")
+
+
+def test_the_api_writes_sections_by_key_and_names_the_ones_it_does_not_have(client):
+    postmortem = PostmortemFactory(template=security_template())
+    client.force_login(postmortem.incident.commander)
+    url = f"/api/v1/postmortems/{postmortem.pk}/"
+    response = client.patch(
+        url, {"sections": [{"key": "data_exposure", "body": "40 rows."}]},
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 200, response.content
+    sections = {s["key"]: s for s in response.json()["sections"]}
+    assert sections["data_exposure"]["body"] == "40 rows."
+    assert sections["data_exposure"]["required"] is True
+    assert response.json()["template"] == "Security incident"
+    response = client.patch(
+        url, {"sections": [{"key": "trigger", "body": "x"}]}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "no section trigger" in response.content.decode()
