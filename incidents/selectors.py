@@ -84,7 +84,6 @@ def incident_for_page(user: User | None):
             _items_with_causes(),
             "postmortem__authors",
             "postmortem__reviewers",
-            "postmortem__sections",
         )
     )
 

@@ -1,4 +1,4 @@
-"""Writes to postmortems: editing, review, publication, import and layout, each recorded."""
+"""Writes to postmortems: editing, review, publication, import and template, each recorded."""
 
 from typing import Any
 
