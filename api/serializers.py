@@ -6,7 +6,7 @@ from django.db import models as db_models
 from rest_framework import serializers
 
 from incidents.models import ActionItem, Cause, Incident, Service, Tag, Team, TimelineEvent, User
-from postmortems.models import Postmortem, Review
+from postmortems.models import Postmortem, PostmortemSection, Review
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -207,7 +207,26 @@ class ReviewSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class PostmortemSectionSerializer(serializers.ModelSerializer):
+    """One section of the postmortem: its text is written by key; the rest follows its template."""
+
+    key = serializers.SlugField(max_length=50)
+    body = serializers.CharField(allow_blank=True)
+
+    class Meta:
+        model = PostmortemSection
+        fields = ["key", "title", "kind", "help_text", "required", "in_template", "body"]
+        read_only_fields = ["title", "kind", "help_text", "required", "in_template"]
+
+
 class PostmortemSerializer(ModelSerializer):
+    sections = PostmortemSectionSerializer(
+        many=True,
+        required=False,
+        help_text="The narrative in the template's order; PATCH a list of {key, body} to write "
+        "sections by key (others are left as they are).",
+    )
+    template = serializers.SlugRelatedField(slug_field="name", read_only=True)
     summary = serializers.CharField(source="incident.summary", required=False, allow_blank=True)
     impact = serializers.CharField(source="incident.impact", required=False, allow_blank=True)
     authors = serializers.PrimaryKeyRelatedField(
@@ -223,17 +242,10 @@ class PostmortemSerializer(ModelSerializer):
             "id",
             "incident",
             "status",
-            "layout",
+            "template",
             "summary",
             "impact",
-            "trigger",
-            "detection",
-            "resolution",
-            "went_well",
-            "went_wrong",
-            "got_lucky",
-            "closing_remarks",
-            "unplaced_text",
+            "sections",
             "authors",
             "reviewers",
             "published_at",
@@ -244,7 +256,7 @@ class PostmortemSerializer(ModelSerializer):
         read_only_fields = [
             "incident",
             "status",
-            "layout",
+            "template",
             "published_at",
             "version",
             "created_at",

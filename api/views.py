@@ -276,8 +276,8 @@ class PostmortemViewSet(VersionedMixin, mixins.ListModelMixin, mixins.UpdateMode
     permission_classes = [IsAuthenticated, TokenScope]
 
     def get_queryset(self):
-        postmortems = Postmortem.objects.select_related("incident").prefetch_related(
-            "authors", "reviewers"
+        postmortems = Postmortem.objects.select_related("incident", "template").prefetch_related(
+            "authors", "reviewers", "sections"
         )
         return visible(postmortems, self.request)
 
@@ -293,6 +293,8 @@ class PostmortemViewSet(VersionedMixin, mixins.ListModelMixin, mixins.UpdateMode
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.update(data.pop("incident", {}))  # summary and impact live on the incident
+        if "sections" in data:
+            data["sections"] = {section["key"]: section["body"] for section in data["sections"]}
         postmortem_services.postmortem_update(
             postmortem=postmortem,
             actor=request.user,

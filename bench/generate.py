@@ -77,7 +77,8 @@ def generate(*, incidents: int, events: int, action_items: int, users: int) -> d
         TimelineEvent,
         User,
     )
-    from postmortems.models import Postmortem, Review
+    from postmortems.models import Postmortem, PostmortemSection, Review
+    from postmortems.sections import default_template
 
     rng = random.Random(SEED)
     # One hash for everybody: hashing 2,000 passwords would take longer than the rest.
@@ -225,20 +226,34 @@ def generate(*, incidents: int, events: int, action_items: int, users: int) -> d
                 batch = []
         ActionItem.objects.bulk_create(batch)
 
+        classic = default_template()
+        sections = list(classic.sections.all())
+        written = ("resolution", "trigger", "detection", "went_well", "went_wrong", "got_lucky",
+                   "closing_remarks")  # fmt: skip
         postmortems = Postmortem.objects.bulk_create(
             [
                 Postmortem(
                     incident=i,
+                    template=classic,
                     status=rng.choices(["draft", "in_review", "published"], [2, 1, 5])[0],
-                    resolution=paragraph(rng),
-                    trigger=paragraph(rng),
-                    detection=paragraph(rng),
-                    went_well=paragraph(rng),
-                    went_wrong=paragraph(rng),
-                    got_lucky=paragraph(rng),
-                    closing_remarks=paragraph(rng),
                 )
                 for i in incident_list
+            ],
+            batch_size=BATCH,
+        )
+        PostmortemSection.objects.bulk_create(
+            [
+                PostmortemSection(
+                    postmortem=p,
+                    key=s.key,
+                    title=s.title,
+                    kind=s.kind,
+                    group=s.group,
+                    position=s.position,
+                    body=paragraph(rng) if s.key in written else "",
+                )
+                for p in postmortems
+                for s in sections
             ],
             batch_size=BATCH,
         )

@@ -50,7 +50,8 @@ PAGES = {
 
 def build() -> None:
     from incidents.models import ActionItem, Incident, Team, TimelineEvent, User
-    from postmortems.models import Postmortem
+    from postmortems.models import Postmortem, PostmortemSection
+    from postmortems.sections import default_template
 
     rng = random.Random(20261127)
     User.objects.bulk_create(
@@ -74,15 +75,30 @@ def build() -> None:
         ],
         batch_size=2000,
     )
-    Postmortem.objects.bulk_create(
+    classic = default_template()
+    sections = list(classic.sections.all())
+    postmortems = Postmortem.objects.bulk_create(
+        [Postmortem(incident_id=incident.pk, template=classic) for incident in incidents],
+        batch_size=2000,
+    )
+    written = {
+        "trigger": lambda: sentence(rng, 12),
+        "went_wrong": lambda: paragraph(rng),
+        "went_well": lambda: sentence(rng, 10),
+    }
+    PostmortemSection.objects.bulk_create(
         [
-            Postmortem(
-                incident_id=incident.pk,
-                trigger=sentence(rng, 12),
-                went_wrong=paragraph(rng),
-                went_well=sentence(rng, 10),
+            PostmortemSection(
+                postmortem=p,
+                key=s.key,
+                title=s.title,
+                kind=s.kind,
+                group=s.group,
+                position=s.position,
+                body=written[s.key]() if s.key in written else "",
             )
-            for incident in incidents
+            for p in postmortems
+            for s in sections
         ],
         batch_size=2000,
     )

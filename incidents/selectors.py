@@ -39,10 +39,11 @@ def incident_for_document(user: User | None):
     """Return the incidents the user may see, with everything the document shows."""
     return (
         _incidents(user)
-        .select_related("commander", "team", "postmortem")
+        .select_related("commander", "team", "postmortem", "postmortem__template")
         .prefetch_related(
             "services",
             "tags",
+            "postmortem__sections",
             Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
             _causes_with_items(),
             _items_with_causes(),

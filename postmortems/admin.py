@@ -2,7 +2,13 @@ from django.contrib import admin
 
 from incidents.admin import RowsOfVisibleIncidents
 from incidents.models import Incident
-from postmortems.models import Postmortem, Review
+from postmortems.models import (
+    Postmortem,
+    PostmortemSection,
+    PostmortemTemplate,
+    Review,
+    TemplateSection,
+)
 
 
 class ReviewInline(admin.TabularInline):
@@ -10,14 +16,31 @@ class ReviewInline(admin.TabularInline):
     extra = 0
 
 
+class PostmortemSectionInline(admin.StackedInline):
+    model = PostmortemSection
+    extra = 0
+
+
+class TemplateSectionInline(admin.TabularInline):
+    model = TemplateSection
+    extra = 0
+
+
+@admin.register(PostmortemTemplate)
+class PostmortemTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "team", "style", "built_in", "retired_at"]
+    list_filter = ["built_in", "style"]
+    inlines = [TemplateSectionInline]
+
+
 @admin.register(Postmortem)
 class PostmortemAdmin(RowsOfVisibleIncidents, admin.ModelAdmin):
-    list_display = ["incident", "status", "layout", "published_at", "updated_at"]
-    list_filter = ["status", "layout"]
+    list_display = ["incident", "status", "template", "published_at", "updated_at"]
+    list_filter = ["status", "template"]
     search_fields = ["incident__title"]
     filter_horizontal = ["authors", "reviewers"]
-    inlines = [ReviewInline]
-    list_select_related = ["incident"]
+    inlines = [PostmortemSectionInline, ReviewInline]
+    list_select_related = ["incident", "template"]
     readonly_fields = ["version"]
 
 

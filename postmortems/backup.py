@@ -25,7 +25,14 @@ from incidents.models import (
     TimelineEvent,
     User,
 )
-from postmortems.models import Postmortem, Review
+from postmortems.models import (
+    Postmortem,
+    PostmortemSection,
+    PostmortemTemplate,
+    Review,
+    TeamTemplateDefault,
+    TemplateSection,
+)
 
 
 class LosslessJSONEncoder(DjangoJSONEncoder):
@@ -42,7 +49,8 @@ class LosslessJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-SCHEMA_VERSION = 1
+# 2: the narrative moved into postmortem sections of templates.
+SCHEMA_VERSION = 2
 FORMAT_NAME = "postmortems-backup"
 
 # In dependency order: a model only points at models listed before it.
@@ -56,9 +64,15 @@ MODELS = [
     Cause,
     ActionItem,
     ChangeRecord,
+    PostmortemTemplate,
+    TemplateSection,
+    TeamTemplateDefault,
     Postmortem,
+    PostmortemSection,
     Review,
 ]
+# Made by `migrate` in every new database, so they do not make it "hold data".
+TEMPLATE_MODELS = {PostmortemTemplate, TemplateSection}
 
 # Groups and per-user permissions are not kept: roles here come from teams and
 # is_staff/is_superuser.
@@ -87,6 +101,7 @@ INCIDENT_PATH = {
     ActionItem: "incident__",
     ChangeRecord: "incident__",
     Postmortem: "incident__",
+    PostmortemSection: "postmortem__incident__",
     Review: "postmortem__incident__",
 }
 
@@ -138,7 +153,10 @@ def dump_json(data: dict[str, Any]) -> str:
 
 
 def database_is_empty() -> bool:
-    return not any(model._default_manager.exists() for model in MODELS)
+    return (
+        not any(model._default_manager.exists() for model in MODELS if model not in TEMPLATE_MODELS)
+        and not PostmortemTemplate.objects.filter(built_in=False).exists()
+    )
 
 
 def _check_header(data: Any) -> None:
@@ -164,6 +182,8 @@ def import_data(data: Any) -> dict[str, int]:
         )
     counts: dict[str, int] = {}
     with transaction.atomic():
+        # The backup holds the built-in templates as they were, with their ids.
+        PostmortemTemplate.objects.filter(built_in=True).delete()
         for model in MODELS:
             label = _label(model)
             records = [{"model": label, **record} for record in data["models"].get(label, [])]

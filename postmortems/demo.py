@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, Service, Team, TimelineEvent, User
 from postmortems.models import Postmortem
+from postmortems.services import postmortem_start
 
 DEMO_PASSWORD = "postmortems-demo"  # noqa: S105 - printed for the demo login on purpose
 
@@ -184,10 +185,7 @@ def _example_incident(users: dict[str, User], team: Team, service: Service, toda
             created_at=at(13, 0) + timedelta(days=1),
         )
         _set_demo_status(item, ActionItem.Status.DONE if done else ActionItem.Status.OPEN)
-    postmortem = Postmortem.objects.create(
-        incident=incident,
-        status=Postmortem.Status.PUBLISHED,
-        published_at=at(13, 0) + timedelta(days=2),
+    narrative = dict(
         resolution=(
             "The root cause of the outage was determined to be a misconfiguration in the web "
             "server settings. This misconfiguration caused the server to crash, resulting in "
@@ -201,6 +199,12 @@ def _example_incident(users: dict[str, User], team: Team, service: Service, toda
             "of the Real Housing and Estate website, providing a seamless user experience for "
             "our customers."
         ),
+    )
+    postmortem = postmortem_start(
+        incident=incident,
+        bodies=narrative,
+        status=Postmortem.Status.PUBLISHED,
+        published_at=at(13, 0) + timedelta(days=2),
     )
     postmortem.authors.add(users["alice"])
     postmortem.reviewers.add(users["bob"])
@@ -255,7 +259,7 @@ def _other_incidents(users: dict[str, User], team: Team, services: list[Service]
                 created_at=start + timedelta(days=1),
             )
             _set_demo_status(item, status)
-        Postmortem.objects.create(incident=incident)
+        postmortem_start(incident=incident)
 
 
 @transaction.atomic

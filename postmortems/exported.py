@@ -17,6 +17,7 @@ from postmortems.importer import (
     ParsedCause,
     ParsedEvent,
     ParsedPostmortem,
+    ParsedSection,
     PostmortemImportError,
     parse_clock,
     zone_for,
@@ -24,8 +25,13 @@ from postmortems.importer import (
 )
 
 MARKED_HEADING = re.compile(
-    r"^\s{0,3}(#{1,6})\s+(?P<heading>.*?)\s*<!-- pm:(?P<key>[a-z_]+) -->\s*$"
+    r"^\s{0,3}(#{1,6})\s+(?P<heading>.*?)\s*<!-- pm:(?P<key>[a-z0-9_]+) -->\s*$"
 )
+# The template the export was written in, on a line of its own under the title.
+TEMPLATE_LINE = re.compile(r"^\s*<!-- pm-template: (?P<name>.+?) -->\s*$")
+# Markers of parts drawn from the incident's data (or grouping headings): no section text.
+STRUCTURED = {"summary", "impact", "causes", "cause", "cause_resolution", "timeline",
+              "action_items", "group", "duration"}  # fmt: skip
 FACT = re.compile(r"^\*\*(?P<label>[^*]+?):\*\*\s*(?P<value>.*?)\s*$")
 NOT_RECORDED = "—"
 NARRATIVE = {
@@ -68,6 +74,8 @@ def _chunks(lines: list[str]) -> tuple[str, list[tuple[str, str, int, str]]]:
             current[3].append(line)
         elif not title and line.startswith("# "):
             title = line[2:].strip()
+        elif current is None and (template := TEMPLATE_LINE.match(line)):
+            chunks.append(["template", template["name"], number, []])
     return title, [
         (key, heading, line, "\n".join(body).strip("\n").rstrip())
         for key, heading, line, body in chunks
@@ -167,10 +175,14 @@ def parse_export(
     parsed.users_affected = facts.get("users affected", ("", 0))[0]
 
     for key, heading, line, body in chunks:
-        if key == "impact":
+        if key == "template":
+            parsed.template = heading
+        elif key == "impact":
             parsed.impact = body
         elif key in NARRATIVE:
             setattr(parsed, key, body)
+        elif key not in STRUCTURED:
+            parsed.sections.append(ParsedSection(key=key, title=heading, body=body))
         elif key == "cause":
             role = (
                 Cause.Role.ROOT if heading.lower().startswith("root") else Cause.Role.CONTRIBUTING

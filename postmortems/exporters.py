@@ -1,6 +1,6 @@
 """The postmortem document as Markdown, standalone HTML or JSON.
 
-The Markdown follows the postmortem's layout and reads well on a code host. Each section
+The Markdown follows the postmortem's template and reads well on a code host. Each section
 heading carries an invisible marker (`<!-- pm:timeline -->`) so that importing the export
 gives back the same structured data, however much Markdown the narrative itself holds.
 """
@@ -12,9 +12,13 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 from incidents.models import ActionItem, Cause, Incident
-from postmortems.render import PostmortemDocument, build_document
+from postmortems.builtin_templates import CLASSIC
+from postmortems.models import PostmortemTemplate, SectionKind
+from postmortems.render import DocumentSection, PostmortemDocument, build_document
+from postmortems.sections import template_of
 
-SCHEMA_VERSION = 1
+# 2: the narrative is a list of sections in the postmortem's template.
+SCHEMA_VERSION = 2
 FORMATS = {
     "md": ("text/markdown; charset=utf-8", "md"),
     "html": ("text/html; charset=utf-8", "html"),
@@ -115,8 +119,8 @@ def _causes(doc: PostmortemDocument, heading: str) -> list[str]:
     return out
 
 
-def _timeline(doc: PostmortemDocument, zone: ZoneInfo) -> list[str]:
-    out = [f"## Timeline {marker('timeline')}", "", f"All times in {doc.zone_label}.", ""]
+def _timeline(doc: PostmortemDocument, zone: ZoneInfo, heading: str = "Timeline") -> list[str]:
+    out = [f"## {heading} {marker('timeline')}", "", f"All times in {doc.zone_label}.", ""]
     if not doc.timeline:
         return out
     out += ["| Time | Kind | Event |", "| --- | --- | --- |"]
@@ -165,58 +169,47 @@ def _items(doc: PostmortemDocument, heading: str) -> list[str]:
     return [*out, ""]
 
 
-def export_markdown(incident: Incident, *, layout: str | None = None) -> str:
-    """Return the postmortem as Markdown in its layout (or the one given)."""
-    doc = build_document(incident)
-    pm = doc.postmortem
+def _section_markdown(
+    doc: PostmortemDocument, section: DocumentSection, zone: ZoneInfo, level: int
+) -> list[str]:
+    """Return one section in Markdown: structured parts from the incident, text verbatim."""
+    kind, incident = section.kind, doc.incident
+    if kind == SectionKind.SUMMARY:
+        out = _summary(section.title, doc, zone)
+        if not doc.has_impact_section:
+            out += _section("Impact", "impact", incident.impact)
+        return out
+    if kind == SectionKind.IMPACT:
+        return _section(section.title, "impact", incident.impact)
+    if kind == SectionKind.DURATION:
+        return _section(section.title, "duration", doc.duration or "ongoing")
+    if kind == SectionKind.CAUSES:
+        return _causes(doc, section.title)
+    if kind == SectionKind.TIMELINE:
+        return _timeline(doc, zone, section.title)
+    if kind == SectionKind.ACTION_ITEMS:
+        return _items(doc, section.title)
+    return _section(section.title, section.key, section.body, level, always=False)
+
+
+def export_markdown(incident: Incident, *, template: PostmortemTemplate | None = None) -> str:
+    """Return the postmortem as Markdown in its template's sections (or another template's)."""
+    doc = build_document(incident, template=template)
     zone = ZoneInfo(incident.time_zone)
-    layout = layout or doc.layout.key
-
-    def field(name: str) -> str:
-        return getattr(pm, name, "") if pm else ""
-
-    lessons = [
-        ("What went well", "went_well"),
-        ("What went wrong", "went_wrong"),
-        ("Where we got lucky", "got_lucky"),
-    ]
-    if layout == "sre":
-        # Google's SRE book example postmortem: summary, impact, root causes, trigger,
-        # resolution, detection, action items, lessons learned, timeline.
-        out = [f"# {incident.title}", ""]
-        out += _summary("Summary", doc, zone)
-        out += _section("Impact", "impact", incident.impact)
-        out += _causes(doc, "Root Causes")
-        out += _section("Trigger", "trigger", field("trigger"), always=False)
-        out += _section("Resolution", "resolution", field("resolution"), always=False)
-        out += _section("Detection", "detection", field("detection"), always=False)
-        out += _items(doc, "Action Items")
-        out += _section(
-            "Closing Remarks", "closing_remarks", field("closing_remarks"), always=False
-        )
-        if any(field(name) for _, name in lessons):
-            out += [f"## Lessons Learned {marker('group')}", ""]
-        for heading, name in lessons:
-            out += _section(heading, name, field(name), 3, always=False)
-        out += _timeline(doc, zone)
-    else:
+    if doc.style == PostmortemTemplate.Style.CLASSIC:
         out = [f"# Postmortem - {incident.title}", ""]
-        out += _summary("Issue Summary", doc, zone)
-        out += _section("Impact", "impact", incident.impact)
-        out += _causes(doc, "Root Cause")
-        out += _timeline(doc, zone)
-        out += _section(
-            "Root Cause and Resolution", "resolution", field("resolution"), always=False
-        )
-        out += _items(doc, "Corrective and Preventative Measures")
-        out += _section(
-            "Closing Remarks", "closing_remarks", field("closing_remarks"), always=False
-        )
-        out += _section("Trigger", "trigger", field("trigger"), always=False)
-        out += _section("Detection", "detection", field("detection"), always=False)
-        for heading, name in lessons:
-            out += _section(heading, name, field(name), always=False)
-    out += _section("Other Notes", "unplaced_text", field("unplaced_text"), always=False)
+    else:
+        out = [f"# {incident.title}", ""]
+    if doc.template_name != CLASSIC:
+        # Which template to import it back into; the default one needs no line.
+        out += [f"<!-- pm-template: {doc.template_name} -->", ""]
+    # The classic export has always put grouped sections at the top level, ungrouped.
+    grouping = doc.style != PostmortemTemplate.Style.CLASSIC
+    for section in doc.sections:
+        if grouping and section.group_heading:
+            out += [f"## {section.group_heading} {marker('group')}", ""]
+        level = section.level if grouping else 2
+        out += _section_markdown(doc, section, zone, level)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -301,22 +294,21 @@ def export_json(incident: Incident) -> dict:
         if pm is None
         else {
             "status": pm.status,
-            "layout": pm.layout,
+            "template": template_of(pm).name,
             "authors": [u.username for u in pm.authors.all()],
             "reviewers": [u.username for u in pm.reviewers.all()],
             "published_at": when(pm.published_at),
-            **{
-                name: getattr(pm, name)
-                for name in (
-                    "resolution",
-                    "trigger",
-                    "detection",
-                    "went_well",
-                    "went_wrong",
-                    "got_lucky",
-                    "closing_remarks",
-                    "unplaced_text",
+            "sections": [
+                {
+                    "key": section.key,
+                    "title": section.title,
+                    "kind": section.kind,
+                    "body": section.body,
+                    "in_template": section.in_template,
+                }
+                for section in sorted(
+                    pm.sections.all(), key=lambda r: (not r.in_template, r.position, r.pk)
                 )
-            },
+            ],
         },
     }

@@ -1,4 +1,4 @@
-"""Forms of the postmortem document: editor, review, layout and import."""
+"""Forms of the postmortem document: editor, review, template choice and import."""
 
 from datetime import date
 
@@ -6,14 +6,30 @@ from django import forms
 from django.utils import timezone
 from markdownx.widgets import MarkdownxWidget
 
-from incidents.models import User, validate_time_zone
-from postmortems.models import Postmortem, Review
-from postmortems.render import LAYOUTS
-from postmortems.services import INCIDENT_NARRATIVE_FIELDS, NARRATIVE_FIELDS
+from incidents.models import Team, User, validate_time_zone
+from postmortems.models import (
+    Postmortem,
+    PostmortemSection,
+    PostmortemTemplate,
+    Review,
+    SectionKind,
+)
+from postmortems.sections import (
+    NOT_IN_TEMPLATE,
+    ensure_builtin_templates,
+    import_names,
+    templates_for,
+)
+from postmortems.services import INCIDENT_NARRATIVE_FIELDS
+
+SECTION_PREFIX = "section_"
+WRITTEN = {SectionKind.MARKDOWN, SectionKind.RESOLUTION}
 
 
 class PostmortemForm(forms.ModelForm):
-    """Every narrative field with live preview, plus who writes and who reviews."""
+    """One field per written section of the postmortem's template, in its order, with the
+    section's prompt as help; summary and impact where the template places them; then
+    who writes and who reviews."""
 
     summary = forms.CharField(required=False, widget=MarkdownxWidget)
     impact = forms.CharField(required=False, widget=MarkdownxWidget)
@@ -21,12 +37,9 @@ class PostmortemForm(forms.ModelForm):
 
     class Meta:
         model = Postmortem
-        fields = ["authors", "reviewers", *NARRATIVE_FIELDS]
-        widgets = {name: MarkdownxWidget for name in NARRATIVE_FIELDS}
+        fields = ["authors", "reviewers"]
 
-    field_order = ["summary", "impact", *NARRATIVE_FIELDS, "authors", "reviewers"]
-
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, sections: list[PostmortemSection], **kwargs):
         super().__init__(*args, **kwargs)
         incident = self.instance.incident
         for name in INCIDENT_NARRATIVE_FIELDS:
@@ -37,9 +50,51 @@ class PostmortemForm(forms.ModelForm):
             self.fields[name].queryset = people
             self.fields[name].required = False
             self.fields[name].widget.attrs["size"] = 6
+        self.sections = {section.key: section for section in sections}
+        order: list[str] = []
+        kinds = {section.kind for section in sections if section.in_template}
+        for section in sections:
+            if section.kind == SectionKind.SUMMARY and section.in_template:
+                self.fields["summary"].label = section.title
+                self.fields["summary"].help_text = section.help_text
+                order += ["summary"] if SectionKind.IMPACT in kinds else ["summary", "impact"]
+            elif section.kind == SectionKind.IMPACT and section.in_template:
+                self.fields["impact"].label = section.title
+                self.fields["impact"].help_text = section.help_text
+                order.append("impact")
+            elif section.kind in WRITTEN or not section.in_template:
+                name = f"{SECTION_PREFIX}{section.key}"
+                label = section.title
+                if not section.in_template:
+                    label = f"{label} ({NOT_IN_TEMPLATE})"
+                elif section.required:
+                    label = f"{label} (required before review)"
+                self.fields[name] = forms.CharField(
+                    label=label,
+                    required=False,
+                    help_text=section.help_text,
+                    initial=section.body,
+                    widget=MarkdownxWidget(attrs={"placeholder": section.help_text}),
+                )
+                order.append(name)
+        order = [n for n in ("summary", "impact") if n not in order] + order
+        self.order_fields([*order, "authors", "reviewers", "version"])
+
+    def section_label(self, name: str) -> str:
+        return str(self.fields[name].label or name)
 
     def service_data(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        data = {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k != "version" and not k.startswith(SECTION_PREFIX)
+        }
+        data["sections"] = {
+            k.removeprefix(SECTION_PREFIX): v or ""
+            for k, v in self.cleaned_data.items()
+            if k.startswith(SECTION_PREFIX)
+        }
+        return data
 
 
 class ReviewForm(forms.ModelForm):
@@ -89,12 +144,14 @@ class ImageUploadForm(forms.Form):
 MAX_IMPORT_BYTES = 1024 * 1024
 
 
-class LayoutForm(forms.Form):
-    layout = forms.ChoiceField(choices=[])
+class TemplateChoiceForm(forms.Form):
+    """Pick the template a draft is written in, among those its team may use."""
 
-    def __init__(self, *args, **kwargs):
+    template = forms.ModelChoiceField(queryset=PostmortemTemplate.objects.none(), empty_label=None)
+
+    def __init__(self, *args, team: Team | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["layout"].choices = [(key, layout.label) for key, layout in LAYOUTS.items()]
+        self.fields["template"].queryset = templates_for(team)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -136,6 +193,22 @@ class ImportForm(forms.Form):
         validators=[validate_time_zone],
         help_text="Leave empty to use the zone the document names (e.g. 'GMT+2'), else UTC.",
     )
+    template = forms.ModelChoiceField(
+        queryset=PostmortemTemplate.objects.none(),
+        required=False,
+        empty_label="The one an export names, else the default",
+        help_text="Headings are matched to its sections' titles and synonyms.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ensure_builtin_templates()
+        self.fields["template"].queryset = PostmortemTemplate.objects.filter(retired_at=None)
+
+    @property
+    def section_names(self) -> dict[str, tuple[str, str]] | None:
+        template = self.cleaned_data.get("template")
+        return import_names(template) if template else None
 
     def clean_upload(self) -> list[tuple[str, str]]:
         texts = []

@@ -61,6 +61,15 @@ class ParsedActionItem:
 
 
 @dataclass
+class ParsedSection:
+    """Text of a section other than the built-in ones, by the key of a template's section."""
+
+    key: str
+    title: str
+    body: str
+
+
+@dataclass
 class ParsedPostmortem:
     title: str
     time_zone: str
@@ -81,6 +90,9 @@ class ParsedPostmortem:
     got_lucky: str = ""
     closing_remarks: str = ""
     unplaced_text: str = ""
+    # A team template's own sections, and the template an export of ours was written in.
+    sections: list[ParsedSection] = field(default_factory=list)
+    template: str = ""
     detected_at: datetime | None = None
     mitigated_at: datetime | None = None
     status: str = ""
@@ -179,10 +191,19 @@ SECTION_WORDS = [
 ]
 
 
-def _section_key(heading: str, *, fuzzy: bool = True) -> str | None:
+def heading_name(heading: str) -> str:
+    """Return a heading as the section tables name it: lower case, without numbering."""
     name = re.sub(r"\(.*?\)", "", heading).strip().strip(":").strip().lower()
     name = re.sub(r"^[\W\d]+[.)]?\s*", "", name)  # "3. Timeline", emoji
-    name = name.strip(" :*_")
+    return name.strip(" :*_")
+
+
+def _section_key(
+    heading: str, *, fuzzy: bool = True, names: dict[str, str] | None = None
+) -> str | None:
+    name = heading_name(heading)
+    if names and name in names:  # the template's own titles and synonyms come first
+        return names[name]
     if name in _SECTION_BY_NAME:
         return _SECTION_BY_NAME[name]
     if len(name) > 60 or not fuzzy:
@@ -337,7 +358,9 @@ class Section:
         return "\n\n".join(part for part in parts if part).strip()
 
 
-def _sections(blocks: list[Block]) -> tuple[str, list[Section]]:
+def _sections(
+    blocks: list[Block], names: dict[str, str] | None = None
+) -> tuple[str, list[Section]]:
     """Group blocks into known sections; a heading that is no known name belongs to the
     section above it (a timeline entry, a measure), unless it is as high as that section's."""
     title = ""
@@ -347,7 +370,7 @@ def _sections(blocks: list[Block]) -> tuple[str, list[Section]]:
         # The first top heading names the incident ("Broken timeline") unless it is
         # exactly a section's name.
         fuzzy = bool(title) or block.level > 1 or current.key is not None
-        key = _section_key(block.heading, fuzzy=fuzzy)
+        key = _section_key(block.heading, fuzzy=fuzzy, names=names)
         current_level = current.blocks[0].level if current.key else 0
         if current.key == "timeline" and key is None and _is_stamp_heading(block.heading):
             current.blocks.append(block)  # "## May 12" inside a timeline is a date, not a section
@@ -1217,9 +1240,17 @@ def _causes(text: str, role: str) -> list[ParsedCause]:
 
 
 def parse_postmortem(
-    source: str, *, default_date: date, time_zone: str | None = None
+    source: str,
+    *,
+    default_date: date,
+    time_zone: str | None = None,
+    section_names: dict[str, tuple[str, str]] | None = None,
 ) -> ParsedPostmortem:
-    """Parse a Markdown postmortem; raise PostmortemImportError naming the line when a fact is unreadable."""
+    """Parse a Markdown postmortem; raise PostmortemImportError naming the line when a fact is unreadable.
+
+    section_names maps headings (as heading_name() gives them) to the (key, title) of a
+    template's own sections, so their text lands in those sections, not in other notes.
+    """
     if "\x00" in source:
         raise PostmortemImportError("this is not a text file")
     if not source.strip():
@@ -1240,7 +1271,9 @@ def parse_postmortem(
     else:
         zone_name, zone_reason, zone_unknown = _document_zone(source)
     zone = zone_or_none(zone_name)
-    title, sections = _sections(_split_blocks(source))
+    names = {name: key for name, (key, _title) in (section_names or {}).items()}
+    titles = {key: title for key, title in (section_names or {}).values()}
+    title, sections = _sections(_split_blocks(source), names)
     parsed = ParsedPostmortem(title="", time_zone=zone_name, started_at=None, resolved_at=None)
     parsed.zone_reason = zone_reason
     if zone_unknown:
@@ -1289,6 +1322,8 @@ def parse_postmortem(
             "got_lucky",
         }:
             setattr(parsed, section.key, text)
+        elif section.key in titles and section.key not in SECTION_NAMES:
+            parsed.sections.append(ParsedSection(section.key, titles[section.key], text))
         elif section.key == "lessons" and text:
             lessons.append(text)
         elif section.key == "timeline":

@@ -1,12 +1,140 @@
-"""The postmortem document of an incident: its narrative, review and publication."""
+"""The postmortem document of an incident: its template, narrative, review and publication."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
-from incidents.models import Incident
+from incidents.models import Incident, Team
+
+
+class SectionKind(models.TextChoices):
+    """What a section holds: free text, or a part rendered from the incident's data."""
+
+    MARKDOWN = "markdown", "Free text (Markdown)"
+    SUMMARY = "summary", "Summary (with duration and impact)"
+    IMPACT = "impact", "Impact"
+    DURATION = "duration", "Duration"
+    CAUSES = "causes", "Root cause and contributing factors"
+    TIMELINE = "timeline", "Timeline"
+    ACTION_ITEMS = "action_items", "Action items"
+    RESOLUTION = "resolution", "Resolution (text, or the causes' resolutions)"
+
+
+# Kinds whose text the author writes in the section itself (resolution falls back to the
+# causes' resolutions when left empty); the others come from the incident.
+WRITTEN_KINDS = {SectionKind.MARKDOWN, SectionKind.RESOLUTION}
+
+
+class PostmortemTemplate(models.Model):
+    """An ordered list of sections a postmortem is written in; a team may make its own."""
+
+    class Style(models.TextChoices):
+        # How headings and the structured parts look. The two built-in templates keep the
+        # exact look of the documents written before templates existed.
+        STANDARD = "standard", "Standard"
+        CLASSIC = "classic", "Classic (the example postmortem)"
+        SRE = "sre", "Google SRE"
+
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="postmortem_templates",
+        help_text="The team that uses it; empty for everyone.",
+    )
+    style = models.CharField(max_length=10, choices=Style.choices, default=Style.STANDARD)
+    built_in = models.BooleanField(default=False)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-built_in", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="postmortem_template_name_unique",
+                violation_error_message="A template of that name exists; pick another name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("postmortems:template_edit", args=[self.pk])
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class TemplateSection(models.Model):
+    """One section of a template, in its place."""
+
+    template = models.ForeignKey(
+        PostmortemTemplate, on_delete=models.CASCADE, related_name="sections"
+    )
+    # Stable across title edits: postmortem sections, exports and comments refer to it.
+    key = models.SlugField(max_length=50)
+    title = models.CharField(max_length=100)
+    help_text = models.TextField(
+        blank=True, help_text="The prompt shown to the author, e.g. 'What did the customer see?'"
+    )
+    required = models.BooleanField(
+        default=False, help_text="Must be written before the postmortem goes to review."
+    )
+    kind = models.CharField(
+        max_length=20, choices=SectionKind.choices, default=SectionKind.MARKDOWN
+    )
+    group = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Neighbouring sections with the same group sit under one heading.",
+    )
+    synonyms = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Other headings that mean this section when importing, comma-separated.",
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "key"], name="template_section_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template}: {self.title}"
+
+    @property
+    def synonym_list(self) -> list[str]:
+        return [name.strip() for name in self.synonyms.split(",") if name.strip()]
+
+
+class TeamTemplateDefault(models.Model):
+    """The template a team's new incidents are written in.
+
+    Kept on this side: a field on Team would make the incidents app depend on this one.
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="template_default")
+    template = models.ForeignKey(
+        PostmortemTemplate, on_delete=models.CASCADE, related_name="team_defaults"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.template}"
 
 
 class Postmortem(models.Model):
@@ -17,10 +145,13 @@ class Postmortem(models.Model):
 
     incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="postmortem")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    layout = models.CharField(
-        max_length=30,
-        default="classic",
-        help_text="The section layout the document is rendered in.",
+    template = models.ForeignKey(
+        PostmortemTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="postmortems",
+        help_text="The sections the document is written in.",
     )
     authors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="authored_postmortems", blank=True
@@ -28,15 +159,6 @@ class Postmortem(models.Model):
     reviewers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="postmortems_to_review", blank=True
     )
-    resolution = MarkdownxField(blank=True, help_text="How service was restored.")
-    trigger = MarkdownxField(blank=True, help_text="What set the incident off.")
-    detection = MarkdownxField(blank=True, help_text="How the incident was noticed.")
-    went_well = MarkdownxField("what went well", blank=True)
-    went_wrong = MarkdownxField("what went wrong", blank=True)
-    got_lucky = MarkdownxField("where we got lucky", blank=True)
-    closing_remarks = MarkdownxField(blank=True)
-    # Text from an imported document that matched no section; kept so nothing is lost.
-    unplaced_text = MarkdownxField("other notes", blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -54,6 +176,46 @@ class Postmortem(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    def section_body(self, key: str) -> str:
+        """Return the text of the section with this key ('' when it has none)."""
+        return next((s.body for s in self.sections.all() if s.key == key), "")
+
+
+class PostmortemSection(models.Model):
+    """The postmortem's own copy of a section: its text, and the title and place it had.
+
+    A published postmortem renders from these rows alone, so editing its template later
+    cannot change it. A section its template no longer has is kept (in_template False).
+    """
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="sections")
+    key = models.SlugField(max_length=50)
+    title = models.CharField(max_length=100)
+    kind = models.CharField(
+        max_length=20, choices=SectionKind.choices, default=SectionKind.MARKDOWN
+    )
+    help_text = models.TextField(blank=True)
+    required = models.BooleanField(default=False)
+    group = models.CharField(max_length=100, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    body = MarkdownxField(blank=True)
+    in_template = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["postmortem", "-in_template", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postmortem", "key"], name="postmortem_section_key_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.postmortem}: {self.title}"
+
+    @property
+    def is_written(self) -> bool:
+        return bool(self.body.strip())
 
 
 class Review(models.Model):

@@ -1,49 +1,105 @@
-"""Turn an incident's structured data into the postmortem document, in a chosen layout.
+"""Turn an incident's structured data into the postmortem document, section by section.
 
-Adding a layout is one template under templates/postmortems/layouts/ and one
-register_layout() line below.
+The postmortem's own section rows give the order, titles and text; each section is drawn by
+a partial picked by the template's style, the section's key and its kind, most specific
+first: templates/postmortems/sections/<style>/<key>.html, <style>/<kind>.html, <kind>.html.
+The two built-in styles keep the exact look documents had before templates existed.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from django.template.loader import select_template
+
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, duration_text, zone_label
-from postmortems.models import Postmortem
+from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, SectionKind
+from postmortems.sections import NOT_IN_TEMPLATE, ensure_builtin_templates, template_of
+
+DEFAULT_STYLE = PostmortemTemplate.Style.CLASSIC
 
 
-@dataclass(frozen=True)
-class Layout:
+@cache
+def section_partial(style: str, key: str, kind: str) -> str:
+    """Return the template that draws a section, most specific first."""
+    names = [f"postmortems/sections/{style}/{key}.html"] if style != "standard" else []
+    names += [f"postmortems/sections/{style}/{kind}.html", f"postmortems/sections/{kind}.html"]
+    return select_template(names).template.name
+
+
+@dataclass
+class DocumentSection:
     key: str
-    label: str
-    template: str
+    title: str
+    kind: str
+    body: str
+    partial: str
+    in_template: bool = True
+    group: str = ""
+    # The group heading to draw before this section: set on the first of its group.
+    group_heading: str = ""
+    level: int = 2
+    # What the section shows as its text: a resolution falls back to the causes' own.
+    text: str = ""
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.body.strip())
+
+    @property
+    def anchor(self) -> str:
+        return f"section-{self.key}"
+
+    @property
+    def not_in_template_note(self) -> str:
+        return "" if self.in_template else NOT_IN_TEMPLATE
 
 
-LAYOUTS: dict[str, Layout] = {}
-
-
-def register_layout(key: str, label: str, template: str) -> None:
-    """Make a section layout available to every postmortem."""
-    LAYOUTS[key] = Layout(key, label, template)
-
-
-register_layout(
-    "classic",
-    "Classic: issue summary, root cause, timeline, measures",
-    "postmortems/layouts/classic.html",
-)
-register_layout(
-    "sre",
-    "Google SRE: summary, impact, root causes, trigger, action items table",
-    "postmortems/layouts/sre.html",
-)
-
-DEFAULT_LAYOUT = "classic"
-
-
-def layout_for(postmortem: Postmortem | None) -> Layout:
-    key = postmortem.layout if postmortem else DEFAULT_LAYOUT
-    return LAYOUTS.get(key, LAYOUTS[DEFAULT_LAYOUT])
+def document_sections(
+    postmortem: Postmortem | None, style: str, rows: list[PostmortemSection] | None = None
+) -> list[DocumentSection]:
+    """Return the document's sections in order, with the group headings placed."""
+    if rows is None:
+        rows = list(postmortem.sections.all()) if postmortem else []
+        if not rows:
+            # Not yet saved in a template (a postmortem made outside the services): the
+            # template's sections, empty.
+            template = template_of(postmortem) if postmortem else None
+            template = template or ensure_builtin_templates()["Classic"]
+            rows = [
+                PostmortemSection(
+                    key=s.key, title=s.title, kind=s.kind, group=s.group, position=s.position
+                )
+                for s in template.sections.all()
+            ]
+    rows = sorted(rows, key=lambda r: (not r.in_template, r.position, r.pk or 0))
+    out = [
+        DocumentSection(
+            key=row.key,
+            title=row.title,
+            kind=row.kind,
+            body=row.body,
+            partial=section_partial(style, row.key, row.kind),
+            in_template=row.in_template,
+            group=row.group if row.in_template else "",
+        )
+        for row in rows
+    ]
+    index = 0
+    while index < len(out):
+        group = out[index].group
+        run_end = index
+        while run_end + 1 < len(out) and group and out[run_end + 1].group == group:
+            run_end += 1
+        if group:
+            run = out[index : run_end + 1]
+            for section in run:
+                section.level = 3
+            if style == "standard" or any(section.has_text for section in run):
+                out[index].group_heading = group
+        index = run_end + 1
+    return out
 
 
 def clock(moment: datetime) -> str:
@@ -63,7 +119,8 @@ class TimelineRow:
 class PostmortemDocument:
     incident: Incident
     postmortem: Postmortem | None
-    layout: Layout
+    style: str
+    template_name: str
     zone_label: str
     started: datetime | None
     resolved: datetime | None
@@ -72,6 +129,18 @@ class PostmortemDocument:
     root_causes: list[Cause] = field(default_factory=list)
     contributing: list[Cause] = field(default_factory=list)
     measures: list[ActionItem] = field(default_factory=list)
+    sections: list[DocumentSection] = field(default_factory=list)
+
+    @property
+    def heading_partial(self) -> str:
+        return section_partial(self.style, "_heading", "_heading")
+
+    @property
+    def has_impact_section(self) -> bool:
+        return any(s.kind == SectionKind.IMPACT for s in self.sections)
+
+    def body(self, key: str) -> str:
+        return next((s.body for s in self.sections if s.key == key), "")
 
     @property
     def start_clock(self) -> str:
@@ -85,18 +154,23 @@ class PostmortemDocument:
     def multi_day(self) -> bool:
         return bool(self.started and self.resolved and self.started.date() != self.resolved.date())
 
-    @property
-    def resolution(self) -> str:
-        """Return the narrative resolution, or the causes' own resolutions when none is written."""
-        if self.postmortem and self.postmortem.resolution:
-            return self.postmortem.resolution
+    def resolution_of(self, section: DocumentSection) -> str:
+        """Return a resolution section's text, or the causes' own resolutions when empty."""
+        if section.body:
+            return section.body
         return "\n\n".join(
             c.resolution for c in self.root_causes + self.contributing if c.resolution
         )
 
 
-def build_document(incident: Incident) -> PostmortemDocument:
-    """Collect what the document shows; expects incident_for_document()'s prefetches."""
+def build_document(
+    incident: Incident, *, template: PostmortemTemplate | None = None
+) -> PostmortemDocument:
+    """Collect what the document shows; expects incident_for_document()'s prefetches.
+
+    With a template other than the postmortem's, show its text in that template's sections
+    (a preview; nothing is saved).
+    """
     zone = ZoneInfo(incident.time_zone)
     postmortem = getattr(incident, "postmortem", None)
     started = incident.started_at.astimezone(zone) if incident.started_at else None
@@ -107,10 +181,29 @@ def build_document(incident: Incident) -> PostmortemDocument:
         rows.append(TimelineRow(event, local, clock(local), local.date() != previous_day))
         previous_day = local.date()
     causes = list(incident.causes.all())
-    return PostmortemDocument(
+    own = template_of(postmortem) if postmortem else None
+    shown = template or own
+    style = shown.style if shown else DEFAULT_STYLE
+    preview_rows = None
+    if template is not None and template != own:
+        bodies = {s.key: s.body for s in postmortem.sections.all()} if postmortem else {}
+        preview_rows = [
+            PostmortemSection(
+                key=s.key,
+                title=s.title,
+                kind=s.kind,
+                group=s.group,
+                position=s.position,
+                body=bodies.get(s.key, ""),
+            )
+            for s in template.sections.all()
+        ]
+    document = PostmortemDocument(
         incident=incident,
         postmortem=postmortem,
-        layout=layout_for(postmortem),
+        style=style,
+        template_name=shown.name if shown else "Classic",
+        sections=document_sections(postmortem, style, preview_rows),
         zone_label=zone_label(incident.time_zone),
         started=started,
         resolved=resolved,
@@ -120,3 +213,10 @@ def build_document(incident: Incident) -> PostmortemDocument:
         contributing=[c for c in causes if not c.is_root],
         measures=list(incident.action_items.all()),
     )
+    for section in document.sections:
+        section.text = (
+            document.resolution_of(section)
+            if section.kind == SectionKind.RESOLUTION
+            else section.body
+        )
+    return document

@@ -1,4 +1,4 @@
-"""Writes to postmortems: editing, review, publication, import and layout, each recorded."""
+"""Writes to postmortems: editing, review, publication, import and template, each recorded."""
 
 from typing import Any
 
@@ -10,10 +10,17 @@ from django.utils import timezone
 from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent, User
 from incidents.services import StaleVersionError, diff_fields, record_change, save_versioned
 from postmortems.importer import ParsedPostmortem
-from postmortems.models import Postmortem, Review
-from postmortems.render import LAYOUTS
+from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, Review
+from postmortems.sections import (
+    add_loose_sections,
+    default_template,
+    empty_required_sections,
+    sync_sections,
+    template_of,
+)
 
-NARRATIVE_FIELDS = (
+# The written sections of the built-in templates, by the key they have always had.
+BUILT_IN_SECTION_KEYS = (
     "trigger",
     "detection",
     "resolution",
@@ -21,14 +28,32 @@ NARRATIVE_FIELDS = (
     "went_wrong",
     "got_lucky",
     "closing_remarks",
+    "unplaced_text",
 )
 INCIDENT_NARRATIVE_FIELDS = ("summary", "impact")
 
 
+def postmortem_start(
+    *,
+    incident: Incident,
+    template: PostmortemTemplate | None = None,
+    bodies: dict[str, str] | None = None,
+    **values: Any,
+) -> Postmortem:
+    """Return the incident's postmortem, making it the first time in the template (else the
+    team's default) with a section row for each of its sections, texts from `bodies`."""
+    template = template or default_template(incident.team)
+    postmortem, created = Postmortem.objects.get_or_create(
+        incident=incident, defaults={"template": template, **values}
+    )
+    if created:
+        sync_sections(postmortem, template, bodies)
+    return postmortem
+
+
 def postmortem_for(incident: Incident) -> Postmortem:
     """Return the incident's postmortem, creating an empty draft the first time."""
-    postmortem, _ = Postmortem.objects.get_or_create(incident=incident)
-    return postmortem
+    return postmortem_start(incident=incident)
 
 
 def start_draft_for_new_incident(record: ChangeRecord, incident: Incident) -> None:
@@ -39,7 +64,7 @@ def start_draft_for_new_incident(record: ChangeRecord, incident: Incident) -> No
     # An import made it a moment ago, with the document's narrative: no need to ask again.
     postmortem = Incident.postmortem.related.get_cached_value(incident, default=None)
     if postmortem is None:
-        postmortem, _ = Postmortem.objects.get_or_create(incident=incident)
+        postmortem = postmortem_start(incident=incident)
     if record.actor_id is not None:
         postmortem.authors.add(record.actor_id)
 
@@ -65,10 +90,11 @@ def _people_change(before: list[User], after: list[User]) -> list[str] | None:
 def postmortem_update(
     *, postmortem: Postmortem, actor: User, data: dict[str, Any], expected_version: int
 ) -> Postmortem:
-    """Save the narrative (and the incident's summary and impact) if nobody saved since.
+    """Save the sections' text (and the incident's summary and impact) if nobody saved since.
 
-    The postmortem's version guards both, since the editor is where summary and impact
-    are written.
+    `data` holds `sections` ({key: Markdown}), `summary`, `impact`, `authors` and
+    `reviewers`, each optional. The postmortem's version guards them all, since the editor
+    is where summary and impact are written.
     """
     if postmortem.is_published:
         raise ValidationError(PUBLISHED_IS_READ_ONLY)
@@ -77,13 +103,32 @@ def postmortem_update(
     incident_before = Incident.objects.get(pk=incident.pk)
     authors = data.pop("authors", None)
     reviewers = data.pop("reviewers", None)
+    bodies = data.pop("sections", None) or {}
     for name in INCIDENT_NARRATIVE_FIELDS:
         if name in data:
             setattr(incident, name, data.pop(name))
-    for name, value in data.items():
-        setattr(postmortem, name, value)
+    if data:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(data))}.")
+    rows = {s.key: s for s in PostmortemSection.objects.filter(postmortem=postmortem)}
+    if not rows:
+        rows = {s.key: s for s in sync_sections(postmortem, template_of(postmortem))}
+    unknown = sorted(set(bodies) - set(rows))
+    if unknown:
+        raise ValidationError(
+            f"This postmortem has no section {', '.join(unknown)}; "
+            f"its sections are {', '.join(rows)}."
+        )
+    changes: dict[str, list[str]] = {}
+    edited = []
+    for key, body in bodies.items():
+        row = rows[key]
+        body = body or ""
+        if row.body != body:
+            changes[f"{row.title} section"] = [row.body, body]
+            row.body = body
+            edited.append(row)
     save_versioned(instance=postmortem, expected_version=expected_version)
-    changes = diff_fields(before, postmortem, data.keys())
+    PostmortemSection.objects.bulk_update(edited, ["body"])
     incident_changes = diff_fields(incident_before, incident, INCIDENT_NARRATIVE_FIELDS)
     if incident_changes:
         Incident.objects.filter(pk=incident.pk).update(
@@ -146,6 +191,13 @@ def postmortem_submit_for_review(
     root cause or the author's reason (kept in the record's note) for going without."""
     if postmortem.status != Postmortem.Status.DRAFT:
         raise ValidationError("Only a draft can be submitted for review.")
+    empty = empty_required_sections(postmortem)
+    if empty:
+        names = ", ".join(f"“{section.title}”" for section in empty)
+        raise ValidationError(
+            f"Write the required section{'s' if len(empty) > 1 else ''} {names} "
+            "before submitting for review."
+        )
     if not postmortem.reviewers.exists():
         raise ValidationError("Name at least one reviewer before submitting for review.")
     note = ""
@@ -281,12 +333,16 @@ def postmortem_import(
     *,
     parsed: ParsedPostmortem,
     actor: User | None,
+    template: PostmortemTemplate | None = None,
     known_owners: dict[str, User | None] | None = None,
 ) -> Incident:
     """Save a parsed postmortem as an incident with its timeline, causes and action items.
 
-    When importing several documents, pass each the same known_owners dict (empty at
-    first), so that an owner name is looked up once in the run, not once per document.
+    The postmortem is written in the given template, else the one the document names (an
+    export of ours), else the default; text of sections that template lacks is kept in
+    sections marked as not in it. When importing several documents, pass each the same
+    known_owners dict (empty at first), so that an owner name is looked up once in the run,
+    not once per document.
     """
     events = parsed.events
     resolved = Incident.Status.RESOLVED if parsed.resolved_at else Incident.Status.INVESTIGATING
@@ -371,17 +427,23 @@ def postmortem_import(
         items.append(item)
     ActionItem.objects.bulk_create(items)
     _link_addressed_causes(items, parsed.action_items, causes)
-    Postmortem.objects.create(
+    template = template or _template_named(parsed.template) or default_template()
+    bodies = {key: getattr(parsed, key) for key in BUILT_IN_SECTION_KEYS}
+    bodies.update({section.key: section.body for section in parsed.sections})
+    own_keys = {section.key for section in template.sections.all()}
+    loose = [
+        (key, BUILT_IN_TITLES.get(key, key.replace("_", " ").capitalize()), body)
+        for key, body in bodies.items()
+        if key not in own_keys and body.strip()
+    ]
+    titles = {section.key: section.title for section in parsed.sections}
+    loose = [(key, titles.get(key, title), body) for key, title, body in loose]
+    postmortem = postmortem_start(
         incident=incident,
-        resolution=parsed.resolution,
-        trigger=parsed.trigger,
-        detection=parsed.detection,
-        went_well=parsed.went_well,
-        went_wrong=parsed.went_wrong,
-        got_lucky=parsed.got_lucky,
-        closing_remarks=parsed.closing_remarks,
-        unplaced_text=parsed.unplaced_text,
+        template=template,
+        bodies={k: v for k, v in bodies.items() if k in own_keys},
     )
+    add_loose_sections(postmortem, loose)
     # The incident.created hook (start_draft_for_new_incident) makes the actor an author.
     record_change(
         incident=incident,
@@ -394,23 +456,56 @@ def postmortem_import(
     return incident
 
 
+BUILT_IN_TITLES = {
+    "trigger": "Trigger",
+    "detection": "Detection",
+    "resolution": "Resolution",
+    "went_well": "What went well",
+    "went_wrong": "What went wrong",
+    "got_lucky": "Where we got lucky",
+    "closing_remarks": "Closing Remarks",
+    "unplaced_text": "Other Notes",
+}
+
+
+def _template_named(name: str) -> PostmortemTemplate | None:
+    if not name:
+        return None
+    return PostmortemTemplate.objects.filter(name__iexact=name, retired_at=None).first()
+
+
 @transaction.atomic
-def postmortem_set_layout(*, incident: Incident, layout: str, actor: User) -> Postmortem:
-    """Render the incident's postmortem in another registered layout from now on."""
-    if layout not in LAYOUTS:
-        raise ValueError(f"{layout!r} is not a layout; choose one of {', '.join(LAYOUTS)}.")
-    postmortem, _ = Postmortem.objects.get_or_create(incident=incident)
-    if postmortem.layout != layout:
-        if postmortem.is_published:
-            raise ValidationError(PUBLISHED_IS_READ_ONLY)
-        old = postmortem.layout
-        postmortem.layout = layout
-        postmortem.save(update_fields=["layout", "updated_at"])
-        record_change(
-            incident=incident,
-            actor=actor,
-            action="updated",
-            target=postmortem,
-            changes={"layout": [old, layout]},
+def postmortem_set_template(
+    *, incident: Incident, template: PostmortemTemplate, actor: User
+) -> Postmortem:
+    """Write the incident's postmortem in another template from now on, keeping every text.
+
+    Only a draft may switch: a postmortem in review or published keeps the sections it was
+    reviewed in.
+    """
+    postmortem = postmortem_for(incident)
+    old = template_of(postmortem)
+    if old.pk == template.pk:
+        return postmortem
+    if postmortem.is_published:
+        raise ValidationError(PUBLISHED_IS_READ_ONLY)
+    if postmortem.status != Postmortem.Status.DRAFT:
+        raise ValidationError(
+            "Only a draft can switch template; ask for changes to send it back to draft."
         )
+    if template.is_retired:
+        raise ValidationError(f"The template “{template}” is retired; pick one in use.")
+    if template.team_id is not None and template.team_id != incident.team_id:
+        raise ValidationError(f"The template “{template}” belongs to another team.")
+    postmortem.template = template
+    postmortem.save(update_fields=["template", "updated_at"])
+    sync_sections(postmortem, template)
+    record_change(
+        incident=incident,
+        actor=actor,
+        action="updated",
+        target=postmortem,
+        changes={"template": [old.name, template.name]},
+        values={"template": [old.pk, template.pk]},
+    )
     return postmortem

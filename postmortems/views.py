@@ -20,58 +20,75 @@ from incidents.selectors import incident_for_document, incident_for_page
 from incidents.services import StaleVersionError
 from postmortems import exporters, services
 from postmortems.forms import (
+    SECTION_PREFIX,
     ImageUploadForm,
     ImportForm,
-    LayoutForm,
     PostmortemForm,
     ReopenForm,
     ReviewForm,
+    TemplateChoiceForm,
 )
 from postmortems.importer import PostmortemImportError, parse_postmortem
 from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem
 from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
 from postmortems.render import build_document
+from postmortems.sections import sync_sections, template_of
 
 
 def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
-    """Show the postmortem document of an incident in its chosen layout."""
+    """Show the postmortem document of an incident in its template.
+
+    `?template=<id>` previews the text in another template the incident may use, unsaved.
+    """
     incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
-    document = build_document(incident)
+    preview = None
+    if "template" in request.GET:
+        choice = TemplateChoiceForm(request.GET, team=incident.team)
+        preview = choice.cleaned_data["template"] if choice.is_valid() else None
+    document = build_document(incident, template=preview)
+    postmortem = getattr(incident, "postmortem", None)
     return render(
         request,
         "postmortems/document.html",
         {
             "document": document,
             "incident": incident,
+            "preview": preview,
             "can_edit": can_edit_incident(request.user, incident),
-            "layout_form": LayoutForm(initial={"layout": document.layout.key}),
+            "can_switch": postmortem is None or postmortem.status == Postmortem.Status.DRAFT,
+            "template_form": TemplateChoiceForm(
+                initial={"template": preview or (postmortem and postmortem.template)},
+                team=incident.team,
+            ),
             "formats": exporters.FORMATS,
         },
     )
 
 
 @require_POST
-def postmortem_layout(request: HttpRequest, incident_id: int) -> HttpResponse:
-    """Switch the layout the postmortem is rendered in."""
+def postmortem_template(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Write the draft in another template; every section's text is kept."""
     incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
     if not can_edit_incident(request.user, incident):
         raise PermissionDenied(
             "Only the incident's authors, commander or a manager may change this."
         )
-    form = LayoutForm(request.POST)
+    form = TemplateChoiceForm(request.POST, team=incident.team)
     if form.is_valid():
         try:
-            services.postmortem_set_layout(
-                incident=incident, layout=form.cleaned_data["layout"], actor=request.user
+            services.postmortem_set_template(
+                incident=incident, template=form.cleaned_data["template"], actor=request.user
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "Layout changed.")
+            template = form.cleaned_data["template"]
+            messages.success(request, f"Now written in the template “{template}”.")
     else:
-        messages.error(request, "That layout does not exist.")
-    return redirect("postmortems:document", incident_id=incident.pk)
+        messages.error(request, "That template does not exist or is retired.")
+    back = "postmortems:edit" if request.POST.get("next") == "edit" else "postmortems:document"
+    return redirect(back, incident_id=incident.pk)
 
 
 def postmortem_export(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponse:
@@ -104,12 +121,15 @@ def postmortem_import(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["document"],
                 default_date=form.default_date,
                 time_zone=form.cleaned_data["time_zone"] or None,
+                section_names=form.section_names,
             )
         except PostmortemImportError as exc:
             error = str(exc)
         if parsed and request.POST.get("action") == "save":
             try:
-                incident = services.postmortem_import(parsed=parsed, actor=request.user)
+                incident = services.postmortem_import(
+                    parsed=parsed, actor=request.user, template=form.cleaned_data["template"]
+                )
             except ValidationError as exc:
                 error = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
             else:
@@ -121,6 +141,7 @@ def postmortem_import(request: HttpRequest) -> HttpResponse:
                 "document": form.cleaned_data["document"],
                 "incident_date": form.default_date,
                 "time_zone": form.cleaned_data["time_zone"],
+                "template": form.cleaned_data["template"],
             }
         )
     return render(
@@ -140,6 +161,7 @@ def _import_batch(request: HttpRequest, form: ImportForm) -> HttpResponse:
                 text,
                 default_date=form.default_date,
                 time_zone=form.cleaned_data["time_zone"] or None,
+                section_names=form.section_names,
             )
         except PostmortemImportError as exc:
             result["error"] = str(exc)
@@ -152,7 +174,10 @@ def _import_batch(request: HttpRequest, form: ImportForm) -> HttpResponse:
                 continue
             try:
                 incident = services.postmortem_import(
-                    parsed=result["parsed"], actor=request.user, known_owners=known_owners
+                    parsed=result["parsed"],
+                    actor=request.user,
+                    template=form.cleaned_data["template"],
+                    known_owners=known_owners,
                 )
             except ValidationError as exc:
                 result["error"] = "; ".join(
@@ -191,7 +216,8 @@ def postmortem_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
         if postmortem.is_published:
             raise PermissionDenied("This postmortem is published and read-only; reopen it first.")
         raise PermissionDenied("Only the authors, the commander and managers may edit this.")
-    form = PostmortemForm(request.POST or None, instance=postmortem)
+    sections = list(postmortem.sections.all()) or sync_sections(postmortem, template_of(postmortem))
+    form = PostmortemForm(request.POST or None, instance=postmortem, sections=sections)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -214,6 +240,9 @@ def postmortem_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
             "postmortem": postmortem,
             "incident": postmortem.incident,
             "conflict": conflict,
+            "template_form": TemplateChoiceForm(
+                initial={"template": postmortem.template}, team=postmortem.incident.team
+            ),
         },
     )
 
@@ -222,11 +251,12 @@ def _conflict(current: Postmortem, form: PostmortemForm) -> list[dict[str, str]]
     """List the fields the other person changed; keep this person's text in the form."""
     incident = current.incident
     changed = []
-    for name in (*services.INCIDENT_NARRATIVE_FIELDS, *services.NARRATIVE_FIELDS):
-        source = incident if name in services.INCIDENT_NARRATIVE_FIELDS else current
-        theirs = getattr(source, name)
-        if theirs != (form.cleaned_data.get(name) or ""):
-            changed.append({"field": str(form.fields[name].label or name), "theirs": theirs})
+    theirs_by_field = {name: getattr(incident, name) for name in services.INCIDENT_NARRATIVE_FIELDS}
+    for section in current.sections.all():
+        theirs_by_field[f"{SECTION_PREFIX}{section.key}"] = section.body
+    for name, theirs in theirs_by_field.items():
+        if name in form.fields and theirs != (form.cleaned_data.get(name) or ""):
+            changed.append({"field": form.section_label(name), "theirs": theirs})
     offer_resave(
         form,
         current.version,

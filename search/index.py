@@ -6,24 +6,21 @@ from django.db import connection
 from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
-from postmortems import services as postmortem_services
-from postmortems.models import Postmortem
+from postmortems.models import Postmortem, PostmortemSection
 from search.models import ActionItemSearchDocument, IncidentSearchDocument
 
 CONFIG = "english"
 
-# The postmortem's narrative, and the text an import could not place: all of it is searched.
-NARRATIVE_FIELDS = (*postmortem_services.NARRATIVE_FIELDS, "unplaced_text")
-
 
 def _upsert_sql(where: str) -> str:
-    narrative = ", ".join(f"p.{name}" for name in NARRATIVE_FIELDS)
+    # Every section's text is searched, whatever template it is in, with the text an import
+    # could not place and sections no longer in the template.
     return f"""
         INSERT INTO {IncidentSearchDocument._meta.db_table}
             (incident_id, head, document, updated_at)
         SELECT i.id, i.head,
             i.head
-            || setweight(to_tsvector('{CONFIG}', concat_ws(' ', {narrative}, c.text)), 'C')
+            || setweight(to_tsvector('{CONFIG}', concat_ws(' ', n.text, c.text)), 'C')
             || setweight(to_tsvector('{CONFIG}', concat_ws(' ', t.text, a.text)), 'D'),
             %s
         FROM (
@@ -34,6 +31,10 @@ def _upsert_sql(where: str) -> str:
             FROM {Incident._meta.db_table} i
         ) i
         LEFT JOIN {Postmortem._meta.db_table} p ON p.incident_id = i.id
+        LEFT JOIN LATERAL (
+            SELECT string_agg(body, ' ' ORDER BY position, id) AS text
+            FROM {PostmortemSection._meta.db_table} WHERE postmortem_id = p.id
+        ) n ON TRUE
         LEFT JOIN LATERAL (
             SELECT string_agg(concat_ws(' ', description, resolution), ' ') AS text
             FROM {Cause._meta.db_table} WHERE incident_id = i.id

@@ -17,7 +17,8 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, Func, OuterRef, Q, Subquery, Value
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
-from search.index import CONFIG, NARRATIVE_FIELDS, is_supported
+from postmortems.models import PostmortemSection
+from search.index import CONFIG, is_supported
 from search.models import ActionItemSearchDocument, IncidentSearchDocument
 
 # The last word when it is plain letters and digits, not in quotes nor negated.
@@ -59,9 +60,9 @@ def words(text: str) -> list[str]:
 
 def _contains(word: str) -> Q:
     """Return the condition of an incident with `word` anywhere in its text (icontains)."""
-    narrative = Q()
-    for name in NARRATIVE_FIELDS:
-        narrative |= Q(**{f"postmortem__{name}__icontains": word})
+    narrative = Exists(
+        PostmortemSection.objects.filter(postmortem__incident=OuterRef("pk"), body__icontains=word)
+    )
     return (
         Q(title__icontains=word)
         | Q(summary__icontains=word)

@@ -18,9 +18,9 @@ from django.utils.text import capfirst
 
 from incidents.filters import IncidentFilter, referenced_pk
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
-from postmortems.models import Postmortem
+from postmortems.models import PostmortemSection
 from search.highlight import START, STOP, has_match, mark_words, marked
-from search.index import CONFIG, NARRATIVE_FIELDS, is_supported
+from search.index import CONFIG, is_supported
 from search.matching import search_query, unindexed_matches, words
 from search.models import IncidentSearchDocument
 
@@ -210,12 +210,15 @@ def _headlines(incidents: list[Incident], text: str) -> dict[int, Result]:
             found[pk].title = marked(title)
         add(pk, _label(Incident, "summary"), summary)
         add(pk, _label(Incident, "impact"), impact)
-    narrative = Postmortem.objects.filter(incident_id__in=ids).values_list(
-        "incident_id", *(_headline(name, query) for name in NARRATIVE_FIELDS)
+    narrative = (
+        PostmortemSection.objects.filter(postmortem__incident_id__in=ids)
+        .annotate(vector=SearchVector("body", config=CONFIG))
+        .filter(vector=query)
+        .order_by("postmortem__incident_id", "-in_template", "position", "pk")
+        .values_list("postmortem__incident_id", "title", _headline("body", query))
     )
-    for incident_id, *headlines in narrative:
-        for name, headline in zip(NARRATIVE_FIELDS, headlines, strict=True):
-            add(incident_id, _label(Postmortem, name), headline)
+    for incident_id, title, headline in narrative:
+        add(incident_id, title, headline)
     rows_of = (
         (
             Cause,
@@ -255,7 +258,7 @@ def _plain_snippets(incidents: list[Incident], text: str) -> dict[int, Result]:
     rows = (
         Incident.objects.filter(pk__in=[incident.pk for incident in incidents])
         .select_related("postmortem")
-        .prefetch_related("timeline_events", "causes", "action_items")
+        .prefetch_related("timeline_events", "causes", "action_items", "postmortem__sections")
     )
     found = {incident.pk: Result(incident, marked(incident.title)) for incident in incidents}
     for row in rows:
@@ -267,7 +270,7 @@ def _plain_snippets(incidents: list[Incident], text: str) -> dict[int, Result]:
         ]
         postmortem = getattr(row, "postmortem", None)
         if postmortem is not None:
-            texts += [(_label(Postmortem, n), getattr(postmortem, n)) for n in NARRATIVE_FIELDS]
+            texts += [(section.title, section.body) for section in postmortem.sections.all()]
         texts += [("Cause", f"{c.description}\n{c.resolution}") for c in row.causes.all()]
         texts += [("Timeline", event.description) for event in row.timeline_events.all()]
         texts += [("Action item", f"{i.title}: {i.description}") for i in row.action_items.all()]

@@ -18,7 +18,9 @@ from incidents.models import (
     TimelineEvent,
     User,
 )
+from postmortems.builtin_templates import BY_LAYOUT
 from postmortems.models import Postmortem, Review
+from postmortems.sections import default_template, ensure_builtin_templates, sync_sections
 
 factory.Faker._DEFAULT_LOCALE = "en_US"
 factory.random.reseed_random(20261125)
@@ -149,6 +151,22 @@ class PostmortemFactory(DjangoModelFactory):
     incident = factory.SubFactory(IncidentFactory)
     status = Postmortem.Status.DRAFT
 
+    class Params:
+        # The built-in template a postmortem of before templates had as its layout.
+        layout = None
+
+    @factory.lazy_attribute
+    def template(self):
+        if self.layout:
+            return ensure_builtin_templates()[BY_LAYOUT[self.layout]]
+        return default_template(self.incident.team)
+
+    @factory.post_generation
+    def sections(self, create, extracted, **kwargs):
+        """Make the template's section rows, with texts by key: sections={"trigger": "…"}."""
+        if create:
+            sync_sections(self, self.template, extracted or {})
+
     @factory.post_generation
     def authors(self, create, extracted, **kwargs):
         if create and extracted:
@@ -188,3 +206,9 @@ class ReminderDeliveryFactory(DjangoModelFactory):
     recipient = factory.SubFactory(UserFactory)
     kind = ReminderDelivery.Kind.DIGEST
     for_date = date(2026, 3, 20)
+
+
+def write_section(postmortem: Postmortem, key: str, body: str) -> None:
+    """Set the text of one of the postmortem's sections, as a test's starting point."""
+    updated = postmortem.sections.filter(key=key).update(body=body)
+    assert updated == 1, f"{postmortem} has no section {key!r}"

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.services import unlock_token
 from incidents.emails import unsubscribe_token
+from postmortems.models import PostmortemTemplate
 from search.models import RecurrenceLink
 from tests.factories import (
     ActionItemFactory,
@@ -160,9 +161,15 @@ TABLE: dict[str, Row] = {
     "postmortems:reopen": Row(
         302, 403, 302, 403, 302, 403, 404, method="post", data={"reason": "x"}
     ),
-    "postmortems:layout": Row(
-        302, 403, 302, 403, 302, 403, 404, method="post", data={"layout": "sre"}
+    "postmortems:template": Row(
+        302, 403, 302, 403, 302, 403, 404, method="post", data={"template": "0"}
     ),
+    # Templates: everyone logged in reads them; managers make, change, copy and retire them.
+    "postmortems:templates": everyone(200, anonymous=302),
+    "postmortems:template_edit": everyone(200, anonymous=302),
+    "postmortems:template_create": Row(302, 403, 403, 403, 200, 403, 403),
+    "postmortems:template_copy": Row(302, 403, 403, 403, 302, 403, 403, method="post"),
+    "postmortems:template_retire": Row(302, 403, 403, 403, 302, 403, 403, method="post"),
     # Documents: everyone logged in who may see the incident reads and exports; all import.
     "postmortems:export": everyone(200, anonymous=302, outsider=404),
     "postmortems:import": everyone(200, anonymous=302),
@@ -274,6 +281,7 @@ def url_kwargs(world: World) -> dict[str, Any]:
         "item_id": world.item.pk,
         "fmt": "md",
         "token": reader.calendar_token,
+        "template_id": PostmortemTemplate.objects.get_or_create(name="Role table template")[0].pk,
     }
 
 

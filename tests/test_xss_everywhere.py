@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 
 from incidents import tasks
+from postmortems.builtin_templates import BY_LAYOUT
 from postmortems.exporters import export_html, export_markdown
+from postmortems.sections import ensure_builtin_templates, sync_sections
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,
@@ -30,7 +32,8 @@ def hostile(request):
         incident=incident, title=f"Item {payload}", description=payload, due_date=date(2026, 3, 1)
     )
     PostmortemFactory(
-        incident=incident, resolution=payload, went_well=payload, unplaced_text=payload
+        incident=incident,
+        sections={"resolution": payload, "went_well": payload, "unplaced_text": payload},
     )
     return incident
 
@@ -42,8 +45,9 @@ def hostile(request):
 def test_document_and_incident_pages(client, hostile, url_name):
     client.force_login(UserFactory())
     for layout in ("classic", "sre"):
-        hostile.postmortem.layout = layout
+        hostile.postmortem.template = ensure_builtin_templates()[BY_LAYOUT[layout]]
         hostile.postmortem.save()
+        sync_sections(hostile.postmortem, hostile.postmortem.template)
         response = client.get(reverse(url_name, args=[hostile.pk]))
         assert response.status_code == 200
         assert_no_live_script(response.content.decode())

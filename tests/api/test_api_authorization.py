@@ -176,7 +176,10 @@ OPERATIONS: dict[str, Op] = {
         "patch",
         lambda w: f"/api/v1/postmortems/{w.postmortem.pk}/",
         EDITORS,
-        lambda w: {"trigger": "A deploy", "summary": "Four hours down"},
+        lambda w: {
+            "sections": [{"key": "trigger", "body": "A deploy"}],
+            "summary": "Four hours down",
+        },
     ),
     "postmortems_submit_create": Op(
         "post",

@@ -11,7 +11,7 @@ def test_pages_break_no_content_security_policy_rule(page, screenshot):
     incident = IncidentFactory(
         title="Cache stampede", summary="**bold** and a [link](https://x.example)"
     )
-    PostmortemFactory(incident=incident, went_well="Paging *worked*.")
+    PostmortemFactory(incident=incident, sections={"went_well": "Paging *worked*."})
     violations: list[str] = []
     page.on(
         "console",

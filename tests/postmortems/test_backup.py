@@ -49,7 +49,10 @@ def rich_data():
     ActionItemFactory(incident=incident, owner=None, status=ActionItem.Status.DONE)
     ChangeRecordFactory(incident=incident, actor=alice, changes={"title": ["old", "new"]})
     postmortem = PostmortemFactory(
-        incident=incident, authors=[alice], reviewers=[bob], went_well="Paging worked."
+        incident=incident,
+        authors=[alice],
+        reviewers=[bob],
+        sections={"went_well": "Paging worked."},
     )
     ReviewFactory(postmortem=postmortem, reviewer=bob, decision=Review.Decision.APPROVE)
     return incident
@@ -113,7 +116,7 @@ def test_commands_round_trip_through_a_file(rich_data, tmp_path):
     call_command("import_all", str(path))
     call_command("export_all", str(path))
     assert path.read_text() == before
-    assert json.loads(before)["schema_version"] == 1
+    assert json.loads(before)["schema_version"] == 2
 
 
 def test_import_explains_a_file_that_is_not_a_backup(tmp_path):
@@ -124,3 +127,34 @@ def test_import_explains_a_file_that_is_not_a_backup(tmp_path):
     path.write_text("not json")
     with pytest.raises(CommandError, match="not a JSON file"):
         call_command("import_all", str(path))
+
+
+def test_a_teams_template_and_the_sections_restore_into_a_freshly_migrated_database(rich_data):
+    from postmortems import template_services
+    from postmortems.models import PostmortemSection, PostmortemTemplate
+    from postmortems.sections import ensure_builtin_templates, sync_sections
+
+    template = template_services.template_create(
+        actor=rich_data.commander,
+        name="Security incident",
+        sections=[{"title": "Data exposure", "kind": "markdown", "required": True}],
+        default_for=[rich_data.team],
+    )
+    postmortem = rich_data.postmortem
+    postmortem.template = template
+    postmortem.save()
+    sync_sections(postmortem, template, {"data_exposure": "40 addresses."})
+    before = dump_json(export_data())
+
+    _empty_database()
+    ensure_builtin_templates()  # what `migrate` leaves in a new database
+    import_data(json.loads(before))
+
+    assert dump_json(export_data()) == before
+    restored = PostmortemSection.objects.get(key="data_exposure")
+    assert restored.body == "40 addresses." and restored.postmortem.template.name == template.name
+    assert PostmortemTemplate.objects.get(name=template.name).team_defaults.get().team.name == (
+        rich_data.team.name
+    )
+    # "Paging worked." is kept, no longer in the template.
+    assert PostmortemSection.objects.get(key="went_well").in_template is False

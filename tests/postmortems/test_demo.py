@@ -33,7 +33,7 @@ def test_loaddemo_enters_the_example_postmortem_as_structured_data():
     assert [i.title for i in items] == [m[0] for m in EXAMPLE_MEASURES]
     assert all(i.owner and i.due_date for i in items)
     assert incident.action_items.overdue(today).count() >= 2
-    assert incident.postmortem.resolution
+    assert incident.postmortem.section_body("resolution").startswith("The root cause")
 
 
 def test_loaddemo_is_safe_to_run_twice(capsys):

@@ -8,11 +8,13 @@ from django.urls import reverse
 
 from incidents.models import Incident
 from incidents.selectors import incident_for_document
+from postmortems.builtin_templates import BY_LAYOUT, GOOGLE_SRE
 from postmortems.demo import EXAMPLE_MEASURES, load_demo
 from postmortems.exporters import SCHEMA_VERSION, export_markdown
 from postmortems.importer import parse_postmortem
 from postmortems.models import Postmortem
-from postmortems.render import LAYOUTS, zone_label
+from postmortems.render import zone_label
+from postmortems.sections import ensure_builtin_templates, sync_sections
 from postmortems.services import postmortem_import
 from tests.factories import (
     ActionItemFactory,
@@ -20,9 +22,19 @@ from tests.factories import (
     PostmortemFactory,
     TimelineEventFactory,
     UserFactory,
+    write_section,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def use_layout(incident, layout: str) -> None:
+    """Write the incident's postmortem in the built-in template that was this layout."""
+    postmortem = incident.postmortem
+    postmortem.template = ensure_builtin_templates()[BY_LAYOUT[layout]]
+    postmortem.save()
+    sync_sections(postmortem, postmortem.template)
+
 
 SEED = Path(__file__).parent / "samples" / "01_seed_html_headings.md"
 TODAY = date(2026, 11, 25)
@@ -105,9 +117,8 @@ def test_document_page_query_count_does_not_grow_with_events_and_items(
 
 def test_sre_layout_renders_the_action_items_table_and_lessons(client):
     incident = load_demo(today=TODAY).example
-    incident.postmortem.layout = "sre"
-    incident.postmortem.went_well = "Customers were patient."
-    incident.postmortem.save()
+    use_layout(incident, "sre")
+    write_section(incident.postmortem, "went_well", "Customers were patient.")
     client.force_login(UserFactory())
     body = client.get(reverse("postmortems:document", args=[incident.pk])).content.decode()
     for heading in ("Summary", "Impact", "Root Causes", "Trigger", "Resolution", "Detection",
@@ -126,8 +137,7 @@ def test_sre_layout_renders_the_action_items_table_and_lessons(client):
 )
 def test_every_layout_shows_times_in_the_incidents_zone_whoever_reads(client, layout, first, last):
     incident = load_demo(today=TODAY).example
-    incident.postmortem.layout = layout
-    incident.postmortem.save()
+    use_layout(incident, layout)
     client.force_login(UserFactory(time_zone="Asia/Tokyo"))  # 7 hours ahead of GMT+2
     for url in (
         reverse("postmortems:document", args=[incident.pk]),
@@ -139,38 +149,40 @@ def test_every_layout_shows_times_in_the_incidents_zone_whoever_reads(client, la
         assert "16:00" not in body and "4:00 PM" not in body, url
 
 
-def test_only_editors_may_change_the_layout(client):
+def test_only_editors_may_change_the_template(client):
     incident = load_demo(today=TODAY).example
     Postmortem.objects.filter(incident=incident).update(status=Postmortem.Status.DRAFT)
-    url = reverse("postmortems:layout", args=[incident.pk])
+    sre = ensure_builtin_templates()[GOOGLE_SRE]
+    url = reverse("postmortems:template", args=[incident.pk])
     client.force_login(UserFactory(username="stranger"))
-    assert client.post(url, {"layout": "sre"}).status_code == 403
+    assert client.post(url, {"template": sre.pk}).status_code == 403
     client.force_login(incident.commander)
-    client.post(url, {"layout": "sre"})
+    client.post(url, {"template": sre.pk})
     incident.postmortem.refresh_from_db()
-    assert incident.postmortem.layout == "sre"
-    assert incident.changes.filter(changes__layout=["classic", "sre"]).exists()
+    assert incident.postmortem.template == sre
+    assert incident.changes.filter(changes__template=["Classic", "Google SRE"]).exists()
 
 
-def test_a_published_postmortem_keeps_its_layout_until_reopened(client):
+def test_a_published_postmortem_keeps_its_template_until_reopened(client):
     incident = load_demo(today=TODAY).example  # published
     client.force_login(incident.commander)
 
     response = client.post(
-        reverse("postmortems:layout", args=[incident.pk]), {"layout": "sre"}, follow=True
+        reverse("postmortems:template", args=[incident.pk]),
+        {"template": ensure_builtin_templates()[GOOGLE_SRE].pk},
+        follow=True,
     )
 
     incident.postmortem.refresh_from_db()
-    assert incident.postmortem.layout == "classic"
+    assert incident.postmortem.template.name == "Classic"
     assert "published and read-only" in response.content.decode()
 
 
-def test_every_registered_layout_renders(client):
+def test_every_built_in_template_renders(client):
     incident = load_demo(today=TODAY).example
     client.force_login(UserFactory())
-    for key in LAYOUTS:
-        incident.postmortem.layout = key
-        incident.postmortem.save()
+    for key in BY_LAYOUT:
+        use_layout(incident, key)
         response = client.get(reverse("postmortems:document", args=[incident.pk]))
         assert f"layout-{key}" in response.content.decode()
 
@@ -187,7 +199,7 @@ def test_zone_labels_read_as_people_write_them():
     [
         ("md", "text/markdown", "## Corrective and Preventative Measures"),
         ("html", "text/html", "<h2>Timeline:</h2>"),
-        ("json", "application/json", '"schema_version": 1'),
+        ("json", "application/json", '"schema_version": 2'),
     ],
 )
 def test_downloads_in_each_format(client, fmt, content_type, expected):
@@ -305,7 +317,7 @@ def test_import_page_names_the_bad_line_and_saves_the_rest(client):
     client.post(reverse("postmortems:import"), {**form, "action": "save"})
     incident = Incident.objects.get()
     assert incident.timeline_events.count() == 1
-    assert "This time cannot exist" in incident.postmortem.unplaced_text
+    assert "This time cannot exist" in incident.postmortem.section_body("unplaced_text")
 
 
 def test_import_page_accepts_an_upload(client):

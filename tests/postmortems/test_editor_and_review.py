@@ -67,7 +67,9 @@ def test_preview_never_returns_dangerous_html(logged_in_client, payload):
 @pytest.mark.parametrize("payload", XSS)
 def test_rendered_pages_never_show_dangerous_html(client, payload):
     incident = IncidentFactory(summary=payload, impact=payload)
-    PostmortemFactory(incident=incident, resolution=payload, reviewers=[incident.commander])
+    PostmortemFactory(
+        incident=incident, sections={"resolution": payload}, reviewers=[incident.commander]
+    )
     client.force_login(incident.commander)
     for url in (
         incident.get_absolute_url(),

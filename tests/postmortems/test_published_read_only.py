@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from incidents import services
 from incidents.models import ActionItem, Incident
 from postmortems import services as postmortem_services
+from postmortems.builtin_templates import GOOGLE_SRE
 from postmortems.models import Postmortem
+from postmortems.sections import ensure_builtin_templates
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,
@@ -54,11 +56,11 @@ def fact_writes(incident: Incident, actor):
         "postmortem_update": lambda: postmortem_services.postmortem_update(
             postmortem=incident.postmortem,
             actor=actor,
-            data={"trigger": "Rewritten"},
+            data={"sections": {"trigger": "Rewritten"}},
             expected_version=incident.postmortem.version,
         ),
-        "postmortem_set_layout": lambda: postmortem_services.postmortem_set_layout(
-            incident=incident, layout="sre", actor=actor
+        "postmortem_set_template": lambda: postmortem_services.postmortem_set_template(
+            incident=incident, template=ensure_builtin_templates()[GOOGLE_SRE], actor=actor
         ),
     }
 
@@ -73,7 +75,7 @@ WRITES = [
     "cause_delete",
     "move",
     "postmortem_update",
-    "postmortem_set_layout",
+    "postmortem_set_template",
 ]
 
 

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from incidents import events, services
 from incidents.models import ActionItem, Incident
-from postmortems.models import Postmortem
-from postmortems.services import postmortem_update
+from postmortems.services import postmortem_start, postmortem_update
 from search.handlers import SEARCH_INDEX
 from search.models import IncidentSearchDocument
 from tests.factories import (
@@ -140,11 +139,11 @@ def _narrative_edits(count: int) -> list[Incident]:
     actor = UserFactory()
     incidents = [IncidentFactory(title=f"Batch {n}") for n in range(count)]
     for incident in incidents:
-        postmortem = Postmortem.objects.create(incident=incident)
+        postmortem = postmortem_start(incident=incident)
         postmortem_update(
             postmortem=postmortem,
             actor=actor,
-            data={"went_wrong": "The pager was silent."},
+            data={"sections": {"went_wrong": "The pager was silent."}},
             expected_version=postmortem.version,
         )
     return incidents

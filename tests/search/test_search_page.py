@@ -30,9 +30,10 @@ def test_search_finds_incidents_by_everything_written_about_them(logged_in_clien
     TimelineEventFactory(incident=IncidentFactory(title="Timeline one"), description="Paged oncall")
     CauseFactory(incident=IncidentFactory(title="Cause one"), description="Expired certificate")
     ActionItemFactory(incident=IncidentFactory(title="Item one"), title="Rotate keys yearly")
-    pm = PostmortemFactory(incident=IncidentFactory(title="Narrative one"))
-    pm.went_wrong = "Nobody owned the cron host."
-    pm.save()
+    PostmortemFactory(
+        incident=IncidentFactory(title="Narrative one"),
+        sections={"went_wrong": "Nobody owned the cron host."},
+    )
     index_all()
 
     assert found(logged_in_client, q="gateway") == ["Checkout errors"]
@@ -116,7 +117,7 @@ def test_search_page_makes_a_fixed_number_of_queries(
         TimelineEventFactory(incident=incident, description="database failover")
         CauseFactory(incident=incident, description="database disk full")
         ActionItemFactory(incident=incident, title="database alerts")
-        PostmortemFactory(incident=incident, went_wrong="database was slow")
+        PostmortemFactory(incident=incident, sections={"went_wrong": "database was slow"})
     index_all()
     with django_assert_max_num_queries(14):
         response = logged_in_client.get(reverse("search:results"), {"q": "database"})

@@ -1,0 +1,81 @@
+"""Forms of the template editor: the template, and its sections as an ordered list."""
+
+from django import forms
+
+from incidents.models import Team
+from postmortems.models import PostmortemTemplate, SectionKind, TemplateSection
+
+
+class TemplateForm(forms.ModelForm):
+    default_for = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        label="Default template of",
+        help_text="New incidents of these teams are written in this template.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = PostmortemTemplate
+        fields = ["name", "description", "team"]
+        labels = {"team": "Only for team"}
+        help_texts = {"team": "Leave empty to let every team use it."}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault(
+                "default_for", [d.team_id for d in self.instance.team_defaults.all()]
+            )
+
+
+class SectionForm(forms.ModelForm):
+    """One row of the section list; the order box and the remove tick come from the formset."""
+
+    class Meta:
+        model = TemplateSection
+        fields = ["title", "kind", "help_text", "required", "group", "synonyms"]
+        labels = {"help_text": "Prompt for the author", "required": "Required before review"}
+        widgets = {
+            "help_text": forms.Textarea(attrs={"rows": 2}),
+            "synonyms": forms.TextInput(attrs={"placeholder": "e.g. Customer impact, Who saw it"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = SectionKind.choices
+        self.fields["group"].widget.attrs["placeholder"] = "e.g. Lessons Learned"
+
+
+SectionFormSet = forms.inlineformset_factory(
+    PostmortemTemplate,
+    TemplateSection,
+    form=SectionForm,
+    extra=2,
+    can_order=True,
+    can_delete=True,
+)
+
+
+def section_specs(formset) -> list[dict]:
+    """Return the sections the formset describes, in the order the author numbered them."""
+    specs = []
+    for form in formset.ordered_forms if formset.can_order else formset.forms:
+        if not form.has_changed() and form.instance.pk is None:
+            continue
+        if form.cleaned_data.get("DELETE"):
+            continue
+        data = form.cleaned_data
+        specs.append(
+            {
+                "id": form.instance.pk,
+                "title": data["title"],
+                "kind": data["kind"],
+                "help_text": data.get("help_text", ""),
+                "required": data.get("required", False),
+                "group": data.get("group", ""),
+                "synonyms": data.get("synonyms", ""),
+            }
+        )
+    return specs
