@@ -137,6 +137,49 @@ def sync_sections(
     return list(PostmortemSection.objects.filter(postmortem=postmortem))
 
 
+def create_sections(
+    postmortem: Postmortem,
+    specs: list,
+    bodies: dict[str, str],
+    loose: list[tuple[str, str, str]],
+) -> None:
+    """Write the sections of a postmortem made a moment ago: the template's `specs` with
+    their texts, then the (key, title, body) sections it lacks, in one statement.
+
+    An import calls this instead of sync_sections: a new postmortem has no rows to match.
+    """
+    rows = [
+        PostmortemSection(
+            postmortem=postmortem,
+            key=spec.key,
+            title=spec.title,
+            kind=spec.kind,
+            help_text=spec.help_text,
+            required=spec.required,
+            group=spec.group,
+            position=position,
+            body=bodies.get(spec.key, ""),
+            in_template=True,
+        )
+        for position, spec in enumerate(specs)
+    ]
+    keys = {spec.key for spec in specs}
+    rows += [
+        PostmortemSection(
+            postmortem=postmortem,
+            key=key,
+            title=title[:100],
+            body=body,
+            in_template=False,
+            position=len(specs) + offset,
+        )
+        for offset, (key, title, body) in enumerate(
+            s for s in loose if s[0] not in keys and s[2].strip()
+        )
+    ]
+    PostmortemSection.objects.bulk_create(rows)
+
+
 def add_loose_sections(postmortem: Postmortem, sections: list[tuple[str, str, str]]) -> None:
     """Keep (key, title, body) sections the template lacks, such as an import's, marked so."""
     have = set(postmortem.sections.values_list("key", flat=True))

@@ -12,7 +12,7 @@ from incidents.services import StaleVersionError, diff_fields, record_change, sa
 from postmortems.importer import ParsedPostmortem
 from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, Review
 from postmortems.sections import (
-    add_loose_sections,
+    create_sections,
     default_template,
     empty_required_sections,
     sync_sections,
@@ -430,7 +430,8 @@ def postmortem_import(
     template = template or _template_named(parsed.template) or default_template()
     bodies = {key: getattr(parsed, key) for key in BUILT_IN_SECTION_KEYS}
     bodies.update({section.key: section.body for section in parsed.sections})
-    own_keys = {section.key for section in template.sections.all()}
+    specs = list(template.sections.all())
+    own_keys = {section.key for section in specs}
     loose = [
         (key, BUILT_IN_TITLES.get(key, key.replace("_", " ").capitalize()), body)
         for key, body in bodies.items()
@@ -438,12 +439,9 @@ def postmortem_import(
     ]
     titles = {section.key: section.title for section in parsed.sections}
     loose = [(key, titles.get(key, title), body) for key, title, body in loose]
-    postmortem = postmortem_start(
-        incident=incident,
-        template=template,
-        bodies={k: v for k, v in bodies.items() if k in own_keys},
-    )
-    add_loose_sections(postmortem, loose)
+    # A new incident has no postmortem yet: make it and its sections without asking.
+    postmortem = Postmortem.objects.create(incident=incident, template=template)
+    create_sections(postmortem, specs, bodies, loose)
     # The incident.created hook (start_draft_for_new_incident) makes the actor an author.
     record_change(
         incident=incident,

@@ -44,9 +44,10 @@ def test_saving_an_import_takes_one_insert_per_table_it_fills(django_assert_max_
     parsed = parsed_document()
     ContentType.objects.get_for_model(Incident)  # looked up once per process, then cached
     # Savepoint and release (the test's transaction), the incident, its timeline, causes,
-    # the owners looked up, the items, the postmortem and its author, the event and what
-    # its consumers are owed: no query per row, none to validate what the parser settled.
-    with django_assert_max_num_queries(11):
+    # the owners looked up, the items, the template and its sections, the postmortem, its
+    # sections and its author, the event and what its consumers are owed: no query per row,
+    # none to validate what the parser settled.
+    with django_assert_max_num_queries(14):
         incident = postmortem_import(parsed=parsed, actor=actor)
 
     assert incident.timeline_events.count() == 4
@@ -68,7 +69,7 @@ def test_the_next_document_of_a_run_does_not_look_up_the_same_owners_again(
     known_owners: dict = {}
     postmortem_import(parsed=parsed_document(), actor=None, known_owners=known_owners)
     # As above, less the owner lookup and the author.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(12):
         second = postmortem_import(parsed=parsed_document(), actor=None, known_owners=known_owners)
 
     canary, runbook = second.action_items.order_by("position")
