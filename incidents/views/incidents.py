@@ -153,14 +153,18 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _page_context(request: HttpRequest, incident: Incident, **forms: Any) -> dict[str, Any]:
     editable = can_edit_incident(request.user, incident) and not _is_locked(incident)
     today = timezone.localdate()
+    if editable:  # the add forms are shown to editors only; a reader's page builds none
+        forms = {
+            "event_form": forms.get("event_form") or TimelineEventForm(incident=incident),
+            "cause_form": forms.get("cause_form") or CauseForm(incident=incident),
+            "item_form": forms.get("item_form") or ActionItemForm(incident=incident, today=today),
+        }
     return {
         "incident": incident,
         "postmortem": _postmortem(incident),
         "can_edit": editable,
         "history": selectors.incident_history(incident),
-        "event_form": forms.get("event_form") or TimelineEventForm(incident=incident),
-        "cause_form": forms.get("cause_form") or CauseForm(incident=incident),
-        "item_form": forms.get("item_form") or ActionItemForm(incident=incident, today=today),
+        **forms,
         "today": today,
         "open_items": sum(1 for item in incident.action_items.all() if item.is_open),
     }
