@@ -14,9 +14,15 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.static import serve
 
+from incidents import page_cache
 from incidents.forms import offer_resave
 from incidents.permissions import can_edit_incident
-from incidents.selectors import incident_for_document, incident_for_page
+from incidents.selectors import (
+    fetch_document_rows,
+    incident_for_document,
+    incident_for_page,
+    incident_for_page_head,
+)
 from incidents.services import StaleVersionError
 from postmortems import exporters, services
 from postmortems.forms import (
@@ -31,22 +37,42 @@ from postmortems.importer import PostmortemImportError, parse_postmortem
 from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem
 from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
-from postmortems.render import build_document
+from postmortems.render import build_document, layout_for
 
 
 def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
-    """Show the postmortem document of an incident in its chosen layout."""
-    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
-    document = build_document(incident)
+    """Show the postmortem document of an incident in its chosen layout.
+
+    The document itself reads the same to everyone who may see the incident, so it comes
+    from the page cache when it is there (incidents.page_cache).
+    """
+    incident = get_object_or_404(incident_for_page_head(request.user), pk=incident_id)
+    postmortem = getattr(incident, "postmortem", None)
+    layout = layout_for(postmortem)
+    key = page_cache.part_key(
+        "document",
+        incident.pk,
+        incident.version,
+        postmortem.version if postmortem else 0,
+        layout.key,
+    )
+    body = page_cache.get(key)
+    document = None
+    if body is None:
+        fetch_document_rows(incident)
+        document = build_document(incident)
     return render(
         request,
         "postmortems/document.html",
         {
             "document": document,
+            "layout": layout,
             "incident": incident,
             "can_edit": can_edit_incident(request.user, incident),
-            "layout_form": LayoutForm(initial={"layout": document.layout.key}),
+            "layout_form": LayoutForm(initial={"layout": layout.key}),
             "formats": exporters.FORMATS,
+            "page_key": key,
+            "stored_body": body,
         },
     )
 

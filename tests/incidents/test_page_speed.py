@@ -162,3 +162,95 @@ def test_a_reader_who_may_not_edit_gets_the_incident_page_without_the_add_forms(
         page = logged_in_client.get(incident.get_absolute_url()).content.decode()
     assert 'id="action-items"' in page
     assert "Add an action item" not in page and "<select" not in page.split('id="main"')[1]
+
+
+# --- The page cache (incidents/page_cache.py) ---
+
+
+def test_a_readers_incident_page_is_reused_until_a_change_is_recorded(
+    logged_in_client, django_capture_on_commit_callbacks
+):
+    incident = IncidentFactory()
+    with CaptureQueriesContext(connection) as first:
+        logged_in_client.get(incident.get_absolute_url())
+    with CaptureQueriesContext(connection) as again:
+        page = logged_in_client.get(incident.get_absolute_url()).content.decode()
+    assert len(again) < len(first) - 5  # the body's rows came from the cache
+    assert "Disk filled up on the primary" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        services.timeline_event_create(
+            incident=incident,
+            actor=incident.commander,
+            data={
+                "occurred_at": incident.started_at,
+                "kind": "action",
+                "description": "Disk filled up on the primary",
+            },
+        )
+    assert (
+        "Disk filled up on the primary"
+        in logged_in_client.get(incident.get_absolute_url()).content.decode()
+    )
+
+
+def test_a_cached_list_or_similar_panel_never_shows_the_outsider_a_private_incident(
+    client, private
+):
+    incident, allowed, outsider, public = private
+    shared = ServiceFactory()
+    incident.services.add(shared)
+    public.services.add(shared)
+    for viewer, sees in ((allowed, True), (outsider, False), (allowed, True)):
+        client.force_login(viewer)
+        listed = client.get(reverse("incidents:list")).content.decode()
+        page = client.get(public.get_absolute_url()).content.decode()
+        board_item = ActionItemFactory(incident=incident, title=f"Secret item {viewer.pk}")
+        board = client.get(reverse("incidents:action_items")).content.decode()
+        # Each viewer first, then again after the other: a cached part is never the other's.
+        assert ("Secret incident" in listed) == sees, viewer
+        assert ("Secret item" in board) == sees, viewer
+        if not sees:
+            assert "Secret incident" not in page  # the similar incidents of a public one
+        board_item.delete()
+    client.force_login(outsider)
+    assert client.get(incident.get_absolute_url()).status_code == 404
+    assert client.get(reverse("postmortems:document", args=[incident.pk])).status_code == 404
+
+
+def test_an_editors_incident_page_is_never_stored_for_anyone_else(client, private):
+    _, _, outsider, public = private
+    client.force_login(public.commander)
+    editor_page = client.get(public.get_absolute_url()).content.decode()
+    assert "Add an action item" in editor_page and "csrfmiddlewaretoken" in editor_page
+    client.force_login(outsider)
+    reader_page = client.get(public.get_absolute_url()).content.decode()
+    assert "Add an action item" not in reader_page
+    assert "csrfmiddlewaretoken" not in reader_page.split('<main id="main"')[1].split("</main>")[0]
+
+
+def test_only_mine_on_the_board_is_each_owners_own(client):
+    first, second = UserFactory(), UserFactory()
+    ActionItemFactory(owner=first, title="Item of the first")
+    ActionItemFactory(owner=second, title="Item of the second")
+    for owner, mine, theirs in (
+        (first, "the first", "the second"),
+        (second, "the second", "the first"),
+    ):
+        client.force_login(owner)
+        board = client.get(reverse("incidents:action_items"), {"mine": "on"}).content.decode()
+        assert mine in board and theirs not in board
+
+
+def test_the_document_is_reused_and_shows_a_recorded_change(
+    logged_in_client, django_capture_on_commit_callbacks
+):
+    incident = IncidentFactory()
+    url = reverse("postmortems:document", args=[incident.pk])
+    assert "Rotate the certificates" not in logged_in_client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.action_item_create(
+            incident=incident,
+            actor=incident.commander,
+            data={"title": "Rotate the certificates", "kind": "prevent", "priority": "P2"},
+        )
+    assert "Rotate the certificates" in logged_in_client.get(url).content.decode()
