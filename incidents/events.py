@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from incidents.deliveries import retry_delay
-from incidents.models import ChangeRecord, EventHandling, Incident, User
+from incidents.models import ChangeRecord, EventHandling, Incident, User, forget_visibility
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +131,8 @@ def record_event(
     """
     if not incident_is_new:
         _lock_incident(incident)
+    # Who may see what can change with any event (allowed people, authors, privacy).
+    forget_visibility()
     record = ChangeRecord(
         incident=incident,
         event=event,

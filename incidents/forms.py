@@ -1,6 +1,7 @@
 """Forms of the incident page. Times are typed in a chosen zone and stored in UTC."""
 
 from datetime import UTC, date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -27,8 +28,12 @@ class ZoneField(forms.ChoiceField):
 
 
 def _offer_zones(field: forms.Field, *, keep: str | None) -> None:
-    """Fill a zone field's choices now: offsets change with daylight saving time."""
-    field.choices = zone_choices(first=timezone.get_current_timezone_name(), keep=keep)
+    """Give a zone field its choices, listed when the form is shown or checked.
+
+    Not before: offsets change with daylight saving time, and most forms built for a page
+    (the incident page's add forms, for a reader who may not edit) are never shown.
+    """
+    field.choices = partial(zone_choices, first=timezone.get_current_timezone_name(), keep=keep)
 
 
 def _zone_note(zone_name: str) -> str:

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from incidents.models import visibility_scope
 from incidents.zones import zone_or_none
 
 
@@ -25,3 +26,14 @@ class UserTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class VisibilityScopeMiddleware:
+    """Look up once per request which private incidents the viewer may see (models.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with visibility_scope():
+            return self.get_response(request)

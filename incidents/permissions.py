@@ -6,7 +6,7 @@ exist, so its URLs answer 404. Views load incidents through `visible_to(user)` q
 rule about one incident.
 """
 
-from incidents.models import ActionItem, Incident, User
+from incidents.models import ActionItem, Incident, User, private_incidents_seen
 
 
 def is_manager(user: User) -> bool:
@@ -30,6 +30,9 @@ def can_view_incident(user: User, incident: Incident) -> bool:
         return False
     if user.is_superuser or user.pk in (incident.commander_id, incident.created_by_id):
         return True
+    private = private_incidents_seen(user)
+    if private is not None:
+        return incident.pk in private
     return Incident.objects.filter(pk=incident.pk).visible_to(user).exists()
 
 

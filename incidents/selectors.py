@@ -4,7 +4,7 @@ Each takes the user who reads: private incidents they may not see are left out. 
 commands run on the server by an operator, who sees everything.
 """
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, prefetch_related_objects
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User
 
@@ -35,20 +35,29 @@ def incident_list(user: User | None) -> "Incident.objects":
     return _incidents(user).select_related("commander", "team").prefetch_related("services")
 
 
+def _document_rows() -> list:
+    return [
+        "services",
+        "tags",
+        "postmortem__sections",
+        Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
+        _causes_with_items(),
+        _items_with_causes(),
+    ]
+
+
 def incident_for_document(user: User | None):
     """Return the incidents the user may see, with everything the document shows."""
     return (
         _incidents(user)
         .select_related("commander", "team", "postmortem", "postmortem__template")
-        .prefetch_related(
-            "services",
-            "tags",
-            "postmortem__sections",
-            Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
-            _causes_with_items(),
-            _items_with_causes(),
-        )
+        .prefetch_related(*_document_rows())
     )
+
+
+def fetch_document_rows(incident: Incident) -> None:
+    """Fetch the rows the document shows onto an incident_for_page_head() one."""
+    prefetch_related_objects([incident], *_document_rows())
 
 
 def action_items_for_board(user: User):
@@ -68,6 +77,18 @@ def status_counts(items) -> dict[str, int]:
     return counts
 
 
+def _page_rows() -> list:
+    return [
+        "services",
+        "tags",
+        Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
+        _causes_with_items(),
+        _items_with_causes(),
+        "postmortem__authors",
+        "postmortem__reviewers",
+    ]
+
+
 def incident_for_page(user: User | None):
     """Return the incidents the user may see, with everything the incident page shows.
 
@@ -76,16 +97,23 @@ def incident_for_page(user: User | None):
     return (
         _incidents(user)
         .select_related("commander", "team", "created_by")
-        .prefetch_related(
-            "services",
-            "tags",
-            Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
-            _causes_with_items(),
-            _items_with_causes(),
-            "postmortem__authors",
-            "postmortem__reviewers",
-        )
+        .prefetch_related(*_page_rows())
     )
+
+
+def incident_for_page_head(user: User | None):
+    """Return the incidents the user may see, with only what the page needs around its body
+    (title, permissions): the body may come from the page cache."""
+    return (
+        _incidents(user)
+        .select_related("commander", "team", "created_by", "postmortem")
+        .prefetch_related("postmortem__authors")
+    )
+
+
+def fetch_page_rows(incident: Incident) -> None:
+    """Fetch the rows the incident page's body shows onto an incident_for_page_head() one."""
+    prefetch_related_objects([incident], *_page_rows())
 
 
 # Events whose target is another incident (e.g. "same root cause" links): an entry naming a

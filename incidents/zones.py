@@ -2,7 +2,7 @@
 
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -76,9 +76,14 @@ def canonical_zone_names() -> tuple[str, ...]:
     return ("UTC", *sorted(names | fixed - {"UTC"}))
 
 
+# zoneinfo keeps only the last few zones it loaded: the ~600 of a zone picker would be read
+# from disk again for every form (a third of a second). These are kept for the process.
+_zone = lru_cache(maxsize=1024)(ZoneInfo)
+
+
 def utc_offset(name: str, at: datetime | None = None) -> str:
     """Return the zone's offset from UTC at a moment (now by default): 'UTC+05:30'."""
-    offset = (at or datetime.now(UTC)).astimezone(ZoneInfo(name)).utcoffset() or timedelta()
+    offset = (at or datetime.now(UTC)).astimezone(_zone(name)).utcoffset() or timedelta()
     minutes = int(offset.total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
     hours, minutes = divmod(abs(minutes), 60)

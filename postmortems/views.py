@@ -14,9 +14,15 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.static import serve
 
+from incidents import page_cache
 from incidents.forms import offer_resave
 from incidents.permissions import can_edit_incident
-from incidents.selectors import incident_for_document, incident_for_page
+from incidents.selectors import (
+    fetch_document_rows,
+    incident_for_document,
+    incident_for_page,
+    incident_for_page_head,
+)
 from incidents.services import StaleVersionError
 from postmortems import exporters, services
 from postmortems.forms import (
@@ -32,7 +38,7 @@ from postmortems.importer import PostmortemImportError, parse_postmortem
 from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem
 from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
-from postmortems.render import build_document
+from postmortems.render import DEFAULT_STYLE, build_document
 from postmortems.sections import sync_sections, template_of
 
 
@@ -40,14 +46,33 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Show the postmortem document of an incident in its template.
 
     `?template=<id>` previews the text in another template the incident may use, unsaved.
+    The document itself reads the same to everyone who may see the incident, so it comes
+    from the page cache when it is there (incidents.page_cache); a preview never does.
     """
-    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
+    incident = get_object_or_404(
+        incident_for_page_head(request.user).select_related("postmortem__template"),
+        pk=incident_id,
+    )
     preview = None
     if "template" in request.GET:
         choice = TemplateChoiceForm(request.GET, team=incident.team)
         preview = choice.cleaned_data["template"] if choice.is_valid() else None
-    document = build_document(incident, template=preview)
     postmortem = getattr(incident, "postmortem", None)
+    shown = preview or (template_of(postmortem) if postmortem else None)
+    key = None
+    if preview is None:
+        key = page_cache.part_key(
+            "document",
+            incident.pk,
+            incident.version,
+            postmortem.version if postmortem else 0,
+            postmortem.template_id if postmortem else 0,
+        )
+    body = page_cache.get(key)
+    document = None
+    if body is None:
+        fetch_document_rows(incident)
+        document = build_document(incident, template=preview)
     return render(
         request,
         "postmortems/document.html",
@@ -61,7 +86,11 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
                 initial={"template": preview or (postmortem and postmortem.template)},
                 team=incident.team,
             ),
+            "shown_template": shown,
+            "style": shown.style if shown else DEFAULT_STYLE,
             "formats": exporters.FORMATS,
+            "page_key": key,
+            "stored_body": body,
         },
     )
 

@@ -1,6 +1,10 @@
 """Small pieces of the interface: people as initials, history as sentences."""
 
+from datetime import UTC, datetime
+
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from incidents.history import change_details, change_sentence
 from incidents.models import ChangeRecord
@@ -35,3 +39,29 @@ def sentence(change: ChangeRecord) -> str:
 def details(change: ChangeRecord) -> list[tuple[str, str, str]]:
     """Return the (field, old, new) lines of a change too large for its sentence."""
     return change_details(change)
+
+
+_TIME_STYLES = {
+    "full": "%Y-%m-%d %H:%M {zone}",  # 2026-12-02 09:30 CET
+    "clock": "%H:%M",  # 09:30, on a timeline that names its zone once
+}
+
+
+@register.filter(expects_localtime=True)
+def time_tag(moment: datetime | None, style: str = "full") -> SafeString:
+    """Return a <time> of a moment in the current zone, its UTC in the tooltip.
+
+    `{{ incident.started_at|time_tag }}` inside `{% timezone incident.time_zone %}`. Written
+    with strftime: Django's date filter, three times per moment, cost a list page a tenth
+    of its time.
+    """
+    if moment is None:
+        return mark_safe("—")
+    utc = moment.astimezone(UTC)
+    shown = moment.strftime(_TIME_STYLES[style].format(zone=moment.tzname() or ""))
+    return format_html(
+        '<time datetime="{}" title="{} UTC">{}</time>',
+        utc.isoformat(),
+        utc.strftime("%Y-%m-%d %H:%M"),
+        shown.strip(),
+    )

@@ -19,7 +19,7 @@ from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from incidents import selectors, tracking
+from incidents import page_cache, selectors, tracking
 from incidents.board_forms import BulkChangeForm, QuickUpdateForm
 from incidents.filters import ActionItemFilter
 from incidents.models import ActionItem, User
@@ -61,32 +61,49 @@ def _owner_options() -> str:
     )
 
 
+BOARD_PARTS = ["filters", "counts", "rows"]
+
+
 def action_item_board(request: HttpRequest) -> HttpResponse:
-    """List action items across incidents with the filter the URL carries."""
-    filterset = _filtered(request)
-    items = filterset.qs
-    counts = selectors.status_counts(items)
-    paginator = Paginator(items, PAGE_SIZE)
-    # The counts per status add up to the matches: one pass over them instead of two.
-    paginator.count = sum(counts.values())
-    page = paginator.get_page(request.GET.get("page"))
+    """List action items across incidents with the filter the URL carries.
+
+    The filters, the counts and the rows read the same to viewers who may see the same
+    incidents (and, with "only mine", to that owner), so they come from the page cache when
+    they are there (incidents.page_cache); the bulk form, with its CSRF token, never does.
+    """
     today = timezone.localdate()
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "incidents/action_item_board.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "rows": [(item, item.days_overdue(today)) for item in page.object_list],
-            "counts": counts,
-            "query": query.urlencode(),
-            "statuses": ActionItem.Status.choices,
-            "bulk_form": BulkChangeForm(),
-            "today": today,
-        },
+    key = page_cache.part_key(
+        "board",
+        page_cache.viewer_scope(request.user),
+        f"u{request.user.pk}" if request.GET.get("mine") else "",
+        sorted(request.GET.lists()),
     )
+    stored = page_cache.get_parts(key, BOARD_PARTS)
+    context = {
+        "query": query.urlencode(),
+        "statuses": ActionItem.Status.choices,
+        "bulk_form": BulkChangeForm(),
+        "today": today,
+        **{f"{name}_key": key and f"{key}:{name}" for name in BOARD_PARTS},
+        **{f"stored_{name}": html for name, html in stored.items()},
+    }
+    if not all(stored.values()):
+        filterset = _filtered(request)
+        items = filterset.qs
+        counts = selectors.status_counts(items)
+        paginator = Paginator(items, PAGE_SIZE)
+        # The counts per status add up to the matches: one pass over them instead of two.
+        paginator.count = sum(counts.values())
+        page = paginator.get_page(request.GET.get("page"))
+        context.update(
+            filter=filterset,
+            page=page,
+            rows=[(item, item.days_overdue(today)) for item in page.object_list],
+            counts=counts,
+        )
+    return render(request, "incidents/action_item_board.html", context)
 
 
 def action_item_owner_options(request: HttpRequest) -> HttpResponse:

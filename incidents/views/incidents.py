@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidents import selectors, services
+from incidents import page_cache, selectors, services
 from incidents.filters import IncidentFilter
 from incidents.forms import (
     ActionItemForm,
@@ -59,7 +59,21 @@ def _load(request: HttpRequest, pk: int) -> Incident:
 
 
 def incident_list(request: HttpRequest) -> HttpResponse:
-    """List incidents newest first, searchable and filterable, a page at a time."""
+    """List incidents newest first, searchable and filterable, a page at a time.
+
+    The filters, count and rows read the same to viewers who may see the same incidents, so
+    they come from the page cache when they are there (incidents.page_cache).
+    """
+    key = page_cache.part_key(
+        "list",
+        page_cache.viewer_scope(request.user),
+        sorted(request.GET.lists()),
+    )
+    body = page_cache.get(key)
+    if body is not None:
+        return render(
+            request, "incidents/incident_list.html", {"page_key": key, "stored_body": body}
+        )
     incidents = selectors.incident_list(request.user)
     filterset = IncidentFilter(request.GET or None, queryset=incidents)
     queryset = filterset.qs if filterset.is_bound else incidents
@@ -69,7 +83,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/incident_list.html",
-        {"page": page, "filter": filterset, "query": query.urlencode()},
+        {"page": page, "filter": filterset, "query": query.urlencode(), "page_key": key},
     )
 
 
@@ -146,21 +160,48 @@ def _conflict(current, form, names) -> list[dict[str, str]]:
 
 
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _load(request, pk)
-    return render(request, "incidents/incident_detail.html", _page_context(request, incident))
+    """Show the incident page; a reader's body comes from the page cache when it is there."""
+    incident = get_object_or_404(selectors.incident_for_page_head(request.user), pk=pk)
+    editable = can_edit_incident(request.user, incident) and not _is_locked(incident)
+    key = None
+    if not editable:  # an editor's body has forms with their CSRF token: never shared
+        postmortem = _postmortem(incident)
+        key = page_cache.part_key(
+            "incident",
+            incident.pk,
+            incident.version,
+            postmortem.version if postmortem else 0,
+            # Similar incidents list others: viewers who see alike share the body.
+            page_cache.viewer_scope(request.user),
+        )
+    body = page_cache.get(key)
+    if body is None:
+        selectors.fetch_page_rows(incident)
+        context = _page_context(request, incident)
+    else:
+        context = {"incident": incident, "can_edit": False}
+    return render(
+        request,
+        "incidents/incident_detail.html",
+        {**context, "page_key": key, "stored_body": body},
+    )
 
 
 def _page_context(request: HttpRequest, incident: Incident, **forms: Any) -> dict[str, Any]:
     editable = can_edit_incident(request.user, incident) and not _is_locked(incident)
     today = timezone.localdate()
+    if editable:  # the add forms are shown to editors only; a reader's page builds none
+        forms = {
+            "event_form": forms.get("event_form") or TimelineEventForm(incident=incident),
+            "cause_form": forms.get("cause_form") or CauseForm(incident=incident),
+            "item_form": forms.get("item_form") or ActionItemForm(incident=incident, today=today),
+        }
     return {
         "incident": incident,
         "postmortem": _postmortem(incident),
         "can_edit": editable,
         "history": selectors.incident_history(incident, user=request.user),
-        "event_form": forms.get("event_form") or TimelineEventForm(incident=incident),
-        "cause_form": forms.get("cause_form") or CauseForm(incident=incident),
-        "item_form": forms.get("item_form") or ActionItemForm(incident=incident, today=today),
+        **forms,
         "today": today,
         "open_items": sum(1 for item in incident.action_items.all() if item.is_open),
     }
