@@ -209,16 +209,21 @@ def test_a_tag_on_a_cause_counts_as_shared_and_is_named(current):
     assert entry.reasons == "shares tag postgres"
 
 
-def test_marking_and_unmarking_a_link_reads_in_both_histories(client, current, website):
+def test_marking_and_unmarking_a_link_reads_in_both_histories(
+    client, current, website, django_capture_on_commit_callbacks
+):
     other = past(current, title="Website down", services=[website])
     client.force_login(current.commander)
-    client.post(reverse("search:link_create", args=[current.pk, other.pk]))
+    # After commit, a recorded change retires the cached pages (incidents.page_cache).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("search:link_create", args=[current.pk, other.pk]))
     link = RecurrenceLink.objects.get()
     page = client.get(current.get_absolute_url()).content.decode()
     assert f"marked {other.reference} Website down as having the same root cause" in page
     page = client.get(other.get_absolute_url()).content.decode()
     assert f"marked {current.reference} {current.title} as having the same root cause" in page
-    client.post(reverse("search:link_delete", args=[current.pk, link.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("search:link_delete", args=[current.pk, link.pk]))
     assert sorted(
         ChangeRecord.objects.filter(event__startswith="recurrence.").values_list(
             "event", "incident_id", "target_id"
