@@ -2,7 +2,7 @@
 
 from django import template
 
-from incidents.history import change_details, change_sentence
+from incidents.history import actor_name, change_details, change_sentence
 from incidents.models import ChangeRecord
 
 register = template.Library()
@@ -35,3 +35,9 @@ def sentence(change: ChangeRecord) -> str:
 def details(change: ChangeRecord) -> list[tuple[str, str, str]]:
     """Return the (field, old, new) lines of a change too large for its sentence."""
     return change_details(change)
+
+
+@register.filter
+def actor(change: ChangeRecord) -> str:
+    """Return who made the change: a person, a tracker ("GitHub"), or "Someone"."""
+    return actor_name(change)
