@@ -1,6 +1,7 @@
 """The trackers consumer of events: issues for a published postmortem's open items, and
 links for items that arrived (by import or by hand) with a tracker URL of the team's
-tracker. It writes rows only; workers make the calls after commit."""
+tracker, also once an imported incident is given its team. It writes rows only; workers
+make the calls after commit."""
 
 from django.db import transaction
 
@@ -12,7 +13,10 @@ from trackers.models import TrackerConnection
 CONSUMER = "trackers"
 
 
-@events.subscribe(CONSUMER, ["postmortem.published", "incident.created", "action_item.created"])
+LINKING_EVENTS = ("incident.created", "incident.updated", "action_item.created")
+
+
+@events.subscribe(CONSUMER, ["postmortem.published", *LINKING_EVENTS])
 def on_events(records: list[ChangeRecord]) -> None:
     """Owe issues on publishing (when the team asked for it) and link tracker URLs."""
     team_ids = {r.incident.team_id for r in records if r.incident.team_id is not None}
@@ -28,7 +32,9 @@ def on_events(records: list[ChangeRecord]) -> None:
         )
         if record.event == "action_item.created":
             items = items.filter(pk=record.target_id)
-        if record.event in ("incident.created", "action_item.created"):
+        if record.event == "incident.updated" and "team" not in (record.values or {}):
+            continue
+        if record.event in LINKING_EVENTS:
             made = services.links_from_tracker_urls(
                 items=list(items.exclude(tracker_url="")), connection=connection
             )

@@ -42,11 +42,25 @@ def connection_save(
     if not connection.webhook_secret_encrypted:
         new_secret = new_webhook_secret()
         connection.set_webhook_secret(new_secret)
-    if connection.pk is None:
+    created = connection.pk is None
+    if created:
         connection.created_by = actor
     connection.full_clean()
     connection.save()
+    if created:
+        _link_existing_tracker_urls(connection)
     return connection, new_secret
+
+
+def _link_existing_tracker_urls(connection: TrackerConnection) -> None:
+    """Link the team's items whose tracker URL names an issue of the new connection."""
+    items = ActionItem.objects.filter(incident__team_id=connection.team_id).exclude(tracker_url="")
+    made = links_from_tracker_urls(items=list(items), connection=connection)
+    if made:
+        transaction.on_commit(
+            lambda: tasks.reconcile_connection.delay(connection_id=connection.pk, issue_ids=made),
+            robust=True,
+        )
 
 
 def webhook_secret_renew(*, connection: TrackerConnection) -> str:

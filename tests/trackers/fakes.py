@@ -20,8 +20,12 @@ ISSUE_TIME = "2026-03-11T10:00:00Z"
 
 
 def _json(data: Any, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(json.dumps(data), status=status, headers=headers or {},
-                    content_type="application/json; charset=utf-8")  # fmt: skip
+    return Response(
+        json.dumps(data),
+        status=status,
+        headers=headers or {},
+        content_type="application/json; charset=utf-8",
+    )
 
 
 def github_signature(secret: str, body: bytes) -> str:
@@ -30,11 +34,15 @@ def github_signature(secret: str, body: bytes) -> str:
 
 def github_user(login: str) -> dict:
     return {
-        "login": login, "id": abs(hash(login)) % 10**7, "node_id": "MDQ6VXNlcjE=",
+        "login": login,
+        "id": abs(hash(login)) % 10**7,
+        "node_id": "MDQ6VXNlcjE=",
         "avatar_url": f"https://github.com/images/{login}.gif",
         "url": f"https://api.github.com/users/{login}",
-        "html_url": f"https://github.com/{login}", "type": "User", "site_admin": False,
-    }  # fmt: skip
+        "html_url": f"https://github.com/{login}",
+        "type": "User",
+        "site_admin": False,
+    }
 
 
 @dataclass
@@ -61,27 +69,47 @@ class FakeGitHub:
 
     def issue_json(self, number: int) -> dict:
         issue = self.issues[number]
-        owner, name = self.repo.split("/")
         base = f"https://api.github.com/repos/{self.repo}"
         assignees = [github_user(login) for login in issue["assignees"]]
         return {
-            "id": 1000 + number, "node_id": f"I_kwDO{number}",
-            "url": f"{base}/issues/{number}", "repository_url": base,
+            "id": 1000 + number,
+            "node_id": f"I_kwDO{number}",
+            "url": f"{base}/issues/{number}",
+            "repository_url": base,
             "labels_url": f"{base}/issues/{number}/labels{{/name}}",
             "comments_url": f"{base}/issues/{number}/comments",
             "events_url": f"{base}/issues/{number}/events",
             "html_url": f"https://github.com/{self.repo}/issues/{number}",
-            "number": number, "state": issue["state"], "state_reason": issue["state_reason"],
-            "title": issue["title"], "body": issue["body"], "user": github_user("postmortems-bot"),
-            "labels": [{"id": i, "node_id": f"LA_{i}", "url": f"{base}/labels/{n}", "name": n,
-                        "description": "", "color": "f29513", "default": False}
-                       for i, n in enumerate(issue["labels"])],
-            "assignee": assignees[0] if assignees else None, "assignees": assignees,
-            "milestone": None, "locked": False, "active_lock_reason": None, "comments": 0,
+            "number": number,
+            "state": issue["state"],
+            "state_reason": issue["state_reason"],
+            "title": issue["title"],
+            "body": issue["body"],
+            "user": github_user("postmortems-bot"),
+            "labels": [
+                {
+                    "id": i,
+                    "node_id": f"LA_{i}",
+                    "url": f"{base}/labels/{n}",
+                    "name": n,
+                    "description": "",
+                    "color": "f29513",
+                    "default": False,
+                }
+                for i, n in enumerate(issue["labels"])
+            ],
+            "assignee": assignees[0] if assignees else None,
+            "assignees": assignees,
+            "milestone": None,
+            "locked": False,
+            "active_lock_reason": None,
+            "comments": 0,
             "closed_at": ISSUE_TIME if issue["state"] == "closed" else None,
-            "created_at": ISSUE_TIME, "updated_at": issue["updated_at"],
-            "closed_by": None, "author_association": "OWNER",
-        }  # fmt: skip
+            "created_at": ISSUE_TIME,
+            "updated_at": issue["updated_at"],
+            "closed_by": None,
+            "author_association": "OWNER",
+        }
 
     def etag(self, number: int) -> str:
         digest = hashlib.sha1(json.dumps(self.issue_json(number)).encode()).hexdigest()  # noqa: S324
@@ -96,22 +124,27 @@ class FakeGitHub:
         with self.lock:
             number = len(self.issues) + 1
             self.issues[number] = {
-                "title": title, "body": body, "state": state, "labels": [],
+                "title": title,
+                "body": body,
+                "state": state,
+                "labels": [],
                 "assignees": [assignee] if assignee else [],
                 "state_reason": "completed" if state == "closed" else None,
                 "updated_at": ISSUE_TIME,
-            }  # fmt: skip
+            }
         return number
 
     def close(self, number: int, reason: str = "completed") -> None:
         with self.lock:
-            self.issues[number].update(state="closed", state_reason=reason,
-                                       updated_at="2026-03-12T10:00:00Z")  # fmt: skip
+            self.issues[number].update(
+                state="closed", state_reason=reason, updated_at="2026-03-12T10:00:00Z"
+            )
 
     def reopen(self, number: int) -> None:
         with self.lock:
-            self.issues[number].update(state="open", state_reason="reopened",
-                                       updated_at="2026-03-13T10:00:00Z")  # fmt: skip
+            self.issues[number].update(
+                state="open", state_reason="reopened", updated_at="2026-03-13T10:00:00Z"
+            )
 
     def handle(self, request: Request) -> Response:
         path, method = request.path, request.method
@@ -124,29 +157,45 @@ class FakeGitHub:
             status, body, headers = failure
             return _json(body, status, {k.replace("_", "-"): v for k, v in headers.items()})
         if not request.headers.get("Authorization", "").startswith("Bearer "):
-            return _json({"message": "Requires authentication",
-                          "documentation_url": "https://docs.github.com/rest"}, 401)  # fmt: skip
+            return _json(
+                {
+                    "message": "Requires authentication",
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+                401,
+            )
         repo_path = f"/repos/{self.repo}"
         if path == repo_path and method == "GET":
             owner, name = self.repo.split("/")
-            return _json({"id": 1296269, "name": name, "full_name": self.repo,
-                          "owner": github_user(owner), "private": True, "has_issues": True,
-                          "html_url": f"https://github.com/{self.repo}"})  # fmt: skip
+            return _json(
+                {
+                    "id": 1296269,
+                    "name": name,
+                    "full_name": self.repo,
+                    "owner": github_user(owner),
+                    "private": True,
+                    "has_issues": True,
+                    "html_url": f"https://github.com/{self.repo}",
+                }
+            )
         if path == f"{repo_path}/issues" and method == "POST":
             return self._create(request.get_json())
         if path == f"{repo_path}/issues" and method == "GET":
             labels = set(filter(None, request.args.get("labels", "").split(",")))
             with self.lock:
                 numbers = sorted(self.issues, reverse=True)
-                found = [self.issue_json(n) for n in numbers
-                         if labels <= set(self.issues[n]["labels"])]  # fmt: skip
+                found = [
+                    self.issue_json(n) for n in numbers if labels <= set(self.issues[n]["labels"])
+                ]
             return _json(found[: int(request.args.get("per_page", 30))])
         match = re.fullmatch(rf"{re.escape(repo_path)}/issues/(\d+)", path)
         if match and method == "GET":
             number = int(match.group(1))
             if number not in self.issues:
-                return _json({"message": "Not Found",
-                              "documentation_url": "https://docs.github.com/rest"}, 404)  # fmt: skip
+                return _json(
+                    {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+                    404,
+                )
             etag = self.etag(number)
             if request.headers.get("If-None-Match") == etag:
                 return Response(status=304, headers={"ETag": etag})
@@ -157,10 +206,15 @@ class FakeGitHub:
 
     def _create(self, data: dict) -> Response:
         if not data.get("title"):
-            return _json({"message": "Validation Failed", "errors": [
-                {"resource": "Issue", "code": "missing_field", "field": "title"}],
-                "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
-                "status": "422"}, 422)  # fmt: skip
+            return _json(
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
+                    "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
+                    "status": "422",
+                },
+                422,
+            )
         number = self.add_issue(data["title"], body=data.get("body", ""))
         with self.lock:
             self.issues[number]["labels"] = list(data.get("labels") or [])
@@ -179,11 +233,17 @@ class FakeGitHub:
         """Return an `issues` webhook payload as GitHub sends it for this issue."""
         owner, name = self.repo.split("/")
         return {
-            "action": action, "issue": self.issue_json(number),
-            "repository": {"id": 1296269, "name": name, "full_name": self.repo,
-                           "owner": github_user(owner), "private": True},
+            "action": action,
+            "issue": self.issue_json(number),
+            "repository": {
+                "id": 1296269,
+                "name": name,
+                "full_name": self.repo,
+                "owner": github_user(owner),
+                "private": True,
+            },
             "sender": github_user("octocat"),
-        }  # fmt: skip
+        }
 
 
 @dataclass
@@ -211,8 +271,13 @@ class FakeJira:
     def add_issue(self, summary: str, *, done: bool = False, labels=(), assignee=None) -> str:
         with self.lock:
             key = f"{self.project}-{len(self.issues) + 1}"
-            self.issues[key] = {"summary": summary, "done": done, "labels": list(labels),
-                                "assignee": assignee, "resolution": None}  # fmt: skip
+            self.issues[key] = {
+                "summary": summary,
+                "done": done,
+                "labels": list(labels),
+                "assignee": assignee,
+                "resolution": None,
+            }
         return key
 
     def close(self, key: str, resolution: str = "Done") -> None:
@@ -223,28 +288,58 @@ class FakeJira:
         issue = self.issues[key]
         number = int(key.rpartition("-")[2])
         status = (
-            {"self": f"{self.site}/rest/api/3/status/10002", "name": "Done", "id": "10002",
-             "statusCategory": {"self": f"{self.site}/rest/api/3/statuscategory/3", "id": 3,
-                                "key": "done", "colorName": "green", "name": "Done"}}
-            if issue["done"] else
-            {"self": f"{self.site}/rest/api/3/status/10000", "name": "To Do", "id": "10000",
-             "statusCategory": {"self": f"{self.site}/rest/api/3/statuscategory/2", "id": 2,
-                                "key": "new", "colorName": "blue-gray", "name": "To Do"}}
-        )  # fmt: skip
+            {
+                "self": f"{self.site}/rest/api/3/status/10002",
+                "name": "Done",
+                "id": "10002",
+                "statusCategory": {
+                    "self": f"{self.site}/rest/api/3/statuscategory/3",
+                    "id": 3,
+                    "key": "done",
+                    "colorName": "green",
+                    "name": "Done",
+                },
+            }
+            if issue["done"]
+            else {
+                "self": f"{self.site}/rest/api/3/status/10000",
+                "name": "To Do",
+                "id": "10000",
+                "statusCategory": {
+                    "self": f"{self.site}/rest/api/3/statuscategory/2",
+                    "id": 2,
+                    "key": "new",
+                    "colorName": "blue-gray",
+                    "name": "To Do",
+                },
+            }
+        )
         assignee = issue["assignee"]
         return {
-            "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
-            "id": str(10000 + number), "self": f"{self.site}/rest/api/3/issue/{10000 + number}",
+            "expand": "renderedFields,names,schema,operations,editmeta,changelog",
+            "id": str(10000 + number),
+            "self": f"{self.site}/rest/api/3/issue/{10000 + number}",
             "key": key,
             "fields": {
                 "status": status,
-                "assignee": {"self": f"{self.site}/rest/api/3/user?accountId={assignee['accountId']}",
-                             "accountId": assignee["accountId"], "displayName": assignee["displayName"],
-                             "active": True, "accountType": "atlassian"} if assignee else None,
-                "resolution": {"self": f"{self.site}/rest/api/3/resolution/1", "id": "1",
-                               "name": issue["resolution"]} if issue["resolution"] else None,
+                "assignee": {
+                    "self": f"{self.site}/rest/api/3/user?accountId={assignee['accountId']}",
+                    "accountId": assignee["accountId"],
+                    "displayName": assignee["displayName"],
+                    "active": True,
+                    "accountType": "atlassian",
+                }
+                if assignee
+                else None,
+                "resolution": {
+                    "self": f"{self.site}/rest/api/3/resolution/1",
+                    "id": "1",
+                    "name": issue["resolution"],
+                }
+                if issue["resolution"]
+                else None,
             },
-        }  # fmt: skip
+        }
 
     def handle(self, request: Request) -> Response:
         path, method = request.path, request.method
@@ -257,9 +352,17 @@ class FakeJira:
         if not request.authorization or request.authorization.type != "basic":
             return _json({"errorMessages": ["You are not authenticated."], "errors": {}}, 401)
         if path == f"/rest/api/3/project/{self.project}":
-            return _json({"self": f"{self.site}/rest/api/3/project/10000", "id": "10000",
-                          "key": self.project, "name": "Operations", "projectTypeKey": "software",
-                          "simplified": False, "style": "classic"})  # fmt: skip
+            return _json(
+                {
+                    "self": f"{self.site}/rest/api/3/project/10000",
+                    "id": "10000",
+                    "key": self.project,
+                    "name": "Operations",
+                    "projectTypeKey": "software",
+                    "simplified": False,
+                    "style": "classic",
+                }
+            )
         if path.startswith("/rest/api/3/project/"):
             return _json(
                 {
@@ -314,9 +417,15 @@ class FakeJira:
                 wanted = [k.strip().strip('"') for k in keys_match.group(1).split(",")]
                 missing = [k for k in wanted if k not in self.issues]
                 if missing:
-                    return _json({"errorMessages": [
-                        f"An issue with key '{missing[0]}' does not exist for field 'key'."],
-                        "errors": {}}, 400)  # fmt: skip
+                    return _json(
+                        {
+                            "errorMessages": [
+                                f"An issue with key '{missing[0]}' does not exist for field 'key'."
+                            ],
+                            "errors": {},
+                        },
+                        400,
+                    )
                 keys = wanted
             elif label_match:
                 keys = [k for k in keys if label_match.group(1) in self.issues[k]["labels"]]
@@ -326,11 +435,22 @@ class FakeJira:
     def webhook(self, key: str, event: str = "jira:issue_updated") -> dict:
         """Return an issue webhook payload as Jira Cloud sends it."""
         return {
-            "timestamp": 1773223200000, "webhookEvent": event,
+            "timestamp": 1773223200000,
+            "webhookEvent": event,
             "issue_event_type_name": "issue_generic",
             "user": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Mia Krystof"},
             "issue": self.issue_json(key),
-            "changelog": {"id": "10100", "items": [
-                {"field": "status", "fieldtype": "jira", "from": "10000", "fromString": "To Do",
-                 "to": "10002", "toString": "Done"}]},
-        }  # fmt: skip
+            "changelog": {
+                "id": "10100",
+                "items": [
+                    {
+                        "field": "status",
+                        "fieldtype": "jira",
+                        "from": "10000",
+                        "fromString": "To Do",
+                        "to": "10002",
+                        "toString": "Done",
+                    }
+                ],
+            },
+        }

@@ -104,7 +104,7 @@ def test_without_a_key_the_form_says_what_to_set(client, manager, team, github, 
          "GitHub refused the token (401): it is wrong, expired or revoked."),
         ("GET /repos/acme/web", 404, {"message": "Not Found"},
          "GitHub has no repository acme/web, or the token cannot see it (404)"),
-        ("GET /repos/acme/web", 403, {"message": "Resource not accessible by personal access token"},
+        ("GET /repos/acme/web", 403, {"message": "Resource not accessible by token"},
          "The token may not do this on acme/web (403): give it the Issues permission"),
     ],
 )  # fmt: skip
@@ -221,8 +221,17 @@ def test_failures_are_logged_without_the_token(
 
 
 def test_the_api_shows_the_issue_but_no_connection(client, item, github_connection):
+    TrackerIssue.objects.create(
+        action_item=item,
+        kind="github",
+        key="acme/web#3",
+        url="https://github.com/acme/web/issues/3",
+        state="closed",
+    )
     client.force_login(item.owner)
     response = client.get(f"/api/v1/action-items/{item.pk}/")
+    assert response.json()["tracker_issue"]["key"] == "acme/web#3"
+    assert response.json()["tracker_issue"]["state"] == "closed"
     assert GITHUB_TOKEN not in response.content.decode()
     assert "/api/v1/trackers" not in client.get("/api/v1/schema/").content.decode()
 

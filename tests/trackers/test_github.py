@@ -1,7 +1,6 @@
 """GitHub Issues: create from an item (once), link by URL, take state back (webhook, sweep)."""
 
 import json
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -322,16 +321,6 @@ def test_the_token_is_sent_as_a_bearer_header_only(item, github, github_connecti
     assert request.headers["Authorization"] == f"Bearer {GITHUB_TOKEN}"
     assert request.headers["X-GitHub-Api-Version"] == "2022-11-28"
     assert GITHUB_TOKEN not in request.url
-
-
-def test_the_item_state_is_never_more_than_a_day_behind(item, github, github_connection):
-    linked(item, github)
-    from django.conf import settings
-
-    assert settings.TRACKER_RECONCILE_INTERVAL_SECONDS <= timedelta(days=1).total_seconds()
-    assert settings.CELERY_BEAT_SCHEDULE["reconcile-tracker-issues"]["task"] == (
-        "trackers.tasks.reconcile_all"
-    )
 
 
 def test_an_outsider_gets_404_for_a_private_incidents_item(client, item, github_connection):
