@@ -77,8 +77,12 @@ def connection_check(*, connection: TrackerConnection) -> tuple[bool, str]:
         ok, message = True, client_for(connection).check()
     except TrackerError as error:
         ok, message = False, str(error)
+    connection.last_checked_at, connection.last_check_ok = timezone.now(), ok
+    connection.last_check_message = message[:500]
     TrackerConnection.objects.filter(pk=connection.pk).update(
-        last_checked_at=timezone.now(), last_check_ok=ok, last_check_message=message[:500]
+        last_checked_at=connection.last_checked_at,
+        last_check_ok=ok,
+        last_check_message=connection.last_check_message,
     )
     return ok, message
 
