@@ -71,6 +71,7 @@ def tracker_issue_link(
     )
     old_key = issue.key if issue.is_linked else ""
     issue.kind, issue.key, issue.url, issue.last_error = kind, key, url, ""
+    issue.etag = ""  # a validator of another issue's answer would be wrong for this one
     issue.state = TrackerIssue.State.UNCHECKED
     issue.save()
     if old_key != key:

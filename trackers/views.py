@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
@@ -132,7 +133,15 @@ def _require_edit(request: HttpRequest, item: ActionItem) -> None:
 def item_issue(request: HttpRequest, item_id: int) -> HttpResponse:
     """Show the item's tracker issue, or offer to create or link one."""
     item = _item_for(request, item_id)
+    connection = services.connection_for(item)
     form = LinkForm(request.POST or None)
+    if connection is not None:
+        form.fields["reference"].help_text = (
+            f"e.g. https://github.com/{connection.github_repository}/issues/12, or #12."
+            if connection.kind == TrackerConnection.Kind.GITHUB
+            else f"e.g. {connection.jira_site_url.rstrip('/')}/browse/"
+            f"{connection.jira_project_key}-12, or {connection.jira_project_key}-12."
+        )
     if request.method == "POST":
         _require_edit(request, item)
         if form.is_valid():
@@ -151,7 +160,7 @@ def item_issue(request: HttpRequest, item_id: int) -> HttpResponse:
         {
             "item": item,
             "issue": getattr(item, "tracker_issue", None),
-            "connection": services.connection_for(item),
+            "connection": connection,
             "form": form,
             "can_edit": can_edit_action_item(request.user, item),
         },
@@ -184,7 +193,10 @@ def items_create_issues(request: HttpRequest) -> HttpResponse:
         result = services.issues_request_bulk(items=items, actor=request.user)
         messages.success(request, result.summary())
     target = request.POST.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
+    if not (
+        target.startswith("/")
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
         target = reverse("incidents:action_items")
     return redirect(target)
 

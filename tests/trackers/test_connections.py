@@ -245,3 +245,15 @@ def test_a_person_sets_their_github_login_in_settings(client, item):
     assert item.owner.tracker_account.github_login == "olivia-gh"
     response = client.post(reverse("trackers:account"), {"github_login": "no spaces"})
     assert "A GitHub login is letters, digits" in response.content.decode()
+
+
+def test_rotating_keys_re_encrypts_every_connection(github_connection, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    settings.TRACKER_ENCRYPTION_KEYS = [Fernet.generate_key().decode(),
+                                        *settings.TRACKER_ENCRYPTION_KEYS]  # fmt: skip
+    call_command("rotate_tracker_keys")
+    settings.TRACKER_ENCRYPTION_KEYS = settings.TRACKER_ENCRYPTION_KEYS[:1]  # old key gone
+    connection = TrackerConnection.objects.get(pk=github_connection.pk)
+    assert connection.token == GITHUB_TOKEN and connection.webhook_secret == "hook-secret"

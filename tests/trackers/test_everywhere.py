@@ -179,3 +179,12 @@ def test_an_outsider_sees_no_private_item_on_the_board_or_csv(client, three_item
     assert board_titles(client, tracker="linked") == []
     response = client.get(reverse("incidents:action_items_csv"))
     assert "acme/web#8" not in b"".join(response.streaming_content).decode()
+
+
+def test_the_bulk_action_goes_back_only_to_a_page_of_this_site(client, manager, item):
+    client.force_login(manager)
+    for target in ("https://evil.example.com/", "//evil.example.com/", "/\\evil.example.com/"):
+        response = client.post(
+            reverse("trackers:items_create"), {"items": [item.pk], "next": target}
+        )
+        assert response["Location"] == reverse("incidents:action_items")
