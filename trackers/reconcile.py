@@ -35,9 +35,17 @@ def issues_to_reconcile(connection: TrackerConnection) -> QuerySet:
 
     Open and unchecked ones, and closed ones whose item is still open here.
     """
+    # Issues of the project the connection points at now: keys start with it.
+    prefix = (
+        f"{connection.github_repository}#"
+        if connection.kind == TrackerConnection.Kind.GITHUB
+        else f"{connection.jira_project_key}-"
+    )
     return (
         TrackerIssue.objects.filter(
-            kind=connection.kind, action_item__incident__team_id=connection.team_id
+            kind=connection.kind,
+            key__istartswith=prefix,
+            action_item__incident__team_id=connection.team_id,
         )
         .filter(
             Q(state__in=[TrackerIssue.State.OPEN, TrackerIssue.State.UNCHECKED])

@@ -71,6 +71,16 @@ def webhook_secret_renew(*, connection: TrackerConnection) -> str:
     return secret
 
 
+@transaction.atomic
+def connection_delete(*, connection: TrackerConnection) -> None:
+    """Disconnect the tracker; issues still being made for it say why they never will be."""
+    TrackerIssue.objects.filter(
+        action_item__tracker_issue_creation__connection=connection,
+        state=TrackerIssue.State.CREATING,
+    ).update(state=TrackerIssue.State.FAILED, last_error="The tracker was disconnected.")
+    connection.delete()
+
+
 def connection_check(*, connection: TrackerConnection) -> tuple[bool, str]:
     """Ask the tracker whether the connection works; keep and return the answer."""
     try:

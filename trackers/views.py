@@ -109,7 +109,7 @@ def connection_new_secret(request: HttpRequest, connection_id: int) -> HttpRespo
 @require_POST
 def connection_delete(request: HttpRequest, connection_id: int) -> HttpResponse:
     connection = _connection_for(request, connection_id)
-    connection.delete()
+    services.connection_delete(connection=connection)
     messages.success(request, "The tracker is disconnected; linked issues stay linked.")
     return redirect("trackers:list")
 

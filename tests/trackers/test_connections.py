@@ -257,3 +257,16 @@ def test_rotating_keys_re_encrypts_every_connection(github_connection, settings)
     settings.TRACKER_ENCRYPTION_KEYS = settings.TRACKER_ENCRYPTION_KEYS[:1]  # old key gone
     connection = TrackerConnection.objects.get(pk=github_connection.pk)
     assert connection.token == GITHUB_TOKEN and connection.webhook_secret == "hook-secret"
+
+
+def test_disconnecting_tells_items_waiting_for_an_issue(
+    client, manager, item, github, github_connection, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        services.issue_request(item=item, actor=item.owner)
+    client.force_login(manager)
+    response = client.post(reverse("trackers:delete", args=[github_connection.pk]))
+    assert response.status_code == 302
+    issue = TrackerIssue.objects.get(action_item=item)
+    assert (issue.state, issue.last_error) == ("failed", "The tracker was disconnected.")
+    assert not TrackerConnection.objects.exists()

@@ -348,3 +348,11 @@ def test_someone_who_may_not_edit_the_item_cannot_ask_for_an_issue(client, item,
     client.force_login(UserFactory(username="reader"))
     assert client.post(reverse("trackers:item_create", args=[item.pk])).status_code == 403
     assert not ActionItem.objects.filter(tracker_issue__isnull=False).exists()
+
+
+def test_reconcile_leaves_issues_of_a_repository_the_connection_no_longer_names(
+    item, github, github_connection
+):
+    TrackerIssue.objects.create(action_item=item, kind="github", key="acme/old#1", state="open",
+                                url="https://github.com/acme/old/issues/1")  # fmt: skip
+    assert reconcile.reconcile(github_connection).asked == 0
