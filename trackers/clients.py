@@ -274,6 +274,17 @@ class GitHubClient(_Client):
             return None
         return self._issue(response.json(), etag=response.headers.get("ETag", ""))
 
+    def set_state(self, key: str, *, closed: bool, not_planned: bool = False) -> RemoteIssue:
+        """Close (as completed or not planned) or reopen the issue."""
+        number = key.rpartition("#")[2]
+        payload = (
+            {"state": "closed", "state_reason": "not_planned" if not_planned else "completed"}
+            if closed
+            else {"state": "open"}
+        )
+        url = self._url(f"/repos/{self.repository}/issues/{number}")
+        return self._issue(self.request("PATCH", url, json=payload).json())
+
     def login_for_email(self, email: str) -> str:
         """Return the login of the one GitHub user with this public e-mail, else ''."""
         try:
@@ -417,6 +428,24 @@ class JiraClient(_Client):
             params={"fields": ",".join(self.FIELDS)},
         )
         return self._issue(response.json())
+
+    def set_state(self, key: str, *, closed: bool, not_planned: bool = False) -> RemoteIssue:
+        """Move the issue by a transition into (or out of) the status category done."""
+        url = f"{self.site}/rest/api/3/issue/{quote(key)}/transitions"
+        transitions = self.request("GET", url).json().get("transitions") or []
+
+        def leads_to_done(transition: dict[str, Any]) -> bool:
+            status = transition.get("to") or {}
+            return (status.get("statusCategory") or {}).get("key") == "done"
+
+        wanted = [t for t in transitions if leads_to_done(t) == closed]
+        if not wanted:
+            raise TrackerError(
+                f"No transition of {key} leads {'to' if closed else 'out of'} a done status; "
+                "change it in Jira."
+            )
+        self.request("POST", url, json={"transition": {"id": wanted[0]["id"]}}, expect=(204,))
+        return self.get_issue(key)
 
     def get_issues(self, keys: list[str]) -> dict[str, RemoteIssue]:
         """Return the issues with these keys, found in one search (JQL `key in (…)`)."""

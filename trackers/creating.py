@@ -15,10 +15,15 @@ from django.db import transaction
 
 from incidents import deliveries
 from incidents.models import ActionItem, Delivery, TrackerIssue
-from incidents.tracker_issues import tracker_issue_failed, tracker_issue_link
+from incidents.tracker_issues import (
+    tracker_issue_failed,
+    tracker_issue_link,
+    tracker_issue_note_error,
+    tracker_issue_sync,
+)
 from trackers import content
 from trackers.clients import GitHubClient, RemoteIssue, TrackerError, client_for
-from trackers.models import TrackerIssueCreation, jira_marker_label
+from trackers.models import TrackerIssueCreation, TrackerIssueUpdate, jira_marker_label
 
 logger = logging.getLogger(__name__)
 
@@ -102,4 +107,37 @@ def _failed(row: TrackerIssueCreation, issue: TrackerIssue, error: TrackerError)
         return Outcome()
     if deliveries.fail(row, error):
         tracker_issue_failed(issue=issue, error=str(error))
+    return Outcome()
+
+
+def update_issue(update_id: int) -> Outcome:
+    """Claim one owed state change of an issue and try once to make it."""
+    row = deliveries.claim(TrackerIssueUpdate, update_id)
+    if row is None:
+        return Outcome()
+    issue = TrackerIssue.objects.filter(pk=row.issue_id).first()
+    if issue is None or not issue.is_linked or issue.state == row.state:
+        deliveries.finish(row, Delivery.Status.SKIPPED)  # gone, or already so there
+        return Outcome()
+    if not deliveries.renew_claim(row):
+        return Outcome()
+    client = client_for(row.connection)
+    try:
+        remote = client.set_state(
+            issue.key, closed=row.state == TrackerIssue.State.CLOSED, not_planned=row.not_planned
+        )
+    except TrackerError as error:
+        if error.transient and row.attempts < settings.TRACKER_MAX_ATTEMPTS:
+            retry_in = max(1, min(error.retry_after or deliveries.retry_delay(row.attempts), 86400))
+            if deliveries.release(row, error, retry_in=retry_in):
+                return Outcome(retry_in=retry_in)
+            return Outcome()
+        if deliveries.fail(row, error):
+            tracker_issue_note_error(issue=issue, error=str(error))
+        return Outcome()
+    with transaction.atomic():
+        # The item already has this status: taking the issue's state records nothing.
+        tracker_issue_sync(issue=issue, state=remote.state, assignee=remote.assignee,
+                           etag=remote.etag)  # fmt: skip
+        deliveries.finish(row, Delivery.Status.SENT)
     return Outcome()

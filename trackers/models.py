@@ -156,3 +156,25 @@ def marker_for(item_id: int) -> str:
 def jira_marker_label(item_id: int) -> str:
     """Return the Jira label naming the item: JQL finds labels exactly, unlike body text."""
     return f"postmortems-item-{item_id}"
+
+
+class TrackerIssueUpdate(Delivery):
+    """A state owed to an issue: the item was closed or reopened here, so is the issue.
+
+    Made by the events consumer for changes people make (a change the tracker made is
+    already there). Setting a state twice is harmless, so a retry needs no marker.
+    """
+
+    issue = models.ForeignKey(TrackerIssue, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(
+        TrackerConnection, on_delete=models.CASCADE, related_name="updates"
+    )
+    state = models.CharField(max_length=10, choices=TrackerIssue.State.choices)
+    not_planned = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="tracker_update_owed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.issue_id} to {self.state}: {self.status}"

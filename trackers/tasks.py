@@ -12,7 +12,7 @@ from django.db import transaction
 
 from incidents import deliveries
 from trackers import creating, reconcile
-from trackers.models import TrackerConnection, TrackerIssueCreation
+from trackers.models import TrackerConnection, TrackerIssueCreation, TrackerIssueUpdate
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,25 @@ def create_issue(self: Task, *, creation_id: int) -> None:
         # In-process (tests) a countdown is not waited out: recovery nudges the row when due.
         return
     create_issue.apply_async(kwargs={"creation_id": creation_id}, countdown=outcome.retry_in)
+
+
+def nudge_updates(update_ids: list[int]) -> None:
+    for update_id in update_ids:
+        update_issue.delay(update_id=update_id)
+
+
+def nudge_updates_after_commit(update_ids: list[int]) -> None:
+    if update_ids:
+        transaction.on_commit(lambda: nudge_updates(update_ids), robust=True)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def update_issue(self: Task, *, update_id: int) -> None:
+    """Try once to close or reopen an issue as its item was; schedule the next try."""
+    outcome = creating.update_issue(update_id)
+    if outcome.retry_in is None or self.request.is_eager:
+        return
+    update_issue.apply_async(kwargs={"update_id": update_id}, countdown=outcome.retry_in)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -64,5 +83,13 @@ def register_owed_kinds() -> None:
             owed=lambda now: deliveries.owed_deliveries(TrackerIssueCreation, now),
             overdue=lambda now: deliveries.overdue_deliveries(TrackerIssueCreation, now),
             nudge=nudge_creations,
+        )
+    )
+    deliveries.register_owed(
+        deliveries.OwedKind(
+            name="tracker_state",
+            owed=lambda now: deliveries.owed_deliveries(TrackerIssueUpdate, now),
+            overdue=lambda now: deliveries.overdue_deliveries(TrackerIssueUpdate, now),
+            nudge=nudge_updates,
         )
     )

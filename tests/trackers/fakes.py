@@ -200,6 +200,14 @@ class FakeGitHub:
             if request.headers.get("If-None-Match") == etag:
                 return Response(status=304, headers={"ETag": etag})
             return _json(self.issue_json(number), headers={"ETag": etag})
+        if match and method == "PATCH":
+            number = int(match.group(1))
+            data = request.get_json()
+            if data.get("state") == "closed":
+                self.close(number, reason=data.get("state_reason", "completed"))
+            elif data.get("state") == "open":
+                self.reopen(number)
+            return _json(self.issue_json(number))
         if path == "/search/users":
             return _json({"total_count": 0, "incomplete_results": False, "items": []})
         return _json({"message": "Not Found"}, 404)
@@ -400,6 +408,22 @@ class FakeJira:
                     404,
                 )
             return _json(self.issue_json(match.group(1)))
+        match = re.fullmatch(r"/rest/api/3/issue/([A-Z]+-\d+)/transitions", path)
+        if match and method == "GET":
+            return _json({"expand": "transitions", "transitions": [
+                {"id": "11", "name": "To Do", "hasScreen": False, "isAvailable": True,
+                 "to": {"name": "To Do", "id": "10000",
+                        "statusCategory": {"id": 2, "key": "new", "name": "To Do"}}},
+                {"id": "31", "name": "Done", "hasScreen": False, "isAvailable": True,
+                 "to": {"name": "Done", "id": "10002",
+                        "statusCategory": {"id": 3, "key": "done", "name": "Done"}}},
+            ]})  # fmt: skip
+        if match and method == "POST":
+            chosen = request.get_json()["transition"]["id"]
+            with self.lock:
+                self.issues[match.group(1)]["done"] = chosen == "31"
+                self.issues[match.group(1)]["resolution"] = "Done" if chosen == "31" else None
+            return Response(status=204)
         if path == "/rest/api/3/search/jql" and method == "POST":
             return self._search(request.get_json())
         if path == "/rest/api/3/user/search":

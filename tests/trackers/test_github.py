@@ -356,3 +356,29 @@ def test_reconcile_leaves_issues_of_a_repository_the_connection_no_longer_names(
     TrackerIssue.objects.create(action_item=item, kind="github", key="acme/old#1", state="open",
                                 url="https://github.com/acme/old/issues/1")  # fmt: skip
     assert reconcile.reconcile(github_connection).asked == 0
+
+
+def test_closing_the_item_here_closes_its_issue_and_reopening_reopens_it(
+    item, github, github_connection, django_capture_on_commit_callbacks
+):
+    from incidents.services import action_item_update
+    from incidents.tracker_issues import tracker_issue_sync
+
+    issue = linked(item, github)
+    with django_capture_on_commit_callbacks(execute=True):
+        action_item_update(item=item, actor=item.owner, data={"status": "wont_do"})
+    assert github.issues[1]["state"] == "closed"
+    assert github.issues[1]["state_reason"] == "not_planned"
+    issue.refresh_from_db()
+    assert issue.state == "closed"
+    with django_capture_on_commit_callbacks(execute=True):
+        action_item_update(item=item, actor=item.owner, data={"status": "open"})
+    assert github.issues[1]["state"] == "open"
+    # A change the tracker made is not sent back to it.
+    github.close(1)
+    requests_before = len(github.requests)
+    with django_capture_on_commit_callbacks(execute=True):
+        tracker_issue_sync(issue=issue, state="closed", assignee="")
+    item.refresh_from_db()
+    assert item.status == "done"
+    assert not [r for r in github.requests[requests_before:] if r[0] == "PATCH"]

@@ -148,3 +148,17 @@ def test_reconcile_gets_past_an_issue_deleted_in_jira(item, jira, jira_connectio
     result = reconcile.reconcile(jira_connection)
     assert result.errors == 1
     assert "OPS-40 was not found" in TrackerIssue.objects.get().last_error
+
+
+def test_marking_the_item_done_moves_the_jira_issue_by_a_done_transition(
+    item, jira, jira_connection, django_capture_on_commit_callbacks
+):
+    from incidents.services import action_item_update
+
+    key = jira.add_issue("Replica lag")
+    TrackerIssue.objects.create(action_item=item, kind="jira", key=key, state="open",
+                                url=f"{jira.site}/browse/{key}")  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        action_item_update(item=item, actor=item.owner, data={"status": "done"})
+    assert jira.issues[key]["done"] is True
+    assert TrackerIssue.objects.get(action_item=item).state == "closed"
