@@ -5,7 +5,17 @@ from datetime import timedelta
 from django.db import models as db_models
 from rest_framework import serializers
 
-from incidents.models import ActionItem, Cause, Incident, Service, Tag, Team, TimelineEvent, User
+from incidents.models import (
+    ActionItem,
+    Cause,
+    Incident,
+    Service,
+    Tag,
+    Team,
+    TimelineEvent,
+    TrackerIssue,
+    User,
+)
 from postmortems.models import Postmortem, PostmortemSection, Review
 
 
@@ -170,7 +180,20 @@ class CauseSerializer(RowSerializer):
         read_only_fields = ["version"]
 
 
+class TrackerIssueSerializer(ModelSerializer):
+    class Meta:
+        model = TrackerIssue
+        fields = ["kind", "key", "url", "state", "assignee", "synced_at"]
+        read_only_fields = fields
+
+
 class ActionItemSerializer(RowSerializer):
+    tracker_issue = TrackerIssueSerializer(
+        source="tracker_issue_or_none",
+        read_only=True,
+        allow_null=True,
+        help_text="The issue in the team's tracker (GitHub, Jira) where the work is done.",
+    )
     causes = serializers.PrimaryKeyRelatedField(
         many=True,
         queryset=Cause.objects.all(),
@@ -192,6 +215,7 @@ class ActionItemSerializer(RowSerializer):
             "status",
             "completed_at",
             "tracker_url",
+            "tracker_issue",
             "causes",
             "version",
             "created_at",

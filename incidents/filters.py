@@ -160,6 +160,16 @@ class ActionItemFilter(django_filters.FilterSet):
     due_within = django_filters.NumberFilter(
         method="filter_due_within", label="Due within (days)", min_value=0, max_value=3650
     )
+    tracker = django_filters.ChoiceFilter(
+        method="filter_tracker",
+        label="Tracker issue",
+        choices=[
+            ("closed_open_here", "Closed in tracker but open here"),
+            ("none", "No issue yet"),
+            ("linked", "Linked"),
+        ],
+        empty_label="Any",
+    )
     incident_from = django_filters.DateFilter(
         method="filter_incident_from", label="Incident from",
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -216,6 +226,13 @@ class ActionItemFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.overdue(timezone.localdate()) if value else queryset
+
+    def filter_tracker(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return {
+            "closed_open_here": queryset.closed_in_tracker,
+            "none": queryset.without_tracker_issue,
+            "linked": queryset.with_tracker_issue,
+        }[value]()
 
     def filter_due_within(self, queryset: QuerySet, name: str, value) -> QuerySet:
         today = timezone.localdate()

@@ -18,6 +18,8 @@ FIELD_NAMES = {
     "users_affected": "users affected",
     "tracker_url": "tracker link",
     "causes": "causes addressed",
+    "tracker_issue": "tracker issue",
+    "tracker_assignee": "assignee in the tracker",
 }
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Changes to up to this many fields read as one sentence; more are listed under it.
@@ -81,6 +83,16 @@ def change_sentence(change: ChangeRecord) -> str:
     if fields:
         return f"changed the {_join([_field(n) for n in fields])} of {what}"
     return f"{change.get_action_display()} {what}"
+
+
+def actor_name(change: ChangeRecord) -> str:
+    """Return who made the change: the person, the tracker for a change it made
+    ("via GitHub: …", see incidents.tracker_issues), else "Someone"."""
+    if change.actor_id is not None and change.actor is not None:
+        return str(change.actor)
+    if change.note.startswith("via ") and ":" in change.note:
+        return change.note.removeprefix("via ").split(":", 1)[0]
+    return "Someone"
 
 
 def change_details(change: ChangeRecord) -> list[tuple[str, str, str]]:

@@ -572,6 +572,18 @@ class ActionItemQuerySet(models.QuerySet):
         """Return open items due from today up to and including today + days."""
         return self.open().filter(due_date__gte=today, due_date__lte=today + timedelta(days=days))
 
+    def closed_in_tracker(self) -> "ActionItemQuerySet":
+        """Return items still open here whose tracker issue is closed."""
+        return self.open().filter(tracker_issue__state=TrackerIssue.State.CLOSED)
+
+    def with_tracker_issue(self) -> "ActionItemQuerySet":
+        """Return items linked to an issue that exists in its tracker."""
+        return self.filter(tracker_issue__state__in=TrackerIssue.LINKED_STATES)
+
+    def without_tracker_issue(self) -> "ActionItemQuerySet":
+        """Return items with no issue in a tracker yet (none asked for, or not created)."""
+        return self.exclude(tracker_issue__state__in=TrackerIssue.LINKED_STATES)
+
 
 class ActionItem(models.Model):
     class Kind(models.TextChoices):
@@ -664,6 +676,14 @@ class ActionItem(models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @property
+    def tracker_issue_or_none(self) -> "TrackerIssue | None":
+        """Return the item's tracker issue, or None (select_related it for lists)."""
+        try:
+            return self.tracker_issue
+        except TrackerIssue.DoesNotExist:
+            return None
+
     def days_overdue(self, today: date) -> int:
         """Return how many days past due the item is, 0 when not overdue or closed."""
         if not self.is_open or self.due_date is None or self.due_date >= today:
@@ -677,6 +697,70 @@ class ActionItem(models.Model):
             self.completed_at = None
         elif self.completed_at is None:
             self.completed_at = at or timezone.now()
+
+
+class TrackerIssueQuerySet(models.QuerySet):
+    def linked(self) -> "TrackerIssueQuerySet":
+        """Return issues that exist in their tracker (created or linked)."""
+        return self.filter(state__in=TrackerIssue.LINKED_STATES)
+
+
+class TrackerIssue(models.Model):
+    """The issue in a team's tracker (GitHub Issues, Jira) where an action item's work is done.
+
+    Facts only, kept here so that the board, the CSV, reminders and the document can show
+    them without knowing the trackers app, which writes them: it creates or links the issue
+    and keeps state and assignee in step from the tracker's webhooks and a reconcile sweep.
+    """
+
+    class Kind(models.TextChoices):
+        GITHUB = "github", "GitHub"
+        JIRA = "jira", "Jira"
+
+    class State(models.TextChoices):
+        CREATING = "creating", "Being created"
+        FAILED = "failed", "Could not be created"
+        UNCHECKED = "unchecked", "Linked, not checked yet"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    LINKED_STATES = (State.UNCHECKED, State.OPEN, State.CLOSED)
+
+    action_item = models.OneToOneField(
+        ActionItem, on_delete=models.CASCADE, related_name="tracker_issue"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # owner/repo#123 on GitHub, ABC-123 on Jira; empty while it is being created.
+    key = models.CharField(max_length=200, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CREATING)
+    assignee = models.CharField(max_length=200, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    # Why the last call about this issue failed, shown on the item with a retry button.
+    last_error = models.CharField(max_length=500, blank=True)
+    # The tracker's validator of the last answer (GitHub's ETag), for conditional requests.
+    etag = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TrackerIssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["kind", "key"]),
+            models.Index(fields=["state", "synced_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.key or f"{self.get_kind_display()} issue of item {self.action_item_id}"
+
+    @property
+    def is_linked(self) -> bool:
+        return self.state in self.LINKED_STATES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == self.State.CLOSED
 
 
 EVENT_NAME = RegexValidator(

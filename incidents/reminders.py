@@ -25,6 +25,7 @@ from incidents.models import (
     ActionItem,
     Incident,
     ReminderDelivery,
+    TrackerIssue,
     User,
     visibility_condition,
 )
@@ -79,6 +80,8 @@ def plan_sweep(day: date) -> SweepPlan:
     rows = (
         ActionItem.objects.open()
         .filter(due_date__lte=due_by, owner__isnull=False)
+        # Work whose tracker issue is closed is done; the item follows at the next sync.
+        .exclude(tracker_issue__state=TrackerIssue.State.CLOSED)
         # An owner who may not see the item's private incident is not reminded of it.
         .filter(visibility_condition("owner_id", incident="incident__"))
         .order_by("due_date", "pk")
@@ -190,6 +193,7 @@ def _open_items(item_ids: list[int], recipient: User) -> list[ActionItem]:
         ActionItem.objects.visible_to(recipient)
         .open()
         .filter(pk__in=item_ids)
+        .exclude(tracker_issue__state=TrackerIssue.State.CLOSED)
         .select_related("incident", "owner")
         .order_by("due_date", "pk")
     )

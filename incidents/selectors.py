@@ -22,7 +22,9 @@ def _causes_with_items() -> Prefetch:
 def _items_with_causes() -> Prefetch:
     return Prefetch(
         "action_items",
-        queryset=ActionItem.objects.select_related("owner").prefetch_related("causes"),
+        queryset=ActionItem.objects.select_related("owner", "tracker_issue").prefetch_related(
+            "causes"
+        ),
     )
 
 
@@ -64,7 +66,7 @@ def action_items_for_board(user: User):
     """Return the items the user may see, with the incident and owner each board row shows."""
     return (
         ActionItem.objects.visible_to(user)
-        .select_related("incident", "incident__team", "owner")
+        .select_related("incident", "incident__team", "owner", "tracker_issue")
         .order_by("due_date", "pk")
     )
 

@@ -70,6 +70,7 @@ def _cell(value) -> str:
 CSV_COLUMNS = [
     "Incident", "Incident title", "Severity", "Team", "Action item", "Kind", "Priority",
     "Owner", "Owner email", "Due date", "Days overdue", "Status", "Completed at", "Link",
+    "Tracker issue", "Tracker state",
 ]  # fmt: skip
 
 
@@ -78,6 +79,7 @@ def action_items_csv_rows(items: QuerySet, *, today) -> Iterator[list[str]]:
     yield CSV_COLUMNS
     for item in items.iterator(chunk_size=2000):
         incident = item.incident
+        issue = item.tracker_issue_or_none
         yield [
             _cell(value)
             for value in (
@@ -95,6 +97,8 @@ def action_items_csv_rows(items: QuerySet, *, today) -> Iterator[list[str]]:
                 item.get_status_display(),
                 item.completed_at.isoformat() if item.completed_at else "",
                 f"{settings.SITE_URL}{item.get_absolute_url()}",
+                issue.key if issue else "",
+                issue.get_state_display() if issue else "",
             )
         ]
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "postmortems",
     "api",
     "webhooks",
+    "trackers",
     "accounts",
     "search",
     "django_otp",
@@ -237,6 +238,18 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
 # An endpoint whose tries have all failed for this long is disabled and its manager told.
 WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 3)
+# Trackers (GitHub Issues, Jira; see trackers/). Tokens are stored encrypted with the first
+# of these Fernet keys (MultiFernet: later ones still decrypt, for rotation). Make one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+TRACKER_ENCRYPTION_KEYS = env_list("TRACKER_ENCRYPTION_KEYS", [])
+# Trackers on private, loopback and link-local addresses are refused unless this allows them.
+TRACKER_ALLOW_PRIVATE_ADDRESSES = env_bool("TRACKER_ALLOW_PRIVATE_ADDRESSES", False)
+TRACKER_TIMEOUT_SECONDS = env_int("TRACKER_TIMEOUT_SECONDS", 10)
+# Creating an issue is tried this many times (with backoff, or as Retry-After says) before
+# the item shows the error and a retry button.
+TRACKER_MAX_ATTEMPTS = env_int("TRACKER_MAX_ATTEMPTS", 8)
+# How often the reconcile sweep asks the trackers what their webhooks may have missed.
+TRACKER_RECONCILE_INTERVAL_SECONDS = env_int("TRACKER_RECONCILE_INTERVAL_SECONDS", 3600)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders-daily": {
         "task": "incidents.tasks.send_reminders_sweep",
@@ -245,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-overdue-daily": {
         "task": "webhooks.tasks.record_overdue_sweep",
         "schedule": crontab(hour=REMINDER_HOUR, minute=5),
+    },
+    "reconcile-tracker-issues": {
+        "task": "trackers.tasks.reconcile_all",
+        "schedule": TRACKER_RECONCILE_INTERVAL_SECONDS,
     },
     "recover-owed-deliveries": {
         "task": "incidents.tasks.recover_owed_deliveries",
@@ -346,6 +363,9 @@ OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
 OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
 LOGIN_REDIRECT_URL_FAILURE = "login"
 
+# Error reports (admin e-mails, the 500 page with DEBUG off) hide secret-looking values in
+# every frame, not only in settings: tracker tokens travel through library calls.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "postmortems.error_reports.SecretsReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("settings/tokens/", include("api.web_urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("trackers/", include("trackers.urls")),
     # Browsers ask for /favicon.ico on pages without an icon link, such as Django's admin.
     path("favicon.ico", postmortem_views.favicon, name="favicon"),
     # Django prefixes MEDIA_URL with "/"; URL patterns have none.

@@ -11,6 +11,9 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SITE_URL", "http://testserver")
 # Receivers in tests listen on loopback; tests of the refusal switch this off.
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true")
+# The fake GitHub and Jira of the tests listen on loopback too.
+os.environ.setdefault("TRACKER_ALLOW_PRIVATE_ADDRESSES", "true")
+os.environ.setdefault("TRACKER_ENCRYPTION_KEYS", "QmZ3bWxtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODlhYmM=")
 
 from postmortems.settings import *  # noqa: F403
 

@@ -34,6 +34,7 @@ from tests.factories import (
     TimelineEventFactory,
     UserFactory,
 )
+from trackers.models import TrackerConnection
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ROLES = ("anonymous", "reader", "author", "reviewer", "manager", "other_team", "outsider")
@@ -101,6 +102,17 @@ def delivery_kwargs(world: "World") -> dict[str, Any]:
         endpoint_id=endpoint_id, event_type="incident.created", payload={}
     )
     return {"endpoint_id": endpoint_id, "delivery_id": delivery.pk}
+
+
+def connection_kwargs(world: "World") -> dict[str, Any]:
+    connection = TrackerConnection(
+        team=world.incident.team, kind="github", github_repository="acme/web",
+        github_api_url="http://127.0.0.1:9",  # refused at once: "test connection" fails fast
+    )  # fmt: skip
+    connection.set_token("github_pat_role_table")
+    connection.set_webhook_secret("role-table-secret")
+    connection.save()
+    return {"connection_id": connection.pk}
 
 
 def link_kwargs(world: "World") -> dict[str, Any]:
@@ -256,6 +268,25 @@ TABLE: dict[str, Row] = {
     "webhooks:replay": Row(
         302, 403, 403, 403, 302, 403, 403, method="post", kwargs=delivery_kwargs
     ),
+    # Trackers: connections are the team's manager's; an item's issue is for its editors.
+    "trackers:list": MANAGERS,
+    "trackers:create": MANAGERS,
+    "trackers:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=connection_kwargs),
+    "trackers:edit": Row(302, 403, 403, 403, 200, 403, 403, kwargs=connection_kwargs),
+    "trackers:test": Row(
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=connection_kwargs
+    ),
+    "trackers:new_secret": Row(
+        302, 403, 403, 403, 200, 403, 403, method="post", kwargs=connection_kwargs
+    ),
+    "trackers:delete": everyone(405, anonymous=302, kwargs=connection_kwargs),
+    # The trackers' webhooks need no login (they are signed) and are POST only.
+    "trackers:github_hook": everyone(405, kwargs=connection_kwargs),
+    "trackers:jira_hook": everyone(405, kwargs=connection_kwargs),
+    "trackers:item": everyone(200, anonymous=302, outsider=404),
+    "trackers:item_create": Row(302, 403, 302, 403, 302, 403, 404, method="post"),
+    "trackers:items_create": everyone(302, method="post"),
+    "trackers:account": everyone(200, anonymous=302),
 }
 
 

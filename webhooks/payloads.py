@@ -82,7 +82,11 @@ _KINDS = {
     "action_item": (
         ActionItem,
         ActionItemSerializer,
-        lambda ids: ActionItem.objects.filter(pk__in=ids).prefetch_related("causes"),
+        lambda ids: (
+            ActionItem.objects.filter(pk__in=ids)
+            .select_related("tracker_issue")
+            .prefetch_related("causes")
+        ),
     ),
     "postmortem": (
         Postmortem,

@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from incidents.history import change_details, change_sentence
+from incidents.history import actor_name, change_details, change_sentence
 from incidents.models import ChangeRecord
 
 register = template.Library()
@@ -65,3 +65,9 @@ def time_tag(moment: datetime | None, style: str = "full") -> SafeString:
         utc.strftime("%Y-%m-%d %H:%M"),
         shown.strip(),
     )
+
+
+@register.filter
+def actor(change: ChangeRecord) -> str:
+    """Return who made the change: a person, a tracker ("GitHub"), or "Someone"."""
+    return actor_name(change)

@@ -67,7 +67,13 @@ def test_recovery_sends_a_digest_whose_task_was_lost(mailoutbox, settings):
     lost = owed_digest()
     age(lost, minutes=3)
 
-    assert deliveries.recover_owed() == {"reminder": 1, "event": 0, "webhook": 0}
+    assert deliveries.recover_owed() == {
+        "reminder": 1,
+        "event": 0,
+        "webhook": 0,
+        "tracker_issue": 0,
+        "tracker_state": 0,
+    }
 
     assert [message.to for message in mailoutbox] == [[lost.recipient.email]]
     lost.refresh_from_db()
@@ -124,7 +130,10 @@ def test_status_prints_the_counts_of_each_day(settings):
     assert lines[1].split() == ["day", "pending", "sending", "sent", "skipped", "failed"]
     assert lines[2].split() == ["2026-03-17", "0", "0", "0", "1", "0"]
     assert lines[3].split() == ["2026-03-18", "1", "0", "1", "0", "1"]
-    assert lines[4] == "Owed for longer than the stale limit: reminder 1, event 0, webhook 0."
+    assert lines[4] == (
+        "Owed for longer than the stale limit: reminder 1, event 0, webhook 0, "
+        "tracker_issue 0, tracker_state 0."
+    )
 
 
 def test_health_reports_deliveries_overdue_by_more_than_the_stale_limit(client, settings):
@@ -134,4 +143,10 @@ def test_health_reports_deliveries_overdue_by_more_than_the_stale_limit(client, 
 
     body = client.get("/health/").json()
 
-    assert body["deliveries_overdue"] == {"reminder": 1, "event": 0, "webhook": 0}
+    assert body["deliveries_overdue"] == {
+        "reminder": 1,
+        "event": 0,
+        "webhook": 0,
+        "tracker_issue": 0,
+        "tracker_state": 0,
+    }

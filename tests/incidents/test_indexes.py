@@ -16,6 +16,7 @@ METHOD_COLUMNS = {
     (ActionItemFilter, "due_within"): "status",
     (ActionItemFilter, "incident_from"): "incident__started_at",
     (ActionItemFilter, "incident_to"): "incident__started_at",
+    (ActionItemFilter, "tracker"): "tracker_issue__state",  # a join on the issue, by state
     (IncidentFilter, "started_after"): "started_at",
     (IncidentFilter, "started_before"): "started_at",
     # EXISTS on the tags' many-to-many tables, whose rows are indexed on both sides.

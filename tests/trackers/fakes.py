@@ -1,0 +1,480 @@
+"""A fake GitHub and a fake Jira Cloud on pytest-httpserver, answering the documented calls.
+
+The payloads follow the shapes in GitHub's REST reference ("Issues", "Repositories") and
+Atlassian's Jira Cloud REST v3 reference ("Issues", "Issue search", "User search"),
+trimmed to the fields a client could read. Each fake keeps its issues, so a test can
+close one "in the tracker" and watch the app follow.
+"""
+
+import hashlib
+import hmac
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug import Request, Response
+
+ISSUE_TIME = "2026-03-11T10:00:00Z"
+
+
+def _json(data: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(
+        json.dumps(data),
+        status=status,
+        headers=headers or {},
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def github_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def github_user(login: str) -> dict:
+    return {
+        "login": login,
+        "id": abs(hash(login)) % 10**7,
+        "node_id": "MDQ6VXNlcjE=",
+        "avatar_url": f"https://github.com/images/{login}.gif",
+        "url": f"https://api.github.com/users/{login}",
+        "html_url": f"https://github.com/{login}",
+        "type": "User",
+        "site_admin": False,
+    }
+
+
+@dataclass
+class FakeGitHub:
+    """One repository's issues, behind the GitHub REST API paths the app calls."""
+
+    server: Any
+    repo: str = "acme/web"
+    issues: dict[int, dict] = field(default_factory=dict)
+    # Answers to give instead of the next calls (status, body, headers), by "METHOD path".
+    failures: dict[str, list[tuple[int, dict, dict]]] = field(default_factory=dict)
+    # Set to hold the answer of the next create until released (the issue is made first).
+    hold_create: threading.Event | None = None
+    release_create: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.server.expect_request(re.compile(r"^/.*")).respond_with_handler(self.handle)
+
+    @property
+    def api_url(self) -> str:
+        return self.server.url_for("/").rstrip("/")
+
+    def issue_json(self, number: int) -> dict:
+        issue = self.issues[number]
+        base = f"https://api.github.com/repos/{self.repo}"
+        assignees = [github_user(login) for login in issue["assignees"]]
+        return {
+            "id": 1000 + number,
+            "node_id": f"I_kwDO{number}",
+            "url": f"{base}/issues/{number}",
+            "repository_url": base,
+            "labels_url": f"{base}/issues/{number}/labels{{/name}}",
+            "comments_url": f"{base}/issues/{number}/comments",
+            "events_url": f"{base}/issues/{number}/events",
+            "html_url": f"https://github.com/{self.repo}/issues/{number}",
+            "number": number,
+            "state": issue["state"],
+            "state_reason": issue["state_reason"],
+            "title": issue["title"],
+            "body": issue["body"],
+            "user": github_user("postmortems-bot"),
+            "labels": [
+                {
+                    "id": i,
+                    "node_id": f"LA_{i}",
+                    "url": f"{base}/labels/{n}",
+                    "name": n,
+                    "description": "",
+                    "color": "f29513",
+                    "default": False,
+                }
+                for i, n in enumerate(issue["labels"])
+            ],
+            "assignee": assignees[0] if assignees else None,
+            "assignees": assignees,
+            "milestone": None,
+            "locked": False,
+            "active_lock_reason": None,
+            "comments": 0,
+            "closed_at": ISSUE_TIME if issue["state"] == "closed" else None,
+            "created_at": ISSUE_TIME,
+            "updated_at": issue["updated_at"],
+            "closed_by": None,
+            "author_association": "OWNER",
+        }
+
+    def etag(self, number: int) -> str:
+        digest = hashlib.sha1(json.dumps(self.issue_json(number)).encode()).hexdigest()  # noqa: S324
+        return f'W/"{digest}"'
+
+    def fail_next(self, key: str, status: int, body: dict | None = None, **headers) -> None:
+        self.failures.setdefault(key, []).append((status, body or {}, headers))
+
+    def add_issue(
+        self, title: str, *, body: str = "", state: str = "open", assignee: str = ""
+    ) -> int:
+        with self.lock:
+            number = len(self.issues) + 1
+            self.issues[number] = {
+                "title": title,
+                "body": body,
+                "state": state,
+                "labels": [],
+                "assignees": [assignee] if assignee else [],
+                "state_reason": "completed" if state == "closed" else None,
+                "updated_at": ISSUE_TIME,
+            }
+        return number
+
+    def close(self, number: int, reason: str = "completed") -> None:
+        with self.lock:
+            self.issues[number].update(
+                state="closed", state_reason=reason, updated_at="2026-03-12T10:00:00Z"
+            )
+
+    def reopen(self, number: int) -> None:
+        with self.lock:
+            self.issues[number].update(
+                state="open", state_reason="reopened", updated_at="2026-03-13T10:00:00Z"
+            )
+
+    def handle(self, request: Request) -> Response:
+        path, method = request.path, request.method
+        key = f"{method} {path}"
+        with self.lock:
+            self.requests.append((method, path))
+            queued = self.failures.get(key) or self.failures.get(f"{method} *")
+            failure = queued.pop(0) if queued else None
+        if failure:
+            status, body, headers = failure
+            return _json(body, status, {k.replace("_", "-"): v for k, v in headers.items()})
+        if not request.headers.get("Authorization", "").startswith("Bearer "):
+            return _json(
+                {
+                    "message": "Requires authentication",
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+                401,
+            )
+        repo_path = f"/repos/{self.repo}"
+        if path == repo_path and method == "GET":
+            owner, name = self.repo.split("/")
+            return _json(
+                {
+                    "id": 1296269,
+                    "name": name,
+                    "full_name": self.repo,
+                    "owner": github_user(owner),
+                    "private": True,
+                    "has_issues": True,
+                    "html_url": f"https://github.com/{self.repo}",
+                }
+            )
+        if path == f"{repo_path}/issues" and method == "POST":
+            return self._create(request.get_json())
+        if path == f"{repo_path}/issues" and method == "GET":
+            labels = set(filter(None, request.args.get("labels", "").split(",")))
+            with self.lock:
+                numbers = sorted(self.issues, reverse=True)
+                found = [
+                    self.issue_json(n) for n in numbers if labels <= set(self.issues[n]["labels"])
+                ]
+            return _json(found[: int(request.args.get("per_page", 30))])
+        match = re.fullmatch(rf"{re.escape(repo_path)}/issues/(\d+)", path)
+        if match and method == "GET":
+            number = int(match.group(1))
+            if number not in self.issues:
+                return _json(
+                    {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+                    404,
+                )
+            etag = self.etag(number)
+            if request.headers.get("If-None-Match") == etag:
+                return Response(status=304, headers={"ETag": etag})
+            return _json(self.issue_json(number), headers={"ETag": etag})
+        if match and method == "PATCH":
+            number = int(match.group(1))
+            data = request.get_json()
+            if data.get("state") == "closed":
+                self.close(number, reason=data.get("state_reason", "completed"))
+            elif data.get("state") == "open":
+                self.reopen(number)
+            return _json(self.issue_json(number))
+        if path == "/search/users":
+            return _json({"total_count": 0, "incomplete_results": False, "items": []})
+        return _json({"message": "Not Found"}, 404)
+
+    def _create(self, data: dict) -> Response:
+        if not data.get("title"):
+            return _json(
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
+                    "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
+                    "status": "422",
+                },
+                422,
+            )
+        number = self.add_issue(data["title"], body=data.get("body", ""))
+        with self.lock:
+            self.issues[number]["labels"] = list(data.get("labels") or [])
+            self.issues[number]["assignees"] = list(data.get("assignees") or [])
+        if self.hold_create is not None:
+            # The issue exists; its answer waits, as over a connection whose client died.
+            self.hold_create.set()
+            self.release_create.wait(30)
+        return _json(
+            self.issue_json(number),
+            201,
+            {"Location": f"https://api.github.com/repos/{self.repo}/issues/{number}"},
+        )
+
+    def webhook(self, number: int, action: str) -> dict:
+        """Return an `issues` webhook payload as GitHub sends it for this issue."""
+        owner, name = self.repo.split("/")
+        return {
+            "action": action,
+            "issue": self.issue_json(number),
+            "repository": {
+                "id": 1296269,
+                "name": name,
+                "full_name": self.repo,
+                "owner": github_user(owner),
+                "private": True,
+            },
+            "sender": github_user("octocat"),
+        }
+
+
+@dataclass
+class FakeJira:
+    """One Jira Cloud project's issues, behind the REST API v3 paths the app calls."""
+
+    server: Any
+    project: str = "OPS"
+    issues: dict[str, dict] = field(default_factory=dict)
+    users: list[dict] = field(default_factory=list)
+    failures: dict[str, list[tuple[int, dict, dict]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    created: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.server.expect_request(re.compile(r"^/.*")).respond_with_handler(self.handle)
+
+    @property
+    def site(self) -> str:
+        return self.server.url_for("/").rstrip("/")
+
+    def fail_next(self, key: str, status: int, body: dict | None = None, **headers) -> None:
+        self.failures.setdefault(key, []).append((status, body or {}, headers))
+
+    def add_issue(self, summary: str, *, done: bool = False, labels=(), assignee=None) -> str:
+        with self.lock:
+            key = f"{self.project}-{len(self.issues) + 1}"
+            self.issues[key] = {
+                "summary": summary,
+                "done": done,
+                "labels": list(labels),
+                "assignee": assignee,
+                "resolution": None,
+            }
+        return key
+
+    def close(self, key: str, resolution: str = "Done") -> None:
+        with self.lock:
+            self.issues[key].update(done=True, resolution=resolution)
+
+    def issue_json(self, key: str) -> dict:
+        issue = self.issues[key]
+        number = int(key.rpartition("-")[2])
+        status = (
+            {
+                "self": f"{self.site}/rest/api/3/status/10002",
+                "name": "Done",
+                "id": "10002",
+                "statusCategory": {
+                    "self": f"{self.site}/rest/api/3/statuscategory/3",
+                    "id": 3,
+                    "key": "done",
+                    "colorName": "green",
+                    "name": "Done",
+                },
+            }
+            if issue["done"]
+            else {
+                "self": f"{self.site}/rest/api/3/status/10000",
+                "name": "To Do",
+                "id": "10000",
+                "statusCategory": {
+                    "self": f"{self.site}/rest/api/3/statuscategory/2",
+                    "id": 2,
+                    "key": "new",
+                    "colorName": "blue-gray",
+                    "name": "To Do",
+                },
+            }
+        )
+        assignee = issue["assignee"]
+        return {
+            "expand": "renderedFields,names,schema,operations,editmeta,changelog",
+            "id": str(10000 + number),
+            "self": f"{self.site}/rest/api/3/issue/{10000 + number}",
+            "key": key,
+            "fields": {
+                "status": status,
+                "assignee": {
+                    "self": f"{self.site}/rest/api/3/user?accountId={assignee['accountId']}",
+                    "accountId": assignee["accountId"],
+                    "displayName": assignee["displayName"],
+                    "active": True,
+                    "accountType": "atlassian",
+                }
+                if assignee
+                else None,
+                "resolution": {
+                    "self": f"{self.site}/rest/api/3/resolution/1",
+                    "id": "1",
+                    "name": issue["resolution"],
+                }
+                if issue["resolution"]
+                else None,
+            },
+        }
+
+    def handle(self, request: Request) -> Response:
+        path, method = request.path, request.method
+        with self.lock:
+            queued = self.failures.get(f"{method} {path}")
+            failure = queued.pop(0) if queued else None
+        if failure:
+            status, body, headers = failure
+            return _json(body, status, {k.replace("_", "-"): v for k, v in headers.items()})
+        if not request.authorization or request.authorization.type != "basic":
+            return _json({"errorMessages": ["You are not authenticated."], "errors": {}}, 401)
+        if path == f"/rest/api/3/project/{self.project}":
+            return _json(
+                {
+                    "self": f"{self.site}/rest/api/3/project/10000",
+                    "id": "10000",
+                    "key": self.project,
+                    "name": "Operations",
+                    "projectTypeKey": "software",
+                    "simplified": False,
+                    "style": "classic",
+                }
+            )
+        if path.startswith("/rest/api/3/project/"):
+            return _json(
+                {
+                    "errorMessages": [
+                        f"No project could be found with key '{path.rpartition('/')[2]}'."
+                    ],
+                    "errors": {},
+                },
+                404,
+            )
+        if path == "/rest/api/3/issue" and method == "POST":
+            fields = request.get_json()["fields"]
+            with self.lock:
+                self.created.append(fields)
+            key = self.add_issue(fields["summary"], labels=fields.get("labels", []))
+            number = int(key.rpartition("-")[2])
+            return _json(
+                {
+                    "id": str(10000 + number),
+                    "key": key,
+                    "self": f"{self.site}/rest/api/3/issue/{10000 + number}",
+                },
+                201,
+            )
+        match = re.fullmatch(r"/rest/api/3/issue/([A-Z]+-\d+)", path)
+        if match and method == "GET":
+            if match.group(1) not in self.issues:
+                return _json(
+                    {
+                        "errorMessages": [
+                            "Issue does not exist or you do not have permission to see it."
+                        ],
+                        "errors": {},
+                    },
+                    404,
+                )
+            return _json(self.issue_json(match.group(1)))
+        match = re.fullmatch(r"/rest/api/3/issue/([A-Z]+-\d+)/transitions", path)
+        if match and method == "GET":
+            return _json({"expand": "transitions", "transitions": [
+                {"id": "11", "name": "To Do", "hasScreen": False, "isAvailable": True,
+                 "to": {"name": "To Do", "id": "10000",
+                        "statusCategory": {"id": 2, "key": "new", "name": "To Do"}}},
+                {"id": "31", "name": "Done", "hasScreen": False, "isAvailable": True,
+                 "to": {"name": "Done", "id": "10002",
+                        "statusCategory": {"id": 3, "key": "done", "name": "Done"}}},
+            ]})  # fmt: skip
+        if match and method == "POST":
+            chosen = request.get_json()["transition"]["id"]
+            with self.lock:
+                self.issues[match.group(1)]["done"] = chosen == "31"
+                self.issues[match.group(1)]["resolution"] = "Done" if chosen == "31" else None
+            return Response(status=204)
+        if path == "/rest/api/3/search/jql" and method == "POST":
+            return self._search(request.get_json())
+        if path == "/rest/api/3/user/search":
+            query = request.args.get("query", "").lower()
+            return _json([u for u in self.users if u["emailAddress"].lower() == query])
+        return _json({"errorMessages": ["Not found"], "errors": {}}, 404)
+
+    def _search(self, body: dict) -> Response:
+        jql = body["jql"]
+        with self.lock:
+            keys = list(self.issues)
+            keys_match = re.search(r"key in \((.*)\)", jql)
+            label_match = re.search(r'labels = "([^"]+)"', jql)
+            if keys_match:
+                wanted = [k.strip().strip('"') for k in keys_match.group(1).split(",")]
+                missing = [k for k in wanted if k not in self.issues]
+                if missing:
+                    return _json(
+                        {
+                            "errorMessages": [
+                                f"An issue with key '{missing[0]}' does not exist for field 'key'."
+                            ],
+                            "errors": {},
+                        },
+                        400,
+                    )
+                keys = wanted
+            elif label_match:
+                keys = [k for k in keys if label_match.group(1) in self.issues[k]["labels"]]
+            found = [self.issue_json(k) for k in keys]
+        return _json({"issues": found, "isLast": True})
+
+    def webhook(self, key: str, event: str = "jira:issue_updated") -> dict:
+        """Return an issue webhook payload as Jira Cloud sends it."""
+        return {
+            "timestamp": 1773223200000,
+            "webhookEvent": event,
+            "issue_event_type_name": "issue_generic",
+            "user": {"accountId": "5b10a2844c20165700ede21g", "displayName": "Mia Krystof"},
+            "issue": self.issue_json(key),
+            "changelog": {
+                "id": "10100",
+                "items": [
+                    {
+                        "field": "status",
+                        "fieldtype": "jira",
+                        "from": "10000",
+                        "fromString": "To Do",
+                        "to": "10002",
+                        "toString": "Done",
+                    }
+                ],
+            },
+        }

@@ -1,0 +1,490 @@
+"""Clients of the GitHub REST API and the Jira Cloud REST API v3, as this app uses them.
+
+Each call returns plain values or raises TrackerError, whose message says plainly what is
+wrong for the person reading it on the connection page or the item; `transient` says
+whether trying again later can help (the tracker down, a rate limit), and `retry_after`
+how long the tracker asked us to wait. Tokens go in headers only, never in a URL, a
+message or a log line.
+
+Hosts are checked before each call: a tracker on a private, loopback or link-local address
+is refused (unless TRACKER_ALLOW_PRIVATE_ADDRESSES), so a connection cannot be used to
+reach the inside of our network. Redirects are not followed.
+"""
+
+import logging
+import socket
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+from incidents.models import TrackerIssue
+from trackers.models import TrackerConnection
+from webhooks.sending import is_public_address
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "postmortems-trackers/1"
+OPEN, CLOSED = TrackerIssue.State.OPEN, TrackerIssue.State.CLOSED
+
+
+class TrackerError(Exception):
+    """A call to a tracker failed; the message is for people, `transient` for retries."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        transient: bool = False,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.transient = transient
+        self.retry_after = retry_after
+
+
+@dataclass
+class RemoteIssue:
+    """An issue as its tracker describes it."""
+
+    key: str
+    url: str
+    state: str
+    assignee: str = ""
+    not_planned: bool = False
+    etag: str = ""
+
+
+def check_host(url: str) -> None:
+    """Raise TrackerError for a URL that is not http(s) or whose host is not public."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TrackerError(f"{url} is not an http(s) URL.")
+    if settings.TRACKER_ALLOW_PRIVATE_ADDRESSES:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except OSError:
+        raise TrackerError(f"{parts.hostname} does not resolve; check the address.") from None
+    for info in infos:
+        if not is_public_address(info[4][0]):
+            raise TrackerError(
+                f"{parts.hostname} is on a private, loopback or link-local address; "
+                "trackers must be on public addresses."
+            )
+
+
+def _retry_after(response: requests.Response) -> int | None:
+    """Return the seconds the tracker asks us to wait (Retry-After, or GitHub's reset)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return int(value)
+    if value:
+        try:
+            return max(0, int((parsedate_to_datetime(value) - timezone.now()).total_seconds()))
+        except (TypeError, ValueError):
+            pass
+    reset = response.headers.get("X-RateLimit-Reset", "").strip()
+    if reset.isdigit() and response.headers.get("X-RateLimit-Remaining") == "0":
+        return max(0, int(reset) - int(timezone.now().timestamp()))
+    return None
+
+
+def _tracker_message(response: requests.Response) -> str:
+    """Return what the tracker said about the failure, shortened."""
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    parts = []
+    if data.get("message"):
+        parts.append(str(data["message"]))
+    for error in data.get("errors") or []:
+        if isinstance(error, dict):
+            parts.append(
+                str(error.get("message") or f"{error.get('field', '')} {error.get('code', '')}")
+            )
+    parts.extend(str(m) for m in data.get("errorMessages") or [])
+    if isinstance(data.get("errors"), dict):
+        parts.extend(f"{field}: {text}" for field, text in data["errors"].items())
+    return "; ".join(p.strip() for p in parts if p.strip())[:300]
+
+
+class _Client:
+    name = ""
+
+    def __init__(self, connection: TrackerConnection) -> None:
+        self.connection = connection
+
+    def _headers(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _auth(self):
+        return None
+
+    def _explain(self, status: int, said: str) -> str:
+        raise NotImplementedError
+
+    def request(
+        self, method: str, url: str, *, expect=(200, 201), headers=None, **kwargs
+    ) -> requests.Response:
+        check_host(url)
+        try:
+            response = requests.request(
+                method,
+                url,
+                headers={**self._headers(), **(headers or {})},
+                auth=self._auth(),
+                timeout=settings.TRACKER_TIMEOUT_SECONDS,
+                allow_redirects=False,
+                **kwargs,
+            )
+        except requests.RequestException as error:
+            host = urlsplit(url).hostname
+            raise TrackerError(
+                f"{self.name} at {host} did not answer ({type(error).__name__}); "
+                "it is tried again later.",
+                transient=True,
+            ) from None
+        status = response.status_code
+        if status in expect or status == 304:
+            return response
+        said = _tracker_message(response)
+        retry_after = _retry_after(response)
+        rate_limited = status == 429 or (status == 403 and retry_after is not None)
+        if rate_limited:
+            wait = f" for {retry_after} s" if retry_after is not None else ""
+            raise TrackerError(
+                f"{self.name} is rate-limiting us ({status}); waiting{wait} before trying again.",
+                status=status,
+                transient=True,
+                retry_after=retry_after,
+            )
+        if status >= 500:
+            raise TrackerError(
+                f"{self.name} had an error ({status}); it is tried again later.",
+                status=status,
+                transient=True,
+                retry_after=retry_after,
+            )
+        raise TrackerError(self._explain(status, said), status=status)
+
+
+class GitHubClient(_Client):
+    """GitHub Issues of one repository, with a fine-grained token (Issues: read and write)."""
+
+    name = "GitHub"
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Accept": "application/vnd.github+json",
+            "Authorization": f"Bearer {self.connection.token}",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": USER_AGENT,
+        }
+
+    @property
+    def repository(self) -> str:
+        return self.connection.github_repository
+
+    def _url(self, path: str) -> str:
+        return f"{self.connection.github_api_url.rstrip('/')}{path}"
+
+    def _explain(self, status: int, said: str) -> str:
+        repo = self.repository
+        reason = {
+            401: "GitHub refused the token (401): it is wrong, expired or revoked. "
+            "Enter a new fine-grained token.",
+            403: f"The token may not do this on {repo} (403): give it the Issues "
+            "permission (read and write) on that repository.",
+            404: f"GitHub has no repository {repo}, or the token cannot see it (404): "
+            "check the name and that the token covers this repository.",
+            410: f"Issues are turned off for {repo} (410).",
+            422: "GitHub refused the issue (422).",
+        }.get(status, f"GitHub answered {status}.")
+        return f"{reason} GitHub said: {said}" if said else reason
+
+    def _issue(self, data: dict[str, Any], etag: str = "") -> RemoteIssue:
+        assignee = (data.get("assignee") or {}).get("login", "")
+        return RemoteIssue(
+            key=f"{self.repository}#{data['number']}",
+            url=data["html_url"],
+            state=CLOSED if data.get("state") == "closed" else OPEN,
+            assignee=assignee,
+            not_planned=data.get("state_reason") == "not_planned",
+            etag=etag,
+        )
+
+    def check(self) -> str:
+        data = self.request("GET", self._url(f"/repos/{self.repository}")).json()
+        if data.get("has_issues") is False:
+            raise TrackerError(f"Issues are turned off for {self.repository}.")
+        return f"Connected to {data.get('full_name', self.repository)}."
+
+    def create_issue(
+        self, *, title: str, body: str, labels: list[str], assignee: str = ""
+    ) -> RemoteIssue:
+        payload: dict[str, Any] = {"title": title, "body": body, "labels": labels}
+        if assignee:
+            payload["assignees"] = [assignee]
+        url = self._url(f"/repos/{self.repository}/issues")
+        try:
+            response = self.request("POST", url, json=payload, expect=(201,))
+        except TrackerError as error:
+            if not (assignee and error.status == 422):
+                raise
+            # A login that is not a collaborator: create the issue unassigned rather than not.
+            payload.pop("assignees")
+            response = self.request("POST", url, json=payload, expect=(201,))
+        return self._issue(response.json())
+
+    def find_by_marker(self, marker: str) -> RemoteIssue | None:
+        """Return the issue labelled `postmortem` whose body carries the marker, or None.
+
+        The repository's issue list, newest first, not the search API: search is indexed
+        behind, and a retry seconds after a lost answer must see the issue just made.
+        """
+        response = self.request(
+            "GET",
+            self._url(f"/repos/{self.repository}/issues"),
+            params={"state": "all", "labels": "postmortem", "sort": "created",
+                    "direction": "desc", "per_page": 100},
+        )  # fmt: skip
+        for data in response.json():
+            if "pull_request" not in data and marker in (data.get("body") or ""):
+                return self._issue(data)
+        return None
+
+    def get_issue(self, key: str, *, etag: str = "") -> RemoteIssue | None:
+        """Return the issue, or None when it did not change since the answer with etag."""
+        number = key.rpartition("#")[2]
+        headers = {"If-None-Match": etag} if etag else {}
+        response = self.request(
+            "GET", self._url(f"/repos/{self.repository}/issues/{number}"), headers=headers
+        )
+        if response.status_code == 304:
+            return None
+        return self._issue(response.json(), etag=response.headers.get("ETag", ""))
+
+    def set_state(self, key: str, *, closed: bool, not_planned: bool = False) -> RemoteIssue:
+        """Close (as completed or not planned) or reopen the issue."""
+        number = key.rpartition("#")[2]
+        payload = (
+            {"state": "closed", "state_reason": "not_planned" if not_planned else "completed"}
+            if closed
+            else {"state": "open"}
+        )
+        url = self._url(f"/repos/{self.repository}/issues/{number}")
+        return self._issue(self.request("PATCH", url, json=payload).json())
+
+    def login_for_email(self, email: str) -> str:
+        """Return the login of the one GitHub user with this public e-mail, else ''."""
+        try:
+            response = self.request(
+                "GET", self._url("/search/users"), params={"q": f"{email} in:email"}
+            )
+        except TrackerError:
+            return ""
+        items = response.json().get("items") or []
+        return items[0]["login"] if len(items) == 1 else ""
+
+    def parse_reference(self, text: str) -> str | None:
+        """Return 'owner/repo#N' for a URL, owner/repo#N, #N or N of this repository."""
+        text = text.strip()
+        repo = self.repository
+        if text.startswith(("http://", "https://")):
+            parts = urlsplit(text).path.strip("/").split("/")
+            if len(parts) == 4 and parts[2] == "issues" and parts[3].isdigit():
+                if f"{parts[0]}/{parts[1]}".lower() != repo.lower():
+                    return None
+                return f"{repo}#{parts[3]}"
+            return None
+        owner_repo, _, number = text.rpartition("#")
+        if number.isdigit() and owner_repo.lower() in ("", repo.lower()):
+            return f"{repo}#{number}"
+        if text.isdigit():
+            return f"{repo}#{text}"
+        return None
+
+
+def _adf_text(text: str, href: str = "") -> dict[str, Any]:
+    node: dict[str, Any] = {"type": "text", "text": text}
+    if href:
+        node["marks"] = [{"type": "link", "attrs": {"href": href}}]
+    return node
+
+
+def adf_document(paragraphs: list[str], *, link_text: str, link: str) -> dict[str, Any]:
+    """Return an Atlassian Document Format document: the paragraphs, then a link back."""
+    content = [{"type": "paragraph", "content": [_adf_text(p)]} for p in paragraphs if p.strip()]
+    content.append({"type": "paragraph", "content": [_adf_text(link_text, link)]})
+    return {"type": "doc", "version": 1, "content": content}
+
+
+class JiraClient(_Client):
+    """One Jira Cloud project, with an Atlassian account's e-mail and API token."""
+
+    name = "Jira"
+    FIELDS = ["status", "assignee", "resolution"]
+
+    def _headers(self) -> dict[str, str]:
+        return {"Accept": "application/json", "User-Agent": USER_AGENT}
+
+    def _auth(self):
+        return (self.connection.jira_email, self.connection.token)
+
+    @property
+    def site(self) -> str:
+        return self.connection.jira_site_url.rstrip("/")
+
+    @property
+    def project(self) -> str:
+        return self.connection.jira_project_key
+
+    def _explain(self, status: int, said: str) -> str:
+        reason = {
+            400: "Jira refused the request (400).",
+            401: "Jira refused the e-mail and API token (401): check both, and that the "
+            "token is not revoked.",
+            403: f"The account may not do this in {self.project} (403): it needs "
+            "Browse and Create issues permissions in the project.",
+            404: f"Jira has no project {self.project} on {self.site}, or the account "
+            "cannot see it (404).",
+        }.get(status, f"Jira answered {status}.")
+        return f"{reason} Jira said: {said}" if said else reason
+
+    def _issue(self, data: dict[str, Any]) -> RemoteIssue:
+        fields = data.get("fields") or {}
+        category = ((fields.get("status") or {}).get("statusCategory") or {}).get("key")
+        resolution = (fields.get("resolution") or {}).get("name", "")
+        return RemoteIssue(
+            key=data["key"],
+            url=f"{self.site}/browse/{data['key']}",
+            state=CLOSED if category == "done" else OPEN,
+            assignee=(fields.get("assignee") or {}).get("displayName", ""),
+            not_planned=resolution.lower() in {"won't do", "won't fix", "declined"},
+        )
+
+    def check(self) -> str:
+        project = quote(self.project)
+        data = self.request("GET", f"{self.site}/rest/api/3/project/{project}").json()
+        return f"Connected to {data.get('name', self.project)} ({data.get('key', self.project)})."
+
+    def create_issue(
+        self,
+        *,
+        title: str,
+        description: dict[str, Any],
+        labels: list[str],
+        account_id: str = "",
+    ) -> RemoteIssue:
+        fields: dict[str, Any] = {
+            "project": {"key": self.project},
+            "summary": title[:255],
+            "description": description,
+            "issuetype": {"name": self.connection.jira_issue_type},
+            "labels": labels,
+        }
+        if account_id:
+            fields["assignee"] = {"accountId": account_id}
+        url = f"{self.site}/rest/api/3/issue"
+        try:
+            response = self.request("POST", url, json={"fields": fields}, expect=(201,))
+        except TrackerError as error:
+            if not (account_id and error.status == 400 and "assignee" in str(error).lower()):
+                raise
+            fields.pop("assignee")  # not assignable in this project: create it unassigned
+            response = self.request("POST", url, json={"fields": fields}, expect=(201,))
+        key = response.json()["key"]
+        return RemoteIssue(key=key, url=f"{self.site}/browse/{key}", state=OPEN)
+
+    def search(self, jql: str) -> list[RemoteIssue]:
+        issues: list[RemoteIssue] = []
+        body: dict[str, Any] = {"jql": jql, "fields": self.FIELDS, "maxResults": 100}
+        while True:
+            data = self.request("POST", f"{self.site}/rest/api/3/search/jql", json=body).json()
+            issues.extend(self._issue(issue) for issue in data.get("issues") or [])
+            token = data.get("nextPageToken")
+            if data.get("isLast", True) or not token:
+                return issues
+            body["nextPageToken"] = token
+
+    def find_by_label(self, label: str) -> RemoteIssue | None:
+        found = self.search(f'project = "{self.project}" AND labels = "{label}"')
+        return found[0] if found else None
+
+    def get_issue(self, key: str, *, etag: str = "") -> RemoteIssue | None:
+        response = self.request(
+            "GET",
+            f"{self.site}/rest/api/3/issue/{quote(key)}",
+            params={"fields": ",".join(self.FIELDS)},
+        )
+        return self._issue(response.json())
+
+    def set_state(self, key: str, *, closed: bool, not_planned: bool = False) -> RemoteIssue:
+        """Move the issue by a transition into (or out of) the status category done."""
+        url = f"{self.site}/rest/api/3/issue/{quote(key)}/transitions"
+        transitions = self.request("GET", url).json().get("transitions") or []
+
+        def leads_to_done(transition: dict[str, Any]) -> bool:
+            status = transition.get("to") or {}
+            return (status.get("statusCategory") or {}).get("key") == "done"
+
+        wanted = [t for t in transitions if leads_to_done(t) == closed]
+        if not wanted:
+            raise TrackerError(
+                f"No transition of {key} leads {'to' if closed else 'out of'} a done status; "
+                "change it in Jira."
+            )
+        self.request("POST", url, json={"transition": {"id": wanted[0]["id"]}}, expect=(204,))
+        return self.get_issue(key)
+
+    def get_issues(self, keys: list[str]) -> dict[str, RemoteIssue]:
+        """Return the issues with these keys, found in one search (JQL `key in (…)`)."""
+        if not keys:
+            return {}
+        listed = ", ".join(f'"{key}"' for key in keys)
+        return {issue.key: issue for issue in self.search(f"key in ({listed})")}
+
+    def account_for_email(self, email: str) -> str:
+        """Return the account ID of the one active Jira user with this e-mail, else ''."""
+        try:
+            response = self.request(
+                "GET", f"{self.site}/rest/api/3/user/search", params={"query": email}
+            )
+        except TrackerError:
+            return ""
+        users = [
+            user
+            for user in response.json()
+            if user.get("active", True)
+            and (user.get("emailAddress") or "").lower() == email.lower()
+        ]
+        return users[0]["accountId"] if len(users) == 1 else ""
+
+    def parse_reference(self, text: str) -> str | None:
+        """Return the key for a URL (…/browse/OPS-12) or key (OPS-12) of this project."""
+        text = text.strip()
+        if text.startswith(("http://", "https://")):
+            parts = urlsplit(text)
+            if f"{parts.scheme}://{parts.netloc}".lower() != self.site.lower():
+                return None
+            text = parts.path.rstrip("/").rpartition("/")[2]
+        key, _, number = text.upper().rpartition("-")
+        if key == self.project and number.isdigit():
+            return f"{key}-{number}"
+        return None
+
+
+def client_for(connection: TrackerConnection) -> GitHubClient | JiraClient:
+    if connection.kind == TrackerConnection.Kind.GITHUB:
+        return GitHubClient(connection)
+    return JiraClient(connection)

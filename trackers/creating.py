@@ -1,0 +1,143 @@
+"""Create one owed issue: claim the row, look for an earlier copy, create, link.
+
+The row (TrackerIssueCreation) is written before any call. A try after the first asks the
+tracker for an issue carrying the item's marker before creating one: the first try may
+have made the issue and died before it could say so. Transient failures (the tracker
+down, a rate limit) are handed back with backoff, or after the tracker's Retry-After;
+others fail at once, and the item shows why with a retry button.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from incidents import deliveries
+from incidents.models import ActionItem, Delivery, TrackerIssue
+from incidents.tracker_issues import (
+    tracker_issue_failed,
+    tracker_issue_link,
+    tracker_issue_note_error,
+    tracker_issue_sync,
+)
+from trackers import content
+from trackers.clients import GitHubClient, RemoteIssue, TrackerError, client_for
+from trackers.models import TrackerIssueCreation, TrackerIssueUpdate, jira_marker_label
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    retry_in: int | None = None
+
+
+def _create(row: TrackerIssueCreation, item: ActionItem) -> RemoteIssue:
+    client = client_for(row.connection)
+    if isinstance(client, GitHubClient):
+        if row.attempts > 1:
+            found = client.find_by_marker(row.marker)
+            if found is not None:
+                logger.info("issue for item %s found by its marker: %s", item.pk, found.key)
+                return found
+        return client.create_issue(
+            title=item.title,
+            body=content.github_body(item),
+            labels=content.labels_for(item),
+            assignee=content.github_assignee(item, client),
+        )
+    if row.attempts > 1:
+        found = client.find_by_label(jira_marker_label(item.pk))
+        if found is not None:
+            return found
+    return client.create_issue(
+        title=item.title,
+        description=content.jira_description(item),
+        labels=content.jira_labels(item),
+        account_id=content.jira_account_id(item, client),
+    )
+
+
+def create_issue(creation_id: int) -> Outcome:
+    """Claim one owed issue and try once to make it; return when to try again, if ever."""
+    row = deliveries.claim(TrackerIssueCreation, creation_id)
+    if row is None:
+        return Outcome()
+    item = (
+        ActionItem.objects.select_related("incident", "owner", "tracker_issue")
+        .filter(pk=row.action_item_id)
+        .first()
+    )
+    issue = getattr(item, "tracker_issue", None) if item else None
+    if item is None or issue is None or issue.is_linked:
+        deliveries.finish(row, Delivery.Status.SKIPPED)  # deleted, or linked by hand since
+        return Outcome()
+    if not deliveries.renew_claim(row):
+        return Outcome()  # another worker took the row over and makes the issue
+    try:
+        remote = _create(row, item)
+    except TrackerError as error:
+        return _failed(row, issue, error)
+    with transaction.atomic():
+        tracker_issue_link(
+            item=item,
+            kind=issue.kind,
+            key=remote.key,
+            url=remote.url,
+            state=remote.state,
+            assignee=remote.assignee,
+            actor=None,
+        )
+        deliveries.finish(row, Delivery.Status.SENT)
+    return Outcome()
+
+
+def _failed(row: TrackerIssueCreation, issue: TrackerIssue, error: TrackerError) -> Outcome:
+    if error.transient and row.attempts < settings.TRACKER_MAX_ATTEMPTS:
+        retry_in = error.retry_after or deliveries.retry_delay(row.attempts)
+        retry_in = max(1, min(retry_in, 24 * 3600))
+        if deliveries.release(row, error, retry_in=retry_in):
+            TrackerIssue.objects.filter(pk=issue.pk).update(last_error=str(error)[:500])
+            logger.warning(
+                "issue for item %s: try %d failed, again in %ss: %s",
+                row.action_item_id, row.attempts, retry_in, error,
+            )  # fmt: skip
+            return Outcome(retry_in=retry_in)
+        return Outcome()
+    if deliveries.fail(row, error):
+        tracker_issue_failed(issue=issue, error=str(error))
+    return Outcome()
+
+
+def update_issue(update_id: int) -> Outcome:
+    """Claim one owed state change of an issue and try once to make it."""
+    row = deliveries.claim(TrackerIssueUpdate, update_id)
+    if row is None:
+        return Outcome()
+    issue = TrackerIssue.objects.filter(pk=row.issue_id).first()
+    if issue is None or not issue.is_linked or issue.state == row.state:
+        deliveries.finish(row, Delivery.Status.SKIPPED)  # gone, or already so there
+        return Outcome()
+    if not deliveries.renew_claim(row):
+        return Outcome()
+    client = client_for(row.connection)
+    try:
+        remote = client.set_state(
+            issue.key, closed=row.state == TrackerIssue.State.CLOSED, not_planned=row.not_planned
+        )
+    except TrackerError as error:
+        if error.transient and row.attempts < settings.TRACKER_MAX_ATTEMPTS:
+            retry_in = max(1, min(error.retry_after or deliveries.retry_delay(row.attempts), 86400))
+            if deliveries.release(row, error, retry_in=retry_in):
+                return Outcome(retry_in=retry_in)
+            return Outcome()
+        if deliveries.fail(row, error):
+            tracker_issue_note_error(issue=issue, error=str(error))
+        return Outcome()
+    with transaction.atomic():
+        # The item already has this status: taking the issue's state records nothing.
+        tracker_issue_sync(issue=issue, state=remote.state, assignee=remote.assignee,
+                           etag=remote.etag)  # fmt: skip
+        deliveries.finish(row, Delivery.Status.SENT)
+    return Outcome()

@@ -1,0 +1,180 @@
+"""A team's tracker connection, who people are there, and every issue owed to a tracker."""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.models import ActionItem, Delivery, Team, TrackerIssue
+from trackers import crypto
+
+GITHUB_API_URL = "https://api.github.com"
+REPOSITORY = RegexValidator(
+    r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "Give the repository as owner/name, e.g. acme/web."
+)
+PROJECT_KEY = RegexValidator(
+    r"^[A-Z][A-Z0-9_]{0,19}$", "Give the project key as Jira shows it, e.g. OPS."
+)
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class TrackerConnection(models.Model):
+    """Where a team's action items become issues: one GitHub repository or Jira project.
+
+    The token and the webhook secret are stored encrypted (trackers.crypto) and are never
+    shown again once saved; forms, the admin, the API and exports leave them out.
+    """
+
+    Kind = TrackerIssue.Kind
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="tracker_connection")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    github_repository = models.CharField(
+        "repository", max_length=200, blank=True, validators=[REPOSITORY]
+    )
+    # Another base for GitHub Enterprise Server (https://github.example.com/api/v3).
+    github_api_url = models.URLField("GitHub API URL", max_length=300, default=GITHUB_API_URL)
+    jira_site_url = models.URLField("Jira site URL", max_length=300, blank=True)
+    jira_project_key = models.CharField(
+        "project key", max_length=20, blank=True, validators=[PROJECT_KEY]
+    )
+    jira_email = models.EmailField("Jira account e-mail", blank=True)
+    jira_issue_type = models.CharField("issue type", max_length=60, default="Task")
+    token_encrypted = models.TextField(editable=False)
+    webhook_secret_encrypted = models.TextField(editable=False)
+    create_on_publish = models.BooleanField(
+        "create issues when a postmortem is published",
+        default=False,
+        help_text="Every open action item without an issue gets one when its postmortem "
+        "is published (never for private incidents).",
+    )
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_check_ok = models.BooleanField(null=True, blank=True)
+    last_check_message = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["team__name"]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.target}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("trackers:detail", args=[self.pk])
+
+    @property
+    def target(self) -> str:
+        """Return what the connection points at: 'acme/web' or 'OPS on acme.atlassian.net'."""
+        if self.kind == self.Kind.GITHUB:
+            return self.github_repository
+        host = self.jira_site_url.split("//", 1)[-1].rstrip("/")
+        return f"{self.jira_project_key} on {host}"
+
+    @property
+    def token(self) -> str:
+        return crypto.decrypt(self.token_encrypted)
+
+    def set_token(self, token: str) -> None:
+        self.token_encrypted = crypto.encrypt(token)
+
+    @property
+    def webhook_secret(self) -> str:
+        return crypto.decrypt(self.webhook_secret_encrypted)
+
+    def set_webhook_secret(self, secret: str) -> None:
+        self.webhook_secret_encrypted = crypto.encrypt(secret)
+
+
+class TrackerAccount(models.Model):
+    """Who a person is in the trackers, so issues are assigned to an action item's owner."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracker_account"
+    )
+    github_login = models.CharField(
+        "GitHub login",
+        max_length=39,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9-]+$", "A GitHub login is letters, digits, -.")],
+    )
+    jira_account_id = models.CharField(
+        "Jira account ID",
+        max_length=128,
+        blank=True,
+        help_text="Found from your e-mail address when left empty.",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.github_login or '-'} / {self.jira_account_id or '-'}"
+
+
+class TrackerIssueCreation(Delivery):
+    """One issue owed to a tracker for one action item: created once, whatever happens.
+
+    Made before the call (and only once per item, so a double click asks nothing twice).
+    The issue's body carries marker(), and a try after the first looks for it before
+    creating, so a worker that died after the tracker made the issue never makes another.
+    """
+
+    action_item = models.OneToOneField(
+        ActionItem, on_delete=models.CASCADE, related_name="tracker_issue_creation"
+    )
+    connection = models.ForeignKey(
+        TrackerConnection, on_delete=models.CASCADE, related_name="creations"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="tracker_owed_idx")]
+
+    def __str__(self) -> str:
+        return f"issue for action item {self.action_item_id}: {self.status}"
+
+    @property
+    def marker(self) -> str:
+        return marker_for(self.action_item_id)
+
+
+def marker_for(item_id: int) -> str:
+    """Return the text in an issue's body that names the action item it was made for."""
+    return f"<!-- postmortems:item:{item_id} -->"
+
+
+def jira_marker_label(item_id: int) -> str:
+    """Return the Jira label naming the item: JQL finds labels exactly, unlike body text."""
+    return f"postmortems-item-{item_id}"
+
+
+class TrackerIssueUpdate(Delivery):
+    """A state owed to an issue: the item was closed or reopened here, so is the issue.
+
+    Made by the events consumer for changes people make (a change the tracker made is
+    already there). Setting a state twice is harmless, so a retry needs no marker.
+    """
+
+    issue = models.ForeignKey(TrackerIssue, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(
+        TrackerConnection, on_delete=models.CASCADE, related_name="updates"
+    )
+    state = models.CharField(max_length=10, choices=TrackerIssue.State.choices)
+    not_planned = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="tracker_update_owed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.issue_id} to {self.state}: {self.status}"
