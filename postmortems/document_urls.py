@@ -10,6 +10,17 @@ urlpatterns = [
     path("<int:incident_id>/", views.postmortem_document, name="document"),
     path("<int:incident_id>/layout/", views.postmortem_layout, name="layout"),
     path("<int:incident_id>/export.<str:fmt>", views.postmortem_export, name="export"),
+    path("<int:incident_id>/v<int:number>/", views.postmortem_version, name="version"),
+    path(
+        "<int:incident_id>/v<int:number>/export.<str:fmt>",
+        views.postmortem_version_export,
+        name="version_export",
+    ),
+    path(
+        "<int:incident_id>/v<int:old>...v<int:new>/",
+        views.postmortem_version_diff,
+        name="version_diff",
+    ),
     # --- end documents ---
     #
     # --- Postmortem editor, review and publishing (authoring) ---

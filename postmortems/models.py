@@ -79,3 +79,42 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.reviewer}"
+
+
+class PublishedVersion(models.Model):
+    """The document as it was published: frozen so later edits never rewrite what was read.
+
+    Each publication adds the next number. Versions made by the migration for postmortems
+    published before versions existed start empty (`frozen_at` unset) and are filled from
+    the live document, which is read-only while published, before anything can change it.
+    """
+
+    postmortem = models.ForeignKey(Postmortem, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="published_versions",
+    )
+    layout = models.CharField(max_length=30, blank=True)
+    html = models.TextField(blank=True, help_text="The rendered document, sanitized.")
+    data = models.JSONField(default=dict, blank=True, help_text="The JSON export.")
+    markdown = models.TextField(blank=True, help_text="The Markdown export.")
+    frozen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postmortem", "number"], name="one_published_version_per_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number} of {self.postmortem}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("postmortems:version", args=[self.postmortem.incident_id, self.number])

@@ -12,6 +12,7 @@ from incidents.services import StaleVersionError, diff_fields, record_change, sa
 from postmortems.importer import ParsedPostmortem
 from postmortems.models import Postmortem, Review
 from postmortems.render import LAYOUTS
+from postmortems.versions import fill_unfrozen_versions, freeze_version
 
 NARRATIVE_FIELDS = (
     "trigger",
@@ -211,6 +212,7 @@ def postmortem_publish(*, postmortem: Postmortem, actor: User) -> Postmortem:
         raise ValidationError("A reviewer must approve the current text before publishing.")
     postmortem.published_at = timezone.now()
     _set_status(postmortem, actor, Postmortem.Status.PUBLISHED, event="postmortem.published")
+    freeze_version(postmortem=postmortem, actor=actor)
     return postmortem
 
 
@@ -219,6 +221,8 @@ def postmortem_reopen(*, postmortem: Postmortem, actor: User, reason: str = "") 
     """Turn a published postmortem back into an editable draft, noting why."""
     if postmortem.status != Postmortem.Status.PUBLISHED:
         raise ValidationError("Only a published postmortem can be reopened.")
+    # A version the migration left empty is filled while the document is still as published.
+    fill_unfrozen_versions(postmortem)
     postmortem.published_at = None
     _set_status(
         postmortem,

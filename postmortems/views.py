@@ -18,7 +18,7 @@ from incidents.forms import offer_resave
 from incidents.permissions import can_edit_incident
 from incidents.selectors import incident_for_document, incident_for_page
 from incidents.services import StaleVersionError
-from postmortems import exporters, services
+from postmortems import exporters, services, versions
 from postmortems.forms import (
     ImageUploadForm,
     ImportForm,
@@ -29,7 +29,7 @@ from postmortems.forms import (
 )
 from postmortems.importer import PostmortemImportError, parse_postmortem
 from postmortems.markdown import render_markdown
-from postmortems.models import Postmortem
+from postmortems.models import Postmortem, PublishedVersion
 from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
 from postmortems.render import build_document
 
@@ -38,6 +38,7 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Show the postmortem document of an incident in its chosen layout."""
     incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
     document = build_document(incident)
+    postmortem = document.postmortem
     return render(
         request,
         "postmortems/document.html",
@@ -47,8 +48,100 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
             "can_edit": can_edit_incident(request.user, incident),
             "layout_form": LayoutForm(initial={"layout": document.layout.key}),
             "formats": exporters.FORMATS,
+            "versions": _versions_of(postmortem),
         },
     )
+
+
+def _versions_of(postmortem: Postmortem | None) -> list[PublishedVersion]:
+    if postmortem is None:
+        return []
+    return list(
+        postmortem.versions.select_related("published_by").defer("html", "data", "markdown")
+    )
+
+
+def _version(request: HttpRequest, incident_id: int, number: int) -> PublishedVersion:
+    incident = get_object_or_404(
+        incident_for_document(request.user).prefetch_related(None),
+        pk=incident_id,
+    )
+    postmortem = getattr(incident, "postmortem", None)
+    if postmortem is None:
+        raise Http404("This incident has no postmortem.")
+    postmortem.incident = incident
+    versions.fill_unfrozen_versions(postmortem)
+    version = get_object_or_404(postmortem.versions.select_related("published_by"), number=number)
+    version.postmortem = postmortem
+    return version
+
+
+@require_GET
+def postmortem_version(request: HttpRequest, incident_id: int, number: int) -> HttpResponse:
+    """Show a published version as it was frozen, with the list of all versions."""
+    version = _version(request, incident_id, number)
+    postmortem = version.postmortem
+    return render(
+        request,
+        "postmortems/version.html",
+        {
+            "version": version,
+            "incident": postmortem.incident,
+            "frozen_html": versions.frozen_html(version),
+            "versions": _versions_of(postmortem),
+            "formats": exporters.FORMATS,
+        },
+    )
+
+
+@require_GET
+def postmortem_version_diff(
+    request: HttpRequest, incident_id: int, old: int, new: int
+) -> HttpResponse:
+    """Show what changed between two published versions, section by section."""
+    old_version = _version(request, incident_id, old)
+    new_version = _version(request, incident_id, new)
+    return render(
+        request,
+        "postmortems/version_diff.html",
+        {
+            "diff": versions.compare(old_version, new_version),
+            "incident": old_version.postmortem.incident,
+            "versions": _versions_of(old_version.postmortem),
+        },
+    )
+
+
+@require_GET
+def postmortem_version_export(
+    request: HttpRequest, incident_id: int, number: int, fmt: str
+) -> HttpResponse:
+    """Download a published version as it was frozen."""
+    if fmt not in exporters.FORMATS:
+        raise Http404("Export formats are md, html and json.")
+    version = _version(request, incident_id, number)
+    if fmt == "md":
+        body = version.markdown
+    elif fmt == "html":
+        body = exporters.standalone_html(
+            title=f"{version.postmortem.incident.title} (v{version.number})",
+            body=versions.frozen_html(version),
+            layout=version.layout,
+        )
+    else:
+        body = json.dumps(
+            {**version.data, "published_version": version.number}, indent=2, ensure_ascii=False
+        )
+    return _download(
+        body, fmt, f"{version.postmortem.incident.reference}-postmortem-v{version.number}"
+    )
+
+
+def _download(body: str, fmt: str, stem: str) -> HttpResponse:
+    content_type, extension = exporters.FORMATS[fmt]
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    return response
 
 
 @require_POST
@@ -79,17 +172,19 @@ def postmortem_export(request: HttpRequest, incident_id: int, fmt: str) -> HttpR
     if fmt not in exporters.FORMATS:
         raise Http404("Export formats are md, html and json.")
     incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
-    content_type, extension = exporters.FORMATS[fmt]
+    # A published document is the latest version: its exports say which one.
+    number = versions.latest_number(getattr(incident, "postmortem", None))
     if fmt == "md":
         body = exporters.export_markdown(incident)
     elif fmt == "html":
         body = exporters.export_html(incident)
     else:
-        body = json.dumps(exporters.export_json(incident), indent=2, ensure_ascii=False)
-    response = HttpResponse(body, content_type=content_type)
-    filename = f"{incident.reference}-postmortem.{extension}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        data = exporters.export_json(incident)
+        if number:
+            data["published_version"] = number
+        body = json.dumps(data, indent=2, ensure_ascii=False)
+    stem = f"{incident.reference}-postmortem" + (f"-v{number}" if number else "")
+    return _download(body, fmt, stem)
 
 
 def postmortem_import(request: HttpRequest) -> HttpResponse:

@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.services import unlock_token
 from incidents.emails import unsubscribe_token
+from postmortems.models import PublishedVersion
 from search.models import RecurrenceLink
 from tests.factories import (
     ActionItemFactory,
@@ -33,6 +34,16 @@ from tests.factories import (
     UserFactory,
 )
 from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+def version_kwargs(world: "World") -> dict[str, Any]:
+    """Return the arguments of the world's postmortem's v1, frozen the first time it is asked."""
+    postmortem = world.incident.postmortem
+    PublishedVersion.objects.get_or_create(
+        postmortem=postmortem, number=1, defaults={"html": "<p>v1</p>", "markdown": "x"}
+    )
+    return {"incident_id": world.incident.pk, "number": 1, "old": 1, "new": 1, "fmt": "md"}
+
 
 ROLES = ("anonymous", "reader", "author", "reviewer", "manager", "other_team", "outsider")
 
@@ -161,6 +172,9 @@ TABLE: dict[str, Row] = {
     # Documents: everyone logged in who may see the incident reads and exports; all import.
     "postmortems:export": everyone(200, anonymous=302, outsider=404),
     "postmortems:import": everyone(200, anonymous=302),
+    "postmortems:version": everyone(200, anonymous=302, outsider=404, kwargs=version_kwargs),
+    "postmortems:version_export": everyone(200, anonymous=302, outsider=404, kwargs=version_kwargs),
+    "postmortems:version_diff": everyone(200, anonymous=302, outsider=404, kwargs=version_kwargs),
     # Tracking: everyone logged in sees the board; changing an item is checked per item.
     "incidents:action_items": everyone(200, anonymous=302),
     "incidents:action_items_csv": everyone(200, anonymous=302),
