@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postmortems import views
+from postmortems import comment_views, views
 
 app_name = "postmortems"
 
@@ -29,5 +29,28 @@ urlpatterns = [
     path("<int:incident_id>/submit/", views.postmortem_submit, name="submit"),
     path("<int:incident_id>/publish/", views.postmortem_publish, name="publish"),
     path("<int:incident_id>/reopen/", views.postmortem_reopen, name="reopen"),
+    # --- Comment threads on the review page, and @mention completion ---
+    path("<int:incident_id>/threads/", comment_views.thread_create, name="thread_create"),
+    path(
+        "<int:incident_id>/threads/<int:thread_id>/reply/",
+        comment_views.thread_reply,
+        name="thread_reply",
+    ),
+    path(
+        "<int:incident_id>/threads/<int:thread_id>/resolve/",
+        comment_views.thread_resolve,
+        name="thread_resolve",
+    ),
+    path(
+        "<int:incident_id>/comments/<int:comment_id>/edit/",
+        comment_views.comment_edit,
+        name="comment_edit",
+    ),
+    path(
+        "<int:incident_id>/comments/<int:comment_id>/delete/",
+        comment_views.comment_delete,
+        name="comment_delete",
+    ),
+    path("<int:incident_id>/people/", comment_views.mention_people, name="mention_people"),
     # --- end authoring ---
 ]

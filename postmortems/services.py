@@ -146,6 +146,15 @@ def postmortem_submit_for_review(
         raise ValidationError("Only a draft can be submitted for review.")
     if not postmortem.reviewers.exists():
         raise ValidationError("Name at least one reviewer before submitting for review.")
+    team = postmortem.incident.team
+    if team is not None and team.require_resolved_threads:
+        still_open = postmortem.threads.filter(resolved_at__isnull=True).count()
+        if still_open:
+            raise ValidationError(
+                f"{still_open} comment thread{'s are' if still_open > 1 else ' is'} still "
+                f"open: {team.name} requires every thread resolved before review. Resolve "
+                "them on the review page first."
+            )
     note = ""
     bare = list(postmortem.incident.causes.without_corrective_action())
     if bare and not reason.strip():

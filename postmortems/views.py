@@ -18,7 +18,7 @@ from incidents.forms import offer_resave
 from incidents.permissions import can_edit_incident
 from incidents.selectors import incident_for_document, incident_for_page
 from incidents.services import StaleVersionError
-from postmortems import exporters, services, versions
+from postmortems import comment_views, exporters, services, versions
 from postmortems.forms import (
     ImageUploadForm,
     ImportForm,
@@ -330,8 +330,8 @@ def _conflict(current: Postmortem, form: PostmortemForm) -> list[dict[str, str]]
 
 @require_http_methods(["GET", "POST"])
 def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpResponse:
-    """Show the review page: reviews so far, the verdict form and the status actions."""
-    postmortem = _postmortem(request, incident_id)
+    """Show the review page: the document with its threads, reviews and the status actions."""
+    postmortem = comment_views.postmortem_for_review(request, incident_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
         if not can_review(request.user, postmortem):
@@ -352,18 +352,7 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
     return render(
         request,
         "postmortems/review.html",
-        {
-            "postmortem": postmortem,
-            "incident": postmortem.incident,
-            "form": form,
-            "reviews": postmortem.reviews.select_related("reviewer"),
-            "can_review": can_review(request.user, postmortem),
-            "can_change_status": can_change_status(request.user, postmortem),
-            "can_edit": can_edit_postmortem(request.user, postmortem),
-            "approved": services.is_approved(postmortem),
-            "bare_causes": postmortem.incident.causes.without_corrective_action(),
-            "reopen_form": ReopenForm(),
-        },
+        comment_views.review_context(request, postmortem, {"review": form}),
     )
 
 
