@@ -67,7 +67,12 @@ def test_recovery_sends_a_digest_whose_task_was_lost(mailoutbox, settings):
     lost = owed_digest()
     age(lost, minutes=3)
 
-    assert deliveries.recover_owed() == {"reminder": 1, "event": 0, "webhook": 0}
+    assert deliveries.recover_owed() == {
+        "reminder": 1,
+        "event": 0,
+        "webhook": 0,
+        "notification_email": 0,
+    }
 
     assert [message.to for message in mailoutbox] == [[lost.recipient.email]]
     lost.refresh_from_db()
@@ -134,4 +139,9 @@ def test_health_reports_deliveries_overdue_by_more_than_the_stale_limit(client, 
 
     body = client.get("/health/").json()
 
-    assert body["deliveries_overdue"] == {"reminder": 1, "event": 0, "webhook": 0}
+    assert body["deliveries_overdue"] == {
+        "reminder": 1,
+        "event": 0,
+        "webhook": 0,
+        "notification_email": 0,
+    }

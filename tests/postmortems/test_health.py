@@ -27,7 +27,12 @@ def test_health_is_ok_without_login_when_database_and_redis_answer(client, redis
     assert response.json() == {
         "status": "ok",
         "checks": {"database": "ok", "redis": "ok"},
-        "deliveries_overdue": {"reminder": 0, "event": 0, "webhook": 0},
+        "deliveries_overdue": {
+            "reminder": 0,
+            "event": 0,
+            "webhook": 0,
+            "notification_email": 0,
+        },
     }
 
 
