@@ -129,7 +129,10 @@ def test_status_prints_the_counts_of_each_day(settings):
     assert lines[1].split() == ["day", "pending", "sending", "sent", "skipped", "failed"]
     assert lines[2].split() == ["2026-03-17", "0", "0", "0", "1", "0"]
     assert lines[3].split() == ["2026-03-18", "1", "0", "1", "0", "1"]
-    assert lines[4] == "Owed for longer than the stale limit: reminder 1, event 0, webhook 0."
+    assert lines[4] == (
+        "Owed for longer than the stale limit: reminder 1, event 0, webhook 0, "
+        "notification_email 0."
+    )
 
 
 def test_health_reports_deliveries_overdue_by_more_than_the_stale_limit(client, settings):

@@ -313,3 +313,38 @@ def test_handling_an_event_twice_tells_nobody_twice(alice, bob, postmortem):
     notify_people([record])
     notify_people([record])
     assert len(_told(bob)) == 1
+
+
+def test_a_mention_in_the_narrative_links_to_its_section(after_commit, alice, bob, postmortem):
+    after_commit(
+        services.postmortem_update,
+        postmortem=postmortem,
+        actor=alice,
+        data={"trigger": "A deploy; @bob knows which one."},
+        expected_version=postmortem.version,
+    )
+    [notification] = Notification.objects.filter(recipient=bob)
+    assert notification.kind == Kind.MENTION
+    assert "mentioned you in the trigger of" in notification.text
+    assert notification.url == (
+        reverse("postmortems:review", args=[postmortem.incident_id]) + "#section-trigger"
+    )
+    postmortem.refresh_from_db()
+    after_commit(
+        services.postmortem_update,
+        postmortem=postmortem,
+        actor=alice,
+        data={"trigger": "A deploy; @bob knows which one. Rolled back."},
+        expected_version=postmortem.version,
+    )
+    assert Notification.objects.filter(recipient=bob).count() == 1  # not mentioned anew
+
+
+def test_editing_a_comment_tells_only_the_newly_mentioned(after_commit, alice, bob, postmortem):
+    carol = UserFactory(username="carol")
+    comment = after_commit(
+        comments.thread_start, postmortem=postmortem, actor=alice, section="timeline", body="@bob"
+    )
+    after_commit(comments.comment_edit, comment=comment, actor=alice, body="@bob and @carol")
+    assert [k for k, _ in _told(carol)] == [Kind.MENTION]
+    assert [k for k, _ in _told(bob)] == [Kind.MENTION]
