@@ -129,8 +129,15 @@ def split_sections(markdown: str) -> dict[str, tuple[str, list[str]]]:
     }
 
 
+# Compared item by item from the structured data (ItemChange), not as table rows.
+_COMPARED_AS_ITEMS = {"action_items"}
+
+
 def _section_changes(old_md: str, new_md: str) -> list[SectionChange]:
     old, new = split_sections(old_md), split_sections(new_md)
+    for key in _COMPARED_AS_ITEMS:
+        old.pop(key, None)
+        new.pop(key, None)
     result = []
     for key in [*new, *(k for k in old if k not in new)]:
         if key not in old:
