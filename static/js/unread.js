@@ -5,13 +5,16 @@
   function refresh() {
     var link = document.querySelector("[data-unread-url]");
     if (!link) return;
-    var badge = link.querySelector(".unread-count");
+    // The link's badge, and the menu button's on a phone where the links fold away.
+    var badges = document.querySelectorAll(".app-nav .unread-count");
     fetch(link.dataset.unreadUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) return;
-        badge.textContent = data.unread > 99 ? "99+" : String(data.unread);
-        badge.hidden = data.unread === 0;
+        badges.forEach(function (badge) {
+          badge.textContent = data.unread > 99 ? "99+" : String(data.unread);
+          badge.hidden = data.unread === 0;
+        });
         link.setAttribute("aria-label", "Notifications, " + data.unread + " unread");
       })
       .catch(function () {});

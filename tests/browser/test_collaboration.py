@@ -42,7 +42,7 @@ def worker(services, start_worker, smtp_server, queue_name, celery_app_publishin
 
 
 def _unread(page) -> str:
-    badge = page.locator(".app-nav .unread-count")
+    badge = page.locator(".nav-links .unread-count")
     return "0" if badge.is_hidden() else badge.inner_text()
 
 
@@ -89,7 +89,7 @@ def test_alice_mentions_bob_who_follows_the_email_replies_and_resolves(
     expect(page_bob).to_have_url(re.compile(r"/review/#comment-\d+$"))
     thread = page_bob.locator(".thread").first
     expect(thread).to_contain_text("when exactly did the pager fire?")
-    expect(page_bob.locator(".app-nav .unread-count")).to_be_hidden()  # the link read it
+    expect(page_bob.locator(".nav-links .unread-count")).to_be_hidden()  # the link read it
     thread.get_by_label("Reply").fill("At 09:02, see the first entry.")
     thread.get_by_role("button", name="Reply").click()
     thread = page_bob.locator(".thread").first
