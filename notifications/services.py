@@ -198,10 +198,8 @@ def is_following(*, user: User, incident: Incident) -> bool:
     postmortem = getattr(incident, "postmortem", None)
     if postmortem is None:
         return False
-    return (
-        postmortem.authors.filter(pk=user.pk).exists()
-        or postmortem.reviewers.filter(pk=user.pk).exists()
-    )
+    people = postmortem.authors.all().union(postmortem.reviewers.all()).values_list("pk")
+    return any(pk == user.pk for (pk,) in people)
 
 
 def follow_set(*, user: User, incident: Incident, following: bool) -> None:

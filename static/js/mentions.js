@@ -17,14 +17,12 @@
     textarea.insertAdjacentElement("afterend", list);
     textarea.setAttribute("aria-autocomplete", "list");
     textarea.setAttribute("aria-controls", list.id);
-    textarea.setAttribute("aria-expanded", "false");
     var people = [], active = -1, start = -1, timer = null, asked = "";
 
     function close() {
       list.hidden = true;
       people = [];
       active = -1;
-      textarea.setAttribute("aria-expanded", "false");
       textarea.removeAttribute("aria-activedescendant");
     }
 
@@ -62,7 +60,6 @@
         list.appendChild(item);
       });
       list.hidden = found.length === 0;
-      textarea.setAttribute("aria-expanded", found.length ? "true" : "false");
       highlight(found.length ? 0 : -1);
     }
 
