@@ -73,6 +73,11 @@ class Team(models.Model):
         on_delete=models.SET_NULL,
         related_name="managed_teams",
     )
+    require_resolved_threads = models.BooleanField(
+        "require resolved threads before review",
+        default=False,
+        help_text="Refuse to submit a postmortem for review while a comment thread is open.",
+    )
 
     class Meta:
         ordering = ["name"]

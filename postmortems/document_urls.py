@@ -1,6 +1,6 @@
 from django.urls import path
 
-from postmortems import template_views, views
+from postmortems import comment_views, template_views, views
 
 app_name = "postmortems"
 
@@ -10,6 +10,17 @@ urlpatterns = [
     path("<int:incident_id>/", views.postmortem_document, name="document"),
     path("<int:incident_id>/template/", views.postmortem_template, name="template"),
     path("<int:incident_id>/export.<str:fmt>", views.postmortem_export, name="export"),
+    path("<int:incident_id>/v<int:number>/", views.postmortem_version, name="version"),
+    path(
+        "<int:incident_id>/v<int:number>/export.<str:fmt>",
+        views.postmortem_version_export,
+        name="version_export",
+    ),
+    path(
+        "<int:incident_id>/v<int:old>...v<int:new>/",
+        views.postmortem_version_diff,
+        name="version_diff",
+    ),
     # --- end documents ---
     #
     # --- Postmortem editor, review and publishing (authoring) ---
@@ -18,6 +29,29 @@ urlpatterns = [
     path("<int:incident_id>/submit/", views.postmortem_submit, name="submit"),
     path("<int:incident_id>/publish/", views.postmortem_publish, name="publish"),
     path("<int:incident_id>/reopen/", views.postmortem_reopen, name="reopen"),
+    # --- Comment threads on the review page, and @mention completion ---
+    path("<int:incident_id>/threads/", comment_views.thread_create, name="thread_create"),
+    path(
+        "<int:incident_id>/threads/<int:thread_id>/reply/",
+        comment_views.thread_reply,
+        name="thread_reply",
+    ),
+    path(
+        "<int:incident_id>/threads/<int:thread_id>/resolve/",
+        comment_views.thread_resolve,
+        name="thread_resolve",
+    ),
+    path(
+        "<int:incident_id>/comments/<int:comment_id>/edit/",
+        comment_views.comment_edit,
+        name="comment_edit",
+    ),
+    path(
+        "<int:incident_id>/comments/<int:comment_id>/delete/",
+        comment_views.comment_delete,
+        name="comment_delete",
+    ),
+    path("<int:incident_id>/people/", comment_views.mention_people, name="mention_people"),
     # --- end authoring ---
     #
     # --- Templates ---

@@ -226,6 +226,15 @@ def export_html(incident: Incident) -> str:
     )
 
 
+def standalone_html(*, title: str, body: str, layout: str) -> str:
+    """Return an already rendered document body as one HTML file with its stylesheet."""
+    css = open(finders.find("css/document.css"), encoding="utf-8").read()  # noqa: SIM115
+    return render_to_string(
+        "postmortems/standalone_frozen.html",
+        {"title": title, "body": body, "layout": layout, "inline_css": css},
+    )
+
+
 def export_json(incident: Incident) -> dict:
     """Return the structured data of the postmortem, with a schema version."""
     pm = getattr(incident, "postmortem", None)

@@ -22,3 +22,16 @@ def can_review(user: User, postmortem: Postmortem) -> bool:
 def can_change_status(user: User, postmortem: Postmortem) -> bool:
     """Return True for anyone who may edit the incident (submit, reopen)."""
     return can_edit_incident(user, postmortem.incident)
+
+
+def can_change_comment(user: User, comment) -> bool:
+    """Return True for the comment's author only: nobody edits another's words."""
+    return comment.author_id is not None and comment.author_id == user.pk
+
+
+def can_resolve_thread(user: User, thread) -> bool:
+    """Return True for those who may edit or review the postmortem, and the thread's people."""
+    postmortem = thread.postmortem
+    if can_edit_incident(user, postmortem.incident) or can_review(user, postmortem):
+        return True
+    return any(comment.author_id == user.pk for comment in thread.comments.all())

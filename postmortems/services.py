@@ -18,6 +18,7 @@ from postmortems.sections import (
     sync_sections,
     template_of,
 )
+from postmortems.versions import fill_unfrozen_versions, freeze_version
 
 # The written sections of the built-in templates, by the key they have always had.
 BUILT_IN_SECTION_KEYS = (
@@ -200,6 +201,15 @@ def postmortem_submit_for_review(
         )
     if not postmortem.reviewers.exists():
         raise ValidationError("Name at least one reviewer before submitting for review.")
+    team = postmortem.incident.team
+    if team is not None and team.require_resolved_threads:
+        still_open = postmortem.threads.filter(resolved_at__isnull=True).count()
+        if still_open:
+            raise ValidationError(
+                f"{still_open} comment thread{'s are' if still_open > 1 else ' is'} still "
+                f"open: {team.name} requires every thread resolved before review. Resolve "
+                "them on the review page first."
+            )
     note = ""
     bare = list(postmortem.incident.causes.without_corrective_action())
     if bare and not reason.strip():
@@ -266,6 +276,7 @@ def postmortem_publish(*, postmortem: Postmortem, actor: User) -> Postmortem:
         raise ValidationError("A reviewer must approve the current text before publishing.")
     postmortem.published_at = timezone.now()
     _set_status(postmortem, actor, Postmortem.Status.PUBLISHED, event="postmortem.published")
+    freeze_version(postmortem=postmortem, actor=actor)
     return postmortem
 
 
@@ -274,6 +285,8 @@ def postmortem_reopen(*, postmortem: Postmortem, actor: User, reason: str = "") 
     """Turn a published postmortem back into an editable draft, noting why."""
     if postmortem.status != Postmortem.Status.PUBLISHED:
         raise ValidationError("Only a published postmortem can be reopened.")
+    # A version the migration left empty is filled while the document is still as published.
+    fill_unfrozen_versions(postmortem)
     postmortem.published_at = None
     _set_status(
         postmortem,

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "trackers",
     "accounts",
     "search",
+    "notifications",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -230,6 +231,8 @@ DELIVERY_RECOVER_AFTER_SECONDS = env_int("DELIVERY_RECOVER_AFTER_SECONDS", 120)
 DELIVERY_RECOVERY_INTERVAL_SECONDS = env_int("DELIVERY_RECOVERY_INTERVAL_SECONDS", 180)
 # Rows older than this are no longer sent by recovery: a digest from last week is noise.
 DELIVERY_EXPIRE_DAYS = env_int("DELIVERY_EXPIRE_DAYS", 3)
+# Notifications of a few minutes are collected into one e-mail per person (0: one each).
+NOTIFICATION_DIGEST_MINUTES = env_int("NOTIFICATION_DIGEST_MINUTES", 5)
 # Webhooks (see webhooks/sending.py). Endpoints on private, loopback and link-local
 # addresses are refused, when saved and again at each send, unless this allows them.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("incidents/", include("incidents.urls")),
     path("postmortems/", include("postmortems.document_urls")),
     path("search/", include("search.urls")),
+    path("notifications/", include("notifications.urls")),
     path("health/", health, name="health"),
     path("api/v1/", include("api.urls")),
     path("settings/tokens/", include("api.web_urls")),

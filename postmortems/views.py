@@ -24,7 +24,7 @@ from incidents.selectors import (
     incident_for_page_head,
 )
 from incidents.services import StaleVersionError
-from postmortems import exporters, services
+from postmortems import comment_views, exporters, services, versions
 from postmortems.forms import (
     SECTION_PREFIX,
     ImageUploadForm,
@@ -36,7 +36,7 @@ from postmortems.forms import (
 )
 from postmortems.importer import PostmortemImportError, parse_postmortem
 from postmortems.markdown import render_markdown
-from postmortems.models import Postmortem
+from postmortems.models import Postmortem, PublishedVersion
 from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
 from postmortems.render import DEFAULT_STYLE, build_document
 from postmortems.sections import sync_sections, template_of
@@ -91,8 +91,100 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
             "formats": exporters.FORMATS,
             "page_key": key,
             "stored_body": body,
+            "versions": _versions_of(postmortem),
         },
     )
+
+
+def _versions_of(postmortem: Postmortem | None) -> list[PublishedVersion]:
+    if postmortem is None:
+        return []
+    return list(
+        postmortem.versions.select_related("published_by").defer("html", "data", "markdown")
+    )
+
+
+def _version(request: HttpRequest, incident_id: int, number: int) -> PublishedVersion:
+    incident = get_object_or_404(
+        incident_for_document(request.user).prefetch_related(None),
+        pk=incident_id,
+    )
+    postmortem = getattr(incident, "postmortem", None)
+    if postmortem is None:
+        raise Http404("This incident has no postmortem.")
+    postmortem.incident = incident
+    versions.fill_unfrozen_versions(postmortem)
+    version = get_object_or_404(postmortem.versions.select_related("published_by"), number=number)
+    version.postmortem = postmortem
+    return version
+
+
+@require_GET
+def postmortem_version(request: HttpRequest, incident_id: int, number: int) -> HttpResponse:
+    """Show a published version as it was frozen, with the list of all versions."""
+    version = _version(request, incident_id, number)
+    postmortem = version.postmortem
+    return render(
+        request,
+        "postmortems/version.html",
+        {
+            "version": version,
+            "incident": postmortem.incident,
+            "frozen_html": versions.frozen_html(version),
+            "versions": _versions_of(postmortem),
+            "formats": exporters.FORMATS,
+        },
+    )
+
+
+@require_GET
+def postmortem_version_diff(
+    request: HttpRequest, incident_id: int, old: int, new: int
+) -> HttpResponse:
+    """Show what changed between two published versions, section by section."""
+    old_version = _version(request, incident_id, old)
+    new_version = _version(request, incident_id, new)
+    return render(
+        request,
+        "postmortems/version_diff.html",
+        {
+            "diff": versions.compare(old_version, new_version),
+            "incident": old_version.postmortem.incident,
+            "versions": _versions_of(old_version.postmortem),
+        },
+    )
+
+
+@require_GET
+def postmortem_version_export(
+    request: HttpRequest, incident_id: int, number: int, fmt: str
+) -> HttpResponse:
+    """Download a published version as it was frozen."""
+    if fmt not in exporters.FORMATS:
+        raise Http404("Export formats are md, html and json.")
+    version = _version(request, incident_id, number)
+    if fmt == "md":
+        body = version.markdown
+    elif fmt == "html":
+        body = exporters.standalone_html(
+            title=f"{version.postmortem.incident.title} (v{version.number})",
+            body=versions.frozen_html(version),
+            layout=version.layout,
+        )
+    else:
+        body = json.dumps(
+            {**version.data, "published_version": version.number}, indent=2, ensure_ascii=False
+        )
+    return _download(
+        body, fmt, f"{version.postmortem.incident.reference}-postmortem-v{version.number}"
+    )
+
+
+def _download(body: str, fmt: str, stem: str) -> HttpResponse:
+    content_type, extension = exporters.FORMATS[fmt]
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    return response
 
 
 @require_POST
@@ -125,17 +217,19 @@ def postmortem_export(request: HttpRequest, incident_id: int, fmt: str) -> HttpR
     if fmt not in exporters.FORMATS:
         raise Http404("Export formats are md, html and json.")
     incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
-    content_type, extension = exporters.FORMATS[fmt]
+    # A published document is the latest version: its exports say which one.
+    number = versions.latest_number(getattr(incident, "postmortem", None))
     if fmt == "md":
         body = exporters.export_markdown(incident)
     elif fmt == "html":
         body = exporters.export_html(incident)
     else:
-        body = json.dumps(exporters.export_json(incident), indent=2, ensure_ascii=False)
-    response = HttpResponse(body, content_type=content_type)
-    filename = f"{incident.reference}-postmortem.{extension}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        data = exporters.export_json(incident)
+        if number:
+            data["published_version"] = number
+        body = json.dumps(data, indent=2, ensure_ascii=False)
+    stem = f"{incident.reference}-postmortem" + (f"-v{number}" if number else "")
+    return _download(body, fmt, stem)
 
 
 def postmortem_import(request: HttpRequest) -> HttpResponse:
@@ -297,8 +391,8 @@ def _conflict(current: Postmortem, form: PostmortemForm) -> list[dict[str, str]]
 
 @require_http_methods(["GET", "POST"])
 def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpResponse:
-    """Show the review page: reviews so far, the verdict form and the status actions."""
-    postmortem = _postmortem(request, incident_id)
+    """Show the review page: the document with its threads, reviews and the status actions."""
+    postmortem = comment_views.postmortem_for_review(request, incident_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
         if not can_review(request.user, postmortem):
@@ -319,18 +413,7 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
     return render(
         request,
         "postmortems/review.html",
-        {
-            "postmortem": postmortem,
-            "incident": postmortem.incident,
-            "form": form,
-            "reviews": postmortem.reviews.select_related("reviewer"),
-            "can_review": can_review(request.user, postmortem),
-            "can_change_status": can_change_status(request.user, postmortem),
-            "can_edit": can_edit_postmortem(request.user, postmortem),
-            "approved": services.is_approved(postmortem),
-            "bare_causes": postmortem.incident.causes.without_corrective_action(),
-            "reopen_form": ReopenForm(),
-        },
+        comment_views.review_context(request, postmortem, {"review": form}),
     )
 
 

@@ -9,6 +9,8 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SITE_URL", "http://testserver")
+# One e-mail per notification unless a test collects a burst (it sets its own window).
+os.environ.setdefault("NOTIFICATION_DIGEST_MINUTES", "0")
 # Receivers in tests listen on loopback; tests of the refusal switch this off.
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true")
 # The fake GitHub and Jira of the tests listen on loopback too.

@@ -22,7 +22,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.services import unlock_token
 from incidents.emails import unsubscribe_token
-from postmortems.models import PostmortemTemplate
+from incidents.models import ChangeRecord
+from notifications.emails import unsubscribe_token as notifications_unsubscribe_token
+from notifications.models import Notification
+from postmortems import comments
+from postmortems.models import Comment, PostmortemTemplate, PublishedVersion
 from search.models import RecurrenceLink
 from tests.factories import (
     ActionItemFactory,
@@ -36,6 +40,49 @@ from tests.factories import (
 )
 from trackers.models import TrackerConnection
 from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+def version_kwargs(world: "World") -> dict[str, Any]:
+    """Return the arguments of the world's postmortem's v1, frozen the first time it is asked."""
+    postmortem = world.incident.postmortem
+    PublishedVersion.objects.get_or_create(
+        postmortem=postmortem, number=1, defaults={"html": "<p>v1</p>", "markdown": "x"}
+    )
+    return {"incident_id": world.incident.pk, "number": 1, "old": 1, "new": 1, "fmt": "md"}
+
+
+def comment_kwargs(world: "World") -> dict[str, Any]:
+    """Return the arguments of a thread the world's author started, made when first asked."""
+    comment = Comment.objects.filter(author=world.users["author"]).first()
+    if comment is None:
+        comment = comments.thread_start(
+            postmortem=world.incident.postmortem,
+            actor=world.users["author"],
+            section="timeline",
+            body="A role table comment",
+        )
+    return {
+        "incident_id": world.incident.pk,
+        "thread_id": comment.thread_id,
+        "comment_id": comment.pk,
+    }
+
+
+def notification_kwargs(world: "World") -> dict[str, Any]:
+    """Return the id of a notification of the reader's, about the world's incident."""
+    record = ChangeRecord.objects.create(
+        incident=world.incident, action="updated", event="comment.created", object_type="x"
+    )
+    notification = Notification.objects.create(
+        recipient=world.users["reader"],
+        incident=world.incident,
+        record=record,
+        kind="comment",
+        text="A comment",
+        url="/",
+    )
+    return {"pk": notification.pk}
+
 
 ROLES = ("anonymous", "reader", "author", "reviewer", "manager", "other_team", "outsider")
 
@@ -185,6 +232,25 @@ TABLE: dict[str, Row] = {
     # Documents: everyone logged in who may see the incident reads and exports; all import.
     "postmortems:export": everyone(200, anonymous=302, outsider=404),
     "postmortems:import": everyone(200, anonymous=302),
+    # Comments: everyone who may see the incident comments and replies; only the author
+    # edits a comment; the thread's people and the postmortem's editors and reviewers resolve.
+    "postmortems:thread_create": everyone(
+        302, outsider=404, method="post", data={"section": "timeline", "body": "Hi"}
+    ),
+    "postmortems:thread_reply": everyone(
+        302, outsider=404, method="post", data={"body": "Hi"}, kwargs=comment_kwargs
+    ),
+    "postmortems:thread_resolve": Row(
+        302, 403, 302, 302, 302, 403, 404, method="post", kwargs=comment_kwargs
+    ),
+    "postmortems:comment_edit": Row(
+        302, 403, 302, 403, 403, 403, 404, method="post", data={"body": "x"}, kwargs=comment_kwargs
+    ),
+    "postmortems:comment_delete": everyone(405, anonymous=302, kwargs=comment_kwargs),
+    "postmortems:mention_people": everyone(200, anonymous=302, outsider=404),
+    "postmortems:version": everyone(200, anonymous=302, outsider=404, kwargs=version_kwargs),
+    "postmortems:version_export": everyone(200, anonymous=302, outsider=404, kwargs=version_kwargs),
+    "postmortems:version_diff": everyone(200, anonymous=302, outsider=404, kwargs=version_kwargs),
     # Tracking: everyone logged in sees the board; changing an item is checked per item.
     "incidents:action_items": everyone(200, anonymous=302),
     "incidents:action_items_csv": everyone(200, anonymous=302),
@@ -221,6 +287,17 @@ TABLE: dict[str, Row] = {
         200, kwargs=lambda world: {"token": unsubscribe_token(world.users["reader"])}
     ),
     "incidents:settings": everyone(200, anonymous=302),
+    # Notifications: everyone has their own inbox; another's notification is not found.
+    "notifications:inbox": everyone(200, anonymous=302),
+    "notifications:unread_count": everyone(200, anonymous=302),
+    "notifications:mark_read": everyone(405, anonymous=302),
+    "notifications:open": Row(302, 302, 404, 404, 404, 404, 404, kwargs=notification_kwargs),
+    "notifications:preferences": everyone(200, anonymous=302),
+    "notifications:follow": everyone(405, anonymous=302),
+    "notifications:unsubscribe": everyone(
+        200,
+        kwargs=lambda world: {"token": notifications_unsubscribe_token(world.users["reader"])},
+    ),
     # API tokens: everyone manages their own (another's token is a 404, tested with it).
     "tokens:list": everyone(200, anonymous=302),
     "tokens:revoke": everyone(405, anonymous=302),

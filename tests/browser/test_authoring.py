@@ -117,7 +117,7 @@ def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, scr
     log_in(reviewer, "bob")
     reviewer.goto(f"/postmortems/{incident.pk}/review/")
     reviewer.get_by_label("Decision").select_option("approve")
-    reviewer.get_by_label("Comment").fill("Clear and complete. Approved.")
+    reviewer.locator("#id_body").fill("Clear and complete. Approved.")
     reviewer.get_by_role("button", name="Send review").click()
     expect(reviewer.get_by_text("Review recorded.")).to_be_visible()
     reviewer.get_by_role("button", name="Publish").click()

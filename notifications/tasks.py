@@ -1,0 +1,74 @@
+"""Celery tasks of notifications: thin wrappers that take ids and call sending."""
+
+import logging
+import smtplib
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import transaction
+
+from incidents import deliveries
+from notifications import sending
+from notifications.models import NotificationEmail
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def nudge_emails(email_ids: list[int]) -> None:
+    """Enqueue one send task per e-mail row, to run when its digest window closes."""
+    for email_id in email_ids:
+        countdown = sending.seconds_until_due(email_id) or 0
+        deliver_notification_email.apply_async(kwargs={"email_id": email_id}, countdown=countdown)
+
+
+def nudge_emails_after_commit(email_ids: list[int]) -> None:
+    # robust: a broker outage must not undo the rows; recovery nudges them later.
+    if email_ids:
+        transaction.on_commit(lambda: nudge_emails(email_ids), robust=True)
+
+
+# max_retries=None: the row's attempts decide when to give up, as for reminders.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def deliver_notification_email(self: Task, *, email_id: int) -> None:
+    """Send one notification e-mail once its window closed; retry SMTP trouble with backoff."""
+    wait = sending.seconds_until_due(email_id)
+    if wait is not None:
+        # Nudged early (recovery, a second nudge): come back when the window closes. Run
+        # in-process (tests) a countdown is not waited out; recovery nudges it when due.
+        if not self.request.is_eager:
+            deliver_notification_email.apply_async(kwargs={"email_id": email_id}, countdown=wait)
+        return
+    email = sending.claim(email_id)
+    if email is None:
+        return
+    try:
+        sending.send_claimed(email)
+    except TRANSIENT_ERRORS as error:
+        if email.attempts > settings.DELIVERY_MAX_RETRIES:
+            deliveries.fail(email, error)
+            return
+        countdown = deliveries.retry_delay(email.attempts)
+        if not deliveries.release(email, error, retry_in=countdown):
+            return  # another worker took the claim over; it owns the row now
+        logger.warning(
+            "notification e-mail %s failed (try %d), retrying in %ss: %r",
+            email_id,
+            email.attempts,
+            countdown,
+            error,
+        )
+        raise self.retry(exc=error, countdown=countdown) from error
+
+
+def register_owed_kinds() -> None:
+    """Let recovery and the health check see notification e-mails."""
+    deliveries.register_owed(
+        deliveries.OwedKind(
+            name="notification_email",
+            owed=lambda now: deliveries.owed_deliveries(NotificationEmail, now),
+            overdue=lambda now: deliveries.overdue_deliveries(NotificationEmail, now),
+            nudge=nudge_emails,
+        )
+    )
