@@ -89,7 +89,10 @@ def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, scr
             items.get_by_label(re.compile(r"Root cause: A server misconfiguration")).check()
         items.get_by_role("button", name="Add action item").click()
         expect(
-            page.locator("#action-items").get_by_role("cell", name=title, exact=True)
+            # The title cell also links the item's tracker issue ("Tracker issue of …").
+            page.locator("#action-items").get_by_role(
+                "cell", name=re.compile(f"^{re.escape(title)} Tracker issue of")
+            )
         ).to_be_visible()
     expect(page.locator("#action-items tbody tr")).to_have_count(3)
     page.get_by_role("button", name="Move action item up").last.click()
