@@ -13,18 +13,28 @@ from incidents.models import ActionItem, ReminderDelivery, User
 UNSUBSCRIBE_SALT = "incidents.reminders.unsubscribe"
 
 
-def unsubscribe_token(user: User) -> str:
-    """Return a signed token naming the user; it needs no login to use."""
-    return signing.dumps({"user": user.pk}, salt=UNSUBSCRIBE_SALT)
+def signed_user_token(user: User, *, salt: str) -> str:
+    """Return a signed token naming the user for one purpose (the salt); no login needed."""
+    return signing.dumps({"user": user.pk}, salt=salt)
 
 
-def user_for_unsubscribe_token(token: str) -> User | None:
-    """Return the user a token names, or None when the token was tampered with."""
+def user_for_signed_token(token: str, *, salt: str) -> User | None:
+    """Return the user a token of that purpose names, or None when it was tampered with."""
     try:
-        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        payload = signing.loads(token, salt=salt)
     except signing.BadSignature:
         return None
     return User.objects.filter(pk=payload.get("user")).first()
+
+
+def unsubscribe_token(user: User) -> str:
+    """Return a signed token naming the user; it turns their reminders off."""
+    return signed_user_token(user, salt=UNSUBSCRIBE_SALT)
+
+
+def user_for_unsubscribe_token(token: str) -> User | None:
+    """Return the user a reminder unsubscribe token names, or None when tampered with."""
+    return user_for_signed_token(token, salt=UNSUBSCRIBE_SALT)
 
 
 def absolute(path: str) -> str:

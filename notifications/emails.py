@@ -3,12 +3,11 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from incidents.emails import absolute
+from incidents.emails import absolute, signed_user_token, user_for_signed_token
 from incidents.models import User
 from notifications.models import Notification, NotificationEmail
 
@@ -17,15 +16,11 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 def unsubscribe_token(user: User) -> str:
     """Return a signed token naming the user; it turns their notification e-mails off."""
-    return signing.dumps({"user": user.pk}, salt=UNSUBSCRIBE_SALT)
+    return signed_user_token(user, salt=UNSUBSCRIBE_SALT)
 
 
 def user_for_unsubscribe_token(token: str) -> User | None:
-    try:
-        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
-    return User.objects.filter(pk=payload.get("user")).first()
+    return user_for_signed_token(token, salt=UNSUBSCRIBE_SALT)
 
 
 def message_id(email: NotificationEmail) -> str:

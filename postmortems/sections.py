@@ -180,25 +180,6 @@ def create_sections(
     PostmortemSection.objects.bulk_create(rows)
 
 
-def add_loose_sections(postmortem: Postmortem, sections: list[tuple[str, str, str]]) -> None:
-    """Keep (key, title, body) sections the template lacks, such as an import's, marked so."""
-    have = set(postmortem.sections.values_list("key", flat=True))
-    start = postmortem.sections.count()
-    PostmortemSection.objects.bulk_create(
-        PostmortemSection(
-            postmortem=postmortem,
-            key=key,
-            title=title[:100],
-            body=body,
-            in_template=False,
-            position=start + offset,
-        )
-        for offset, (key, title, body) in enumerate(
-            s for s in sections if s[0] not in have and s[2].strip()
-        )
-    )
-
-
 def empty_required_sections(postmortem: Postmortem) -> list[PostmortemSection]:
     """Return the required written sections still empty (the incident's summary counts for
     a summary section, its impact for an impact section)."""
