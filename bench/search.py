@@ -136,7 +136,14 @@ TARGET_MS = 100  # issue 18: the search page's median at this size
 BOARD_TARGET_MS = 150  # the board's free text, which counts every matching item
 
 
-def measure(client: Client, url: str, *, target: float | None = None) -> str:
+def measure(
+    client: Client, url: str, *, target: float | None = None, page_cache: bool = False
+) -> str:
+    with override_settings(PAGE_CACHE_SECONDS=60 if page_cache else 0):
+        return _measure(client, url, target=target)
+
+
+def _measure(client: Client, url: str, *, target: float | None) -> str:
     client.get(url)  # warm caches
     timings = []
     for _ in range(REPEAT):
@@ -176,15 +183,13 @@ def main() -> None:
     targets = {"search": TARGET_MS, "board": BOARD_TARGET_MS}
     print(f"  load average before timing: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("  page cache off")
-    with override_settings(PAGE_CACHE_SECONDS=0):
-        for page, url in PAGES.items():
-            for label, text in QUERIES.items():
-                url_of = url.format(urlencode({"q": text}))
-                timing = measure(client, url_of, target=targets.get(page))
-                print(f"    {page + ' (' + label + ')':<32} {timing}")
+    for page, url in PAGES.items():
+        for label, text in QUERIES.items():
+            timing = measure(client, url.format(urlencode({"q": text})), target=targets.get(page))
+            print(f"    {page + ' (' + label + ')':<32} {timing}")
     print("  page cache on (a repeated request is served from the cache)")
     url = PAGES["board"].format(urlencode({"q": QUERIES["common word"]}))
-    print(f"    {'board (common word)':<32} {measure(client, url)}")
+    print(f"    {'board (common word)':<32} {measure(client, url, page_cache=True)}")
 
     # Before the index: the incident list matched titles and the board item and incident
     # titles with ILIKE '%…%'.
@@ -192,11 +197,10 @@ def main() -> None:
         incident=text_search._incident_title, action_item=text_search._item_or_incident_title
     )
     print("  without the index (plain icontains, as before), page cache off")
-    with override_settings(PAGE_CACHE_SECONDS=0):
-        for page in ("incident list", "board"):
-            for label in ("common word", "rare word"):
-                url = PAGES[page].format(urlencode({"q": QUERIES[label]}))
-                print(f"    {page + ' (' + label + ')':<32} {measure(client, url)}")
+    for page in ("incident list", "board"):
+        for label in ("common word", "rare word"):
+            url = PAGES[page].format(urlencode({"q": QUERIES[label]}))
+            print(f"    {page + ' (' + label + ')':<32} {measure(client, url)}")
 
 
 if __name__ == "__main__":
