@@ -63,7 +63,7 @@ def start_server(workers: int) -> subprocess.Popen:
         sys.executable,
         "-m",
         "gunicorn",
-        "postmortems.wsgi:application",
+        "config.wsgi:application",
         f"--bind={HOST}:{PORT}",
         f"--workers={workers}",
         "--worker-class=sync",

@@ -1,5 +1,5 @@
 """Production settings plus one trivial view, the ceiling the app's pages are compared to."""
 
-from postmortems.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"

@@ -30,10 +30,10 @@ if ! $PY scripts/redis_ping.py "$REDIS_URL" 2>/dev/null \
   for _ in 1 2 3 4 5 6 7 8 9 10; do $PY scripts/redis_ping.py "$REDIS_URL" 2>/dev/null && break; sleep 0.3; done
 fi
 if $PY scripts/redis_ping.py "$REDIS_URL"; then
-  .venv/bin/celery -A postmortems worker --loglevel INFO --concurrency 2 \
+  .venv/bin/celery -A config worker --loglevel INFO --concurrency 2 \
     >.venv/logs/worker.log 2>&1 &
   pids+=($!)
-  .venv/bin/celery -A postmortems beat --loglevel INFO --schedule .venv/celerybeat-schedule \
+  .venv/bin/celery -A config beat --loglevel INFO --schedule .venv/celerybeat-schedule \
     >.venv/logs/beat.log 2>&1 &
   pids+=($!)
   echo "Celery worker and beat are running on $REDIS_URL (logs in .venv/logs/)."

@@ -17,7 +17,7 @@ os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true")
 os.environ.setdefault("TRACKER_ALLOW_PRIVATE_ADDRESSES", "true")
 os.environ.setdefault("TRACKER_ENCRYPTION_KEYS", "QmZ3bWxtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODlhYmM=")
 
-from postmortems.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

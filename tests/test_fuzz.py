@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postmortems.env import env_bool, env_int, env_list, env_timezone
+from config.env import env_bool, env_int, env_list, env_timezone
 from postmortems.markdown import render_markdown
 
 # Pieces an attacker would combine; hypothesis mixes them with random unicode.

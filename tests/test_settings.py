@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from postmortems.env import env_bool, env_int, env_list, env_map, env_timezone
+from config.env import env_bool, env_int, env_list, env_map, env_timezone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -64,7 +64,7 @@ def test_check_deploy_is_clean_with_production_settings():
 
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "postmortems.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "false",
         "SECRET_KEY": "x" * 60 + "production-like-secret-value",
         "ALLOWED_HOSTS": "postmortems.example.com",
@@ -89,7 +89,7 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 def test_env_choice_names_the_allowed_values(monkeypatch):
-    from postmortems.env import env_choice
+    from config.env import env_choice
 
     monkeypatch.setenv("LOG_FORMAT", "JSON")
     assert env_choice("LOG_FORMAT", "plain", ["plain", "json"]) == "json"
@@ -120,7 +120,7 @@ def test_log_format_json_switches_the_console_handler_to_json():
 
 def _bare(*args: str) -> subprocess.CompletedProcess:
     """Run python in a bare environment: no SECRET_KEY, no DEBUG, nothing of the tests'."""
-    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "postmortems.settings"}
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings"}
     return subprocess.run(
         [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True
     )
@@ -130,7 +130,7 @@ def test_a_bare_environment_can_check_migrations_but_cannot_serve():
     checked = _bare("manage.py", "makemigrations", "--check", "--dry-run")
     assert checked.returncode == 0, checked.stderr
     assert "No changes detected" in checked.stdout
-    served = _bare("-c", "import postmortems.wsgi")
+    served = _bare("-c", "import config.wsgi")
     assert served.returncode != 0
     assert "SECRET_KEY is not set" in served.stderr
 

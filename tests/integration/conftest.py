@@ -144,7 +144,7 @@ def queue_name() -> str:
 @pytest.fixture
 def celery_app_publishing(services, queue_name):
     """Make this process publish to Redis (not run tasks in-process) on a private queue."""
-    from postmortems.celery import app
+    from config.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
@@ -238,7 +238,7 @@ def start_beat(worker_env, queue_name, tmp_path):
     def start(**extra_env: str) -> subprocess.Popen:
         log = open(ROOT / "test-artifacts" / f"beat-{queue_name}.log", "ab")  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "postmortems", "beat",
+            [sys.executable, "-m", "celery", "-A", "config", "beat",
              "--schedule", str(tmp_path / "beat-schedule"), "--loglevel", "INFO"],
             cwd=ROOT, env={**worker_env, **extra_env}, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -264,7 +264,7 @@ def start_worker(worker_env, queue_name, django_db_blocker):
         env = {**worker_env, **extra_env}
         log = open(ROOT / "test-artifacts" / f"worker-{queue_name}.log", "ab")  # noqa: SIM115
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "postmortems", "worker",
+            [sys.executable, "-m", "celery", "-A", "config", "worker",
              "--concurrency", "1", "--pool", "prefork", "--queues", queue_name,
              "--without-gossip", "--without-mingle", "--without-heartbeat",
              "--loglevel", "INFO"],

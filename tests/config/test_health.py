@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _redis_up() -> bool:
-    from postmortems.health import check_redis
+    from config.health import check_redis
 
     return check_redis() is None
 
@@ -52,7 +52,7 @@ def test_health_names_the_database_when_it_fails(client, settings, monkeypatch):
     def broken_cursor(*args, **kwargs):
         raise DatabaseError("connection refused")
 
-    from postmortems import health
+    from config import health
 
     monkeypatch.setattr(health.connection, "cursor", broken_cursor)
     response = client.get(reverse("health"))

@@ -6,8 +6,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.login import SignInView
+from config.health import health
 from postmortems import views as postmortem_views
-from postmortems.health import health
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:list"), name="home"),

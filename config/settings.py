@@ -9,7 +9,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from postmortems.env import (
+from config.env import (
     env_bool,
     env_choice,
     env_int,
@@ -81,8 +81,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "postmortems.urls"
-WSGI_APPLICATION = "postmortems.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 # Forms render through our templates, so that templates/django/forms/div.html can announce a
 # form's own errors (not tied to one field) to screen readers, once, for every form.
@@ -368,7 +368,7 @@ LOGIN_REDIRECT_URL_FAILURE = "login"
 
 # Error reports (admin e-mails, the 500 page with DEBUG off) hide secret-looking values in
 # every frame, not only in settings: tracker tokens travel through library calls.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "postmortems.error_reports.SecretsReporterFilter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.SecretsReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -5,7 +5,7 @@ import os
 from celery import Celery
 from celery.signals import worker_init
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postmortems.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("postmortems")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -14,6 +14,6 @@ app.autodiscover_tasks()
 
 @worker_init.connect
 def _refuse_to_work_without_secret_key(**kwargs) -> None:
-    from postmortems.env import require_secret_key
+    from config.env import require_secret_key
 
     require_secret_key()
