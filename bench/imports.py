@@ -28,7 +28,7 @@ TRACED_COUNT = 100
 
 def main() -> None:
     from incidents import events
-    from postmortems.importer import parse_postmortem
+    from postmortems.importing.parse import parse_postmortem
     from postmortems.services import postmortem_import
 
     fresh_database()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent, User
 from incidents.services import StaleVersionError, diff_fields, record_change, save_versioned
-from postmortems.importer import ParsedPostmortem
+from postmortems.importing.parse import ParsedPostmortem
 from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, Review
 from postmortems.sections import (
     create_sections,
@@ -327,7 +327,7 @@ def _users_by_name(names: set[str], known: dict[str, User | None]) -> dict[str, 
 
 def _link_addressed_causes(items, parsed_items, causes: list[Cause]) -> None:
     """Link each saved item to the causes its document row named, by their one-line text."""
-    from postmortems.exporters import cause_key
+    from postmortems.exporting.exporters import cause_key
 
     if not any(parsed_item.addresses for parsed_item in parsed_items):
         return

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from incidents.models import Incident, User
 from incidents.selectors import incident_for_document
-from postmortems import exporters
+from postmortems.exporting import exporters
 from postmortems.models import Postmortem, PublishedVersion
 from postmortems.render import build_document
 

@@ -24,7 +24,8 @@ from incidents.selectors import (
     incident_for_page_head,
 )
 from incidents.services import StaleVersionError
-from postmortems import comment_views, exporters, services, versions
+from postmortems import comment_views, services, versions
+from postmortems.exporting import exporters
 from postmortems.forms import (
     SECTION_PREFIX,
     ImageUploadForm,
@@ -34,7 +35,7 @@ from postmortems.forms import (
     ReviewForm,
     TemplateChoiceForm,
 )
-from postmortems.importer import PostmortemImportError, parse_postmortem
+from postmortems.importing.parse import PostmortemImportError, parse_postmortem
 from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem, PublishedVersion
 from postmortems.permissions import can_change_status, can_edit_postmortem, can_review

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from incidents import tasks
 from postmortems.builtin_templates import BY_LAYOUT
-from postmortems.exporters import export_html, export_markdown
+from postmortems.exporting.exporters import export_html, export_markdown
 from postmortems.sections import ensure_builtin_templates, sync_sections
 from tests.factories import (
     ActionItemFactory,

@@ -10,9 +10,9 @@ from django.urls import reverse
 from incidents import services
 from incidents.dashboard import DashboardScope, dashboard
 from incidents.models import ActionItem, Cause, ChangeRecord, Incident
-from postmortems import exporters
 from postmortems import services as postmortem_services
-from postmortems.importer import parse_postmortem
+from postmortems.exporting import exporters
+from postmortems.importing.parse import parse_postmortem
 from postmortems.models import Postmortem
 from postmortems.services import postmortem_import
 from tests.factories import (

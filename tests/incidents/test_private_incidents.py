@@ -17,7 +17,7 @@ from incidents.dashboard import DashboardScope, dashboard
 from incidents.models import ActionItem, Incident, ReminderDelivery
 from incidents.permissions import can_edit_incident, can_view_incident
 from incidents.tracking import calendar_feed
-from postmortems.backup import export_data
+from postmortems.exporting.backup import export_data
 from tests.factories import (
     ActionItemFactory,
     IncidentFactory,

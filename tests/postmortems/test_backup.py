@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from incidents.models import ActionItem, Incident, User
-from postmortems.backup import MODELS, dump_json, export_data, import_data
+from postmortems.exporting.backup import MODELS, dump_json, export_data, import_data
 from postmortems.models import Review
 from tests.factories import (
     ActionItemFactory,

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from incidents.selectors import incident_for_document
 from postmortems.builtin_templates import CLASSIC, GOOGLE_SRE
-from postmortems.exporters import export_markdown
-from postmortems.importer import parse_postmortem
+from postmortems.exporting.exporters import export_markdown
+from postmortems.importing.parse import parse_postmortem
 from postmortems.models import PostmortemTemplate, TemplateSection
 from postmortems.sections import ensure_builtin_templates
 from postmortems.services import postmortem_import, postmortem_start

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from incidents import events
 from incidents.models import EventHandling, Incident
-from postmortems.importer import parse_postmortem
+from postmortems.importing.parse import parse_postmortem
 from postmortems.services import postmortem_import
 from search.handlers import SEARCH_INDEX
 from search.models import ActionItemSearchDocument

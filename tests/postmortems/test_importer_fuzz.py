@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postmortems.importer import PostmortemImportError, parse_postmortem
+from postmortems.importing.parse import PostmortemImportError, parse_postmortem
 
 LINES = st.one_of(
     st.text(max_size=80),

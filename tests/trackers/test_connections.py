@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.debug import ExceptionReporter
 
 from incidents.models import TrackerIssue
-from postmortems import backup
+from postmortems.exporting import backup
 from tests.factories import TeamFactory, UserFactory
 from tests.trackers.conftest import GITHUB_TOKEN, JIRA_TOKEN, make_connection
 from trackers import crypto, services, views

@@ -138,7 +138,7 @@ def test_an_imported_item_with_a_link_of_the_teams_tracker_is_linked_not_duplica
     manager, team, github, github_connection, django_capture_on_commit_callbacks
 ):
     from incidents.services import incident_update
-    from postmortems.importer import parse_postmortem
+    from postmortems.importing.parse import parse_postmortem
 
     number = github.add_issue("Alert on lag", state="closed")
     text = (

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from postmortems.backup import dump_json, export_data
+from postmortems.exporting.backup import dump_json, export_data
 
 
 class Command(BaseCommand):

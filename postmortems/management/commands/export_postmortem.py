@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from incidents.selectors import incident_for_document
-from postmortems import exporters
+from postmortems.exporting import exporters
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from postmortems.backup import BackupError, import_data
+from postmortems.exporting.backup import BackupError, import_data
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from postmortems.importer import PostmortemImportError, parse_postmortem
+from postmortems.importing.parse import PostmortemImportError, parse_postmortem
 from postmortems.services import postmortem_import
 
 

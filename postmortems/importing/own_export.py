@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
-from postmortems.importer import (
+from postmortems.importing.parse import (
     DEAD_END,
     ParsedActionItem,
     ParsedCause,

@@ -18,7 +18,13 @@ from markdown_it import MarkdownIt
 
 from incidents.models import ActionItem, Cause, TimelineEvent
 from incidents.zones import zone_or_none
-from postmortems.stamps import ZONE_ABBREVIATIONS, Stamp, StampError, find_date, read_stamp
+from postmortems.importing.stamps import (
+    ZONE_ABBREVIATIONS,
+    Stamp,
+    StampError,
+    find_date,
+    read_stamp,
+)
 
 
 class PostmortemImportError(ValueError):
@@ -1255,7 +1261,7 @@ def parse_postmortem(
         raise PostmortemImportError("this is not a text file")
     if not source.strip():
         raise PostmortemImportError("the document is empty")
-    from postmortems import exported  # it builds on this module's types
+    from postmortems.importing import own_export as exported  # it builds on this module's types
 
     if exported.is_export(source):
         parsed = exported.parse_export(source, default_date=default_date, time_zone=time_zone)

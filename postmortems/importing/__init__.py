@@ -1,0 +1,1 @@
+"""Read postmortems into structured data: documents written elsewhere, and our own exports."""
