@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from incidents.models import Team
 from postmortems.builtin_templates import BUILT_IN, CLASSIC
-from postmortems.importing.parse import heading_name
+from postmortems.importing.structure import heading_name
 from postmortems.models import (
     Postmortem,
     PostmortemSection,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent, User
 from incidents.services import StaleVersionError, diff_fields, record_change, save_versioned
-from postmortems.importing.parse import ParsedPostmortem
+from postmortems.importing.parsed import ParsedPostmortem
 from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, Review
 from postmortems.sections import (
     create_sections,

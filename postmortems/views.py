@@ -35,7 +35,8 @@ from postmortems.forms import (
     ReviewForm,
     TemplateChoiceForm,
 )
-from postmortems.importing.parse import PostmortemImportError, parse_postmortem
+from postmortems.importing.errors import PostmortemImportError
+from postmortems.importing.parse import parse_postmortem
 from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem, PublishedVersion
 from postmortems.permissions import can_change_status, can_edit_postmortem, can_review

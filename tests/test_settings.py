@@ -45,7 +45,8 @@ def test_every_kind_of_wrong_zone_name_is_refused_with_a_reason(monkeypatch, nam
 
     from incidents.models import validate_time_zone
     from incidents.zones import zone_or_none
-    from postmortems.importing.parse import PostmortemImportError, parse_postmortem
+    from postmortems.importing.errors import PostmortemImportError
+    from postmortems.importing.parse import parse_postmortem
 
     assert zone_or_none(name) is None
     monkeypatch.setenv("TZ_NAME", name)

@@ -1,9 +1,9 @@
-"""Read back the app's own Markdown export, whose headings carry `<!-- pm:key -->` markers.
+"""Read documents this app exported: its Markdown, whose headings carry `<!-- pm:key -->` markers.
 
 The markers name the field each section holds, so narrative with its own headings and lists
 comes back verbatim, and the tables of timeline and action items give kinds, dead ends,
 owners, statuses and due dates back exactly. A document without markers is read by the
-general importer instead.
+general parser (importing.parse) instead.
 """
 
 import re
@@ -11,18 +11,17 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
-from postmortems.importing.parse import (
-    DEAD_END,
+from incidents.zones import zone_or_none
+from postmortems.importing.errors import PostmortemImportError
+from postmortems.importing.parsed import (
     ParsedActionItem,
     ParsedCause,
     ParsedEvent,
     ParsedPostmortem,
     ParsedSection,
-    PostmortemImportError,
-    parse_clock,
-    zone_for,
-    zone_or_none,  # through the importer, so the zone helper lives in one import line
 )
+from postmortems.importing.timeline import DEAD_END
+from postmortems.importing.times import parse_clock, zone_for
 
 MARKED_HEADING = re.compile(
     r"^\s{0,3}(#{1,6})\s+(?P<heading>.*?)\s*<!-- pm:(?P<key>[a-z0-9_]+) -->\s*$"

@@ -4,6 +4,7 @@
 `Oct 30, 2020, 15:56 (UTC)`, `May 20 01:03 UTC`, ISO forms, and dates alone (`May 12`,
 `**October 21**`, `2020-10-21`). A stamp that cannot be a real moment (25:61, a 5-digit
 year) is a StampError, so the caller can keep the entry without inventing a time.
+split_entry() reads the stamp a timeline entry or heading starts with.
 """
 
 import re
@@ -210,3 +211,38 @@ def find_date(text: str) -> date | None:
         if stamp and stamp.day:
             return stamp.day
     return None
+
+
+ENTRY_MARKUP = re.compile(r"^\s*(?:[-*+]\s+(?:\[[ xX✓]\]\s*)?|\d+[.)]\s+)?(?P<open>[*_`\[(]*)\s*")
+AFTER_STAMP = re.compile(r"^\s*[*_`\])]*\s*(?:[:\-–—|]+\s*|\s)?\s*[*_`]*\s*")
+
+
+UNKNOWN_ZONE = re.compile(r"\s*\(?([A-Z]{2,5}[+-]\d{1,2}(?::?\d{2})?)\)?(?=[\s:]|$)")
+
+
+def split_entry(text: str) -> tuple[Stamp | None, str, str]:
+    """Return the stamp an entry starts with (bullets and markup aside), the rest of its
+    text, and the error when the stamp is no real moment."""
+    lead = ENTRY_MARKUP.match(text)
+    body = text[lead.end() :]
+    try:
+        stamp = read_stamp(body)
+    except StampError as error:
+        return None, text.strip(), str(error)
+    if stamp is None:
+        return None, text.strip(), ""
+    rest = body[stamp.length :]
+    if stamp.clock and (odd := UNKNOWN_ZONE.match(rest)):
+        return None, text.strip(), f"{odd.group(1)!r} is not a time zone it knows"
+    rest = rest[AFTER_STAMP.match(rest).end() :]
+    if stamp.end:
+        rest = f"{rest} (until {stamp.end})".strip()
+    if stamp.approximate:
+        rest = f"{rest} (time approximate)".strip()
+    return stamp, rest.strip(), ""
+
+
+def is_stamp_heading(heading: str) -> bool:
+    """Return whether a heading is a date or time alone ("May 12", "2020-10-21 (UTC)")."""
+    stamp, rest, error = split_entry(heading)
+    return bool(error) or (stamp is not None and not re.search(r"\w", re.sub(r"\(.*?\)", "", rest)))

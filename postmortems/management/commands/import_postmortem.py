@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from postmortems.importing.parse import PostmortemImportError, parse_postmortem
+from postmortems.importing.errors import PostmortemImportError
+from postmortems.importing.parse import parse_postmortem
 from postmortems.services import postmortem_import
 
 
