@@ -1,15 +1,17 @@
 from django.urls import path
 
 from postmortems import comment_views, template_views, views
+from postmortems.exporting import views as export_views
+from postmortems.importing import views as import_views
 
 app_name = "postmortems"
 
 urlpatterns = [
     # --- The rendered document, exports, import (documents) ---
-    path("import/", views.postmortem_import, name="import"),
+    path("import/", import_views.postmortem_import, name="import"),
     path("<int:incident_id>/", views.postmortem_document, name="document"),
     path("<int:incident_id>/template/", views.postmortem_template, name="template"),
-    path("<int:incident_id>/export.<str:fmt>", views.postmortem_export, name="export"),
+    path("<int:incident_id>/export.<str:fmt>", export_views.postmortem_export, name="export"),
     path("<int:incident_id>/v<int:number>/", views.postmortem_version, name="version"),
     path(
         "<int:incident_id>/v<int:number>/export.<str:fmt>",

@@ -1,4 +1,4 @@
-"""Views of the postmortem document: reading, export, import, editing and review."""
+"""Views of the postmortem document: reading, editing and review."""
 
 import json
 import uuid
@@ -26,17 +26,15 @@ from incidents.selectors import (
 from incidents.services import StaleVersionError
 from postmortems import comment_views, services, versions
 from postmortems.exporting import exporters
+from postmortems.exporting.views import download
 from postmortems.forms import (
     SECTION_PREFIX,
     ImageUploadForm,
-    ImportForm,
     PostmortemForm,
     ReopenForm,
     ReviewForm,
     TemplateChoiceForm,
 )
-from postmortems.importing.errors import PostmortemImportError
-from postmortems.importing.parse import parse_postmortem
 from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem, PublishedVersion
 from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
@@ -177,16 +175,9 @@ def postmortem_version_export(
         body = json.dumps(
             {**version.data, "published_version": version.number}, indent=2, ensure_ascii=False
         )
-    return _download(
+    return download(
         body, fmt, f"{version.postmortem.incident.reference}-postmortem-v{version.number}"
     )
-
-
-def _download(body: str, fmt: str, stem: str) -> HttpResponse:
-    content_type, extension = exporters.FORMATS[fmt]
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
-    return response
 
 
 @require_POST
@@ -212,115 +203,6 @@ def postmortem_template(request: HttpRequest, incident_id: int) -> HttpResponse:
         messages.error(request, "That template does not exist or is retired.")
     back = "postmortems:edit" if request.POST.get("next") == "edit" else "postmortems:document"
     return redirect(back, incident_id=incident.pk)
-
-
-def postmortem_export(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponse:
-    """Download the postmortem as Markdown, standalone HTML or JSON."""
-    if fmt not in exporters.FORMATS:
-        raise Http404("Export formats are md, html and json.")
-    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
-    # A published document is the latest version: its exports say which one.
-    number = versions.latest_number(getattr(incident, "postmortem", None))
-    if fmt == "md":
-        body = exporters.export_markdown(incident)
-    elif fmt == "html":
-        body = exporters.export_html(incident)
-    else:
-        data = exporters.export_json(incident)
-        if number:
-            data["published_version"] = number
-        body = json.dumps(data, indent=2, ensure_ascii=False)
-    stem = f"{incident.reference}-postmortem" + (f"-v{number}" if number else "")
-    return _download(body, fmt, stem)
-
-
-def postmortem_import(request: HttpRequest) -> HttpResponse:
-    """Paste or upload a postmortem, review what was found, correct it, then save."""
-    form = ImportForm(request.POST or None, request.FILES or None)
-    parsed = error = None
-    if request.method == "POST" and form.is_valid() and form.cleaned_data["batch"]:
-        return _import_batch(request, form)
-    if request.method == "POST" and form.is_valid():
-        try:
-            parsed = parse_postmortem(
-                form.cleaned_data["document"],
-                default_date=form.default_date,
-                time_zone=form.cleaned_data["time_zone"] or None,
-                section_names=form.section_names,
-            )
-        except PostmortemImportError as exc:
-            error = str(exc)
-        if parsed and request.POST.get("action") == "save":
-            try:
-                incident = services.postmortem_import(
-                    parsed=parsed, actor=request.user, template=form.cleaned_data["template"]
-                )
-            except ValidationError as exc:
-                error = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-            else:
-                messages.success(request, f"Imported as {incident.reference}.")
-                return redirect("postmortems:document", incident_id=incident.pk)
-        # Show the text that was parsed (an uploaded file too), so the user can correct it.
-        form = ImportForm(
-            initial={
-                "document": form.cleaned_data["document"],
-                "incident_date": form.default_date,
-                "time_zone": form.cleaned_data["time_zone"],
-                "template": form.cleaned_data["template"],
-            }
-        )
-    return render(
-        request,
-        "postmortems/import.html",
-        {"form": form, "parsed": parsed, "error": error},
-    )
-
-
-def _import_batch(request: HttpRequest, form: ImportForm) -> HttpResponse:
-    """Preview several documents at once (entries, items, warnings each), or save them all."""
-    results = []
-    for name, text in form.cleaned_data["batch"]:
-        result = {"name": name, "text": text, "parsed": None, "error": ""}
-        try:
-            result["parsed"] = parse_postmortem(
-                text,
-                default_date=form.default_date,
-                time_zone=form.cleaned_data["time_zone"] or None,
-                section_names=form.section_names,
-            )
-        except PostmortemImportError as exc:
-            result["error"] = str(exc)
-        results.append(result)
-    if request.POST.get("action") == "save":
-        saved = []
-        known_owners: dict = {}
-        for result in results:
-            if result["parsed"] is None:
-                continue
-            try:
-                incident = services.postmortem_import(
-                    parsed=result["parsed"],
-                    actor=request.user,
-                    template=form.cleaned_data["template"],
-                    known_owners=known_owners,
-                )
-            except ValidationError as exc:
-                result["error"] = "; ".join(
-                    f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()
-                )
-            else:
-                saved.append(f"{result['name']} as {incident.reference}")
-        failed = [f"{r['name']}: {r['error']}" for r in results if r["error"]]
-        if saved:
-            messages.success(request, f"Imported {len(saved)} documents: {', '.join(saved)}.")
-        for failure in failed:
-            messages.error(request, f"Not imported: {failure}")
-        return redirect("incidents:list")
-    return render(
-        request,
-        "postmortems/import.html",
-        {"form": form, "batch": results, "error": None},
-    )
 
 
 # --- Postmortem editor, review and publishing (authoring) ---
