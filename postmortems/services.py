@@ -4,11 +4,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
-from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent, User
+from incidents.imports import ImportedActionItem, ImportedCause, ImportedEvent, incident_import
+from incidents.models import ChangeRecord, Incident, User
 from incidents.services import StaleVersionError, diff_fields, record_change, save_versioned
+from postmortems.exporting.exporters import cause_key
 from postmortems.importing.parsed import ParsedPostmortem
 from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, Review
 from postmortems.sections import (
@@ -298,49 +300,6 @@ def postmortem_reopen(*, postmortem: Postmortem, actor: User, reason: str = "") 
     return postmortem
 
 
-def _users_by_name(names: set[str], known: dict[str, User | None]) -> dict[str, User]:
-    """Match owner names from a document to users by username, email or full name.
-
-    Names in known (matched or not, by an earlier document of the same run) are not looked
-    up again; the others are added to it.
-    """
-    unknown = names - known.keys()
-    if unknown:
-        lookup = Q()
-        for name in unknown:
-            first, _, last = name.partition(" ")
-            lookup |= Q(username__iexact=name) | Q(email__iexact=name)
-            if last:
-                lookup |= Q(first_name__iexact=first, last_name__iexact=last)
-        found: dict[str, User] = {}
-        for user in User.objects.filter(lookup):
-            for name in unknown:
-                if name.lower() in {
-                    user.username.lower(),
-                    user.email.lower(),
-                    user.get_full_name().lower(),
-                }:
-                    found[name] = user
-        known.update({name: found.get(name) for name in unknown})
-    return {name: known[name] for name in names if known[name] is not None}
-
-
-def _link_addressed_causes(items, parsed_items, causes: list[Cause]) -> None:
-    """Link each saved item to the causes its document row named, by their one-line text."""
-    from postmortems.exporting.exporters import cause_key
-
-    if not any(parsed_item.addresses for parsed_item in parsed_items):
-        return
-    by_text = {cause_key(cause.description): cause for cause in causes}
-    links = [
-        ActionItem.causes.through(actionitem_id=item.pk, cause_id=by_text[text].pk)
-        for item, parsed_item in zip(items, parsed_items, strict=True)
-        for text in parsed_item.addresses
-        if text in by_text
-    ]
-    ActionItem.causes.through.objects.bulk_create(links, ignore_conflicts=True)
-
-
 @transaction.atomic
 def postmortem_import(
     *,
@@ -351,95 +310,50 @@ def postmortem_import(
 ) -> Incident:
     """Save a parsed postmortem as an incident with its timeline, causes and action items.
 
-    The postmortem is written in the given template, else the one the document names (an
-    export of ours), else the default; text of sections that template lacks is kept in
-    sections marked as not in it. When importing several documents, pass each the same
-    known_owners dict (empty at first), so that an owner name is looked up once in the run,
-    not once per document.
+    The incidents app writes the incident and its rows; this writes the postmortem, in the
+    given template, else the one the document names (an export of ours), else the default;
+    text of sections that template lacks is kept in sections marked as not in it. When
+    importing several documents, pass each the same known_owners dict (empty at first), so
+    that an owner name is looked up once in the run, not once per document.
     """
-    events = parsed.events
     resolved = Incident.Status.RESOLVED if parsed.resolved_at else Incident.Status.INVESTIGATING
-    incident = Incident(
-        title=parsed.title,
-        severity=parsed.severity,
-        status=parsed.status or resolved,
-        started_at=parsed.started_at,
-        # The parser settles these from the timeline in the order the model requires.
-        detected_at=parsed.detected_at,
-        mitigated_at=parsed.mitigated_at,
-        resolved_at=parsed.resolved_at,
-        time_zone=parsed.time_zone,
-        summary=parsed.summary,
-        impact=parsed.impact,
-        users_affected=parsed.users_affected[:200],
-        created_by=actor,
-    )
-    # Times written in a document are facts, even slightly out of order; keep them all.
-    for name in ("detected_at", "mitigated_at"):
-        moment = getattr(incident, name)
-        if moment and (
-            moment < incident.started_at or (incident.resolved_at and moment > incident.resolved_at)
-        ):
-            setattr(incident, name, None)
-    # Incident.clean() checks in Python what the one check constraint says (a resolved
-    # incident has its resolution time), and the database enforces it on insert: validating
-    # the constraint again would cost a query per document.
-    incident.full_clean(exclude=["commander", "team", "created_by"], validate_constraints=False)
-    incident.save()
-    TimelineEvent.objects.bulk_create(
-        [
-            TimelineEvent(
-                incident=incident,
+    incident = incident_import(
+        actor=actor,
+        data={
+            "title": parsed.title,
+            "severity": parsed.severity,
+            "status": parsed.status or resolved,
+            "started_at": parsed.started_at,
+            # The parser settles these from the timeline in the order the model requires.
+            "detected_at": parsed.detected_at,
+            "mitigated_at": parsed.mitigated_at,
+            "resolved_at": parsed.resolved_at,
+            "time_zone": parsed.time_zone,
+            "summary": parsed.summary,
+            "impact": parsed.impact,
+            "users_affected": parsed.users_affected[:200],
+        },
+        events=[
+            ImportedEvent(
                 occurred_at=event.occurred_at,
                 kind=event.kind,
                 description=event.description,
                 is_dead_end=event.is_dead_end,
-                author=actor,
-                position=position,
             )
-            for position, event in enumerate(events)
-        ]
-    )
-    causes = Cause.objects.bulk_create(
-        [
-            Cause(
-                incident=incident,
+            for event in parsed.events
+        ],
+        causes=[
+            ImportedCause(
                 role=cause.role,
                 category=cause.category,
                 description=cause.description,
                 resolution=cause.resolution,
-                position=position,
             )
-            for position, cause in enumerate(parsed.causes)
-        ]
+            for cause in parsed.causes
+        ],
+        action_items=_imported_items(parsed),
+        known_owners=known_owners,
     )
-    owners = _users_by_name(
-        {item.owner for item in parsed.action_items if item.owner},
-        {} if known_owners is None else known_owners,
-    )
-    items = []
-    for position, parsed_item in enumerate(parsed.action_items):
-        owner = owners.get(parsed_item.owner)
-        description = parsed_item.description
-        if parsed_item.owner and owner is None:
-            # Keep the name the document gave, so nothing is lost when no user matches.
-            named = f"Owner named in the imported document: {parsed_item.owner}"
-            description = f"{description}\n\n{named}".strip()
-        item = ActionItem(
-            incident=incident,
-            title=parsed_item.title,
-            description=description,
-            kind=parsed_item.kind,
-            owner=owner,
-            due_date=parsed_item.due_date,
-            priority=parsed_item.priority,
-            tracker_url=parsed_item.tracker_url,
-            position=position,
-        )
-        item.set_status(parsed_item.status)
-        items.append(item)
-    ActionItem.objects.bulk_create(items)
-    _link_addressed_causes(items, parsed.action_items, causes)
     template = template or _template_named(parsed.template) or default_template()
     bodies = {key: getattr(parsed, key) for key in BUILT_IN_SECTION_KEYS}
     bodies.update({section.key: section.body for section in parsed.sections})
@@ -455,7 +369,8 @@ def postmortem_import(
     # A new incident has no postmortem yet: make it and its sections without asking.
     postmortem = Postmortem.objects.create(incident=incident, template=template)
     create_sections(postmortem, specs, bodies, loose)
-    # The incident.created hook (start_draft_for_new_incident) makes the actor an author.
+    # Recorded last, so the incident.created hook (start_draft_for_new_incident) finds this
+    # postmortem rather than making an empty one; it makes the actor an author.
     record_change(
         incident=incident,
         actor=actor,
@@ -465,6 +380,28 @@ def postmortem_import(
         incident_is_new=True,
     )
     return incident
+
+
+def _imported_items(parsed: ParsedPostmortem) -> list[ImportedActionItem]:
+    """Return the action items for the incidents app, each with the positions of the causes
+    its document row named by their one-line text (as our export names them)."""
+    position_of = {
+        cause_key(cause.description): position for position, cause in enumerate(parsed.causes)
+    }
+    return [
+        ImportedActionItem(
+            title=item.title,
+            description=item.description,
+            kind=item.kind,
+            owner_name=item.owner,
+            due_date=item.due_date,
+            status=item.status,
+            priority=item.priority,
+            tracker_url=item.tracker_url,
+            causes=tuple(position_of[text] for text in item.addresses if text in position_of),
+        )
+        for item in parsed.action_items
+    ]
 
 
 BUILT_IN_TITLES = {
