@@ -45,7 +45,6 @@ SECTION_NAMES = {
 _SECTION_BY_NAME = {name: key for key, names in SECTION_NAMES.items() for name in names}
 
 HTML_HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
-MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
 # Only HTML's own tags: "<START OF OUTAGE>" in a timeline is text.
 TAG = re.compile(
     r"</?(?:p|b|i|u|s|em|strong|span|div|br|hr|a|h[1-6]|ul|ol|li|code|pre|table|thead|tbody|"
