@@ -24,7 +24,9 @@ from incidents.selectors import (
     incident_for_page_head,
 )
 from incidents.services import StaleVersionError
-from postmortems import comment_views, exporters, services, versions
+from postmortems import exporters, services
+from postmortems.collaboration import thread_views, versions
+from postmortems.collaboration.versions import versions_of
 from postmortems.forms import (
     SECTION_PREFIX,
     ImageUploadForm,
@@ -35,11 +37,11 @@ from postmortems.forms import (
     TemplateChoiceForm,
 )
 from postmortems.importer import PostmortemImportError, parse_postmortem
+from postmortems.layouts.sections import sync_sections, template_of
 from postmortems.markdown import render_markdown
-from postmortems.models import Postmortem, PublishedVersion
+from postmortems.models import Postmortem
 from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
 from postmortems.render import DEFAULT_STYLE, build_document
-from postmortems.sections import sync_sections, template_of
 
 
 def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -91,92 +93,8 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
             "formats": exporters.FORMATS,
             "page_key": key,
             "stored_body": body,
-            "versions": _versions_of(postmortem),
+            "versions": versions_of(postmortem),
         },
-    )
-
-
-def _versions_of(postmortem: Postmortem | None) -> list[PublishedVersion]:
-    if postmortem is None:
-        return []
-    return list(
-        postmortem.versions.select_related("published_by").defer("html", "data", "markdown")
-    )
-
-
-def _version(request: HttpRequest, incident_id: int, number: int) -> PublishedVersion:
-    incident = get_object_or_404(
-        incident_for_document(request.user).prefetch_related(None),
-        pk=incident_id,
-    )
-    postmortem = getattr(incident, "postmortem", None)
-    if postmortem is None:
-        raise Http404("This incident has no postmortem.")
-    postmortem.incident = incident
-    versions.fill_unfrozen_versions(postmortem)
-    version = get_object_or_404(postmortem.versions.select_related("published_by"), number=number)
-    version.postmortem = postmortem
-    return version
-
-
-@require_GET
-def postmortem_version(request: HttpRequest, incident_id: int, number: int) -> HttpResponse:
-    """Show a published version as it was frozen, with the list of all versions."""
-    version = _version(request, incident_id, number)
-    postmortem = version.postmortem
-    return render(
-        request,
-        "postmortems/version.html",
-        {
-            "version": version,
-            "incident": postmortem.incident,
-            "frozen_html": versions.frozen_html(version),
-            "versions": _versions_of(postmortem),
-            "formats": exporters.FORMATS,
-        },
-    )
-
-
-@require_GET
-def postmortem_version_diff(
-    request: HttpRequest, incident_id: int, old: int, new: int
-) -> HttpResponse:
-    """Show what changed between two published versions, section by section."""
-    old_version = _version(request, incident_id, old)
-    new_version = _version(request, incident_id, new)
-    return render(
-        request,
-        "postmortems/version_diff.html",
-        {
-            "diff": versions.compare(old_version, new_version),
-            "incident": old_version.postmortem.incident,
-            "versions": _versions_of(old_version.postmortem),
-        },
-    )
-
-
-@require_GET
-def postmortem_version_export(
-    request: HttpRequest, incident_id: int, number: int, fmt: str
-) -> HttpResponse:
-    """Download a published version as it was frozen."""
-    if fmt not in exporters.FORMATS:
-        raise Http404("Export formats are md, html and json.")
-    version = _version(request, incident_id, number)
-    if fmt == "md":
-        body = version.markdown
-    elif fmt == "html":
-        body = exporters.standalone_html(
-            title=f"{version.postmortem.incident.title} (v{version.number})",
-            body=versions.frozen_html(version),
-            layout=version.layout,
-        )
-    else:
-        body = json.dumps(
-            {**version.data, "published_version": version.number}, indent=2, ensure_ascii=False
-        )
-    return _download(
-        body, fmt, f"{version.postmortem.incident.reference}-postmortem-v{version.number}"
     )
 
 
@@ -185,31 +103,6 @@ def _download(body: str, fmt: str, stem: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
     return response
-
-
-@require_POST
-def postmortem_template(request: HttpRequest, incident_id: int) -> HttpResponse:
-    """Write the draft in another template; every section's text is kept."""
-    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
-    if not can_edit_incident(request.user, incident):
-        raise PermissionDenied(
-            "Only the incident's authors, commander or a manager may change this."
-        )
-    form = TemplateChoiceForm(request.POST, team=incident.team)
-    if form.is_valid():
-        try:
-            services.postmortem_set_template(
-                incident=incident, template=form.cleaned_data["template"], actor=request.user
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            template = form.cleaned_data["template"]
-            messages.success(request, f"Now written in the template “{template}”.")
-    else:
-        messages.error(request, "That template does not exist or is retired.")
-    back = "postmortems:edit" if request.POST.get("next") == "edit" else "postmortems:document"
-    return redirect(back, incident_id=incident.pk)
 
 
 def postmortem_export(request: HttpRequest, incident_id: int, fmt: str) -> HttpResponse:
@@ -392,7 +285,7 @@ def _conflict(current: Postmortem, form: PostmortemForm) -> list[dict[str, str]]
 @require_http_methods(["GET", "POST"])
 def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Show the review page: the document with its threads, reviews and the status actions."""
-    postmortem = comment_views.postmortem_for_review(request, incident_id)
+    postmortem = thread_views.postmortem_for_review(request, incident_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
         if not can_review(request.user, postmortem):
@@ -413,7 +306,7 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
     return render(
         request,
         "postmortems/review.html",
-        comment_views.review_context(request, postmortem, {"review": form}),
+        thread_views.review_context(request, postmortem, {"review": form}),
     )
 
 
