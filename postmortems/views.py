@@ -40,8 +40,9 @@ from postmortems.importer import PostmortemImportError, parse_postmortem
 from postmortems.layouts.sections import sync_sections, template_of
 from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem
-from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
+from postmortems.permissions import can_edit_postmortem
 from postmortems.render import DEFAULT_STYLE, build_document
+from postmortems.transitions import TRANSITIONS
 
 
 def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -288,11 +289,12 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
     postmortem = thread_views.postmortem_for_review(request, incident_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
-        if not can_review(request.user, postmortem):
-            raise PermissionDenied("Only the named reviewers and managers may review this.")
+        review = TRANSITIONS["review"]
+        if not review.allowed(request.user, postmortem):
+            raise PermissionDenied(review.page_refusal)
         if form.is_valid():
             try:
-                services.postmortem_review(
+                review.make(
                     postmortem=postmortem,
                     actor=request.user,
                     decision=form.cleaned_data["decision"],
@@ -301,7 +303,7 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "Review recorded.")
+                messages.success(request, review.done)
                 return redirect("postmortems:review", incident_id)
     return render(
         request,
@@ -310,55 +312,37 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
     )
 
 
-def _transition(request: HttpRequest, incident_id: int, allowed, change, done: str):
+def _transition(request: HttpRequest, incident_id: int, name: str, **values) -> HttpResponse:
+    """Make the named transition of TRANSITIONS and go back to the review page."""
+    transition = TRANSITIONS[name]
     postmortem = _postmortem(request, incident_id)
-    if not allowed(request.user, postmortem):
-        raise PermissionDenied("You may not change the status of this postmortem.")
+    if not transition.allowed(request.user, postmortem):
+        raise PermissionDenied(transition.page_refusal)
     try:
-        change(postmortem)
+        transition.make(postmortem=postmortem, actor=request.user, **values)
     except (ValidationError, StaleVersionError) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
     else:
-        messages.success(request, done)
+        messages.success(request, transition.done)
     return redirect("postmortems:review", incident_id)
 
 
 @require_POST
 def postmortem_submit(request: HttpRequest, incident_id: int) -> HttpResponse:
-    return _transition(
-        request,
-        incident_id,
-        can_change_status,
-        lambda pm: services.postmortem_submit_for_review(
-            postmortem=pm, actor=request.user, reason=request.POST.get("reason", "")
-        ),
-        "Submitted for review.",
-    )
+    return _transition(request, incident_id, "submit", reason=request.POST.get("reason", ""))
 
 
 @require_POST
 def postmortem_publish(request: HttpRequest, incident_id: int) -> HttpResponse:
-    return _transition(
-        request,
-        incident_id,
-        can_review,
-        lambda pm: services.postmortem_publish(postmortem=pm, actor=request.user),
-        "Published.",
-    )
+    return _transition(request, incident_id, "publish")
 
 
 @require_POST
 def postmortem_reopen(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = ReopenForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _transition(
-        request,
-        incident_id,
-        can_change_status,
-        lambda pm: services.postmortem_reopen(postmortem=pm, actor=request.user, reason=reason),
-        "Reopened as a draft.",
-    )
+    return _transition(request, incident_id, "reopen", reason=reason)
 
 
 @require_POST
