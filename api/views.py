@@ -31,7 +31,8 @@ from incidents.models import (
 from incidents.permissions import can_edit_incident
 from postmortems import services as postmortem_services
 from postmortems.models import Postmortem, Review
-from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
+from postmortems.permissions import can_edit_postmortem
+from postmortems.transitions import TRANSITIONS
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -272,7 +273,8 @@ class PostmortemViewSet(VersionedMixin, mixins.ListModelMixin, mixins.UpdateMode
 
     serializer_class = s.PostmortemSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
-    # Each action asks its own question (edit, review, change status) below.
+    # Each action asks its own question below: editing here, the review steps the one their
+    # entry in postmortems.transitions.TRANSITIONS names.
     permission_classes = [IsAuthenticated, TokenScope]
 
     def get_queryset(self):
@@ -303,12 +305,14 @@ class PostmortemViewSet(VersionedMixin, mixins.ListModelMixin, mixins.UpdateMode
         )
         return self.respond(postmortem)
 
-    def _transition(self, allowed, change, message: str, code=status.HTTP_200_OK):
+    def _transition(self, name: str, **values):
+        """Make the named transition of TRANSITIONS and answer with the postmortem."""
+        transition = TRANSITIONS[name]
         postmortem = self.get_object()
-        if not allowed(self.request.user, postmortem):
-            raise PermissionDenied(message)
-        change(postmortem)
-        return self.respond(postmortem, code)
+        if not transition.allowed(self.request.user, postmortem):
+            raise PermissionDenied(transition.refusal)
+        transition.make(postmortem=postmortem, actor=self.request.user, **values)
+        return self.respond(postmortem)
 
     @extend_schema(request=s.SubmitSerializer, responses=s.PostmortemSerializer)
     @action(detail=True, methods=["post"])
@@ -316,27 +320,12 @@ class PostmortemViewSet(VersionedMixin, mixins.ListModelMixin, mixins.UpdateMode
         """Submit the draft for review; a root cause without a corrective item needs a reason."""
         serializer = s.SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._transition(
-            can_change_status,
-            lambda pm: postmortem_services.postmortem_submit_for_review(
-                postmortem=pm, actor=request.user, reason=serializer.validated_data["reason"]
-            ),
-            "You may not change the status of this postmortem.",
-        )
+        return self._transition("submit", reason=serializer.validated_data["reason"])
 
     def _review(self, decision: str):
         serializer = s.ReviewDecisionSerializer(data=self.request.data)
         serializer.is_valid(raise_exception=True)
-        return self._transition(
-            can_review,
-            lambda pm: postmortem_services.postmortem_review(
-                postmortem=pm,
-                actor=self.request.user,
-                decision=decision,
-                body=serializer.validated_data["body"],
-            ),
-            "Only the named reviewers and managers may review this.",
-        )
+        return self._transition("review", decision=decision, body=serializer.validated_data["body"])
 
     @extend_schema(request=s.ReviewDecisionSerializer, responses=s.PostmortemSerializer)
     @action(detail=True, methods=["post"])
@@ -354,11 +343,7 @@ class PostmortemViewSet(VersionedMixin, mixins.ListModelMixin, mixins.UpdateMode
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish a postmortem in review whose current text is approved."""
-        return self._transition(
-            can_review,
-            lambda pm: postmortem_services.postmortem_publish(postmortem=pm, actor=request.user),
-            "Only the named reviewers and managers may publish this.",
-        )
+        return self._transition("publish")
 
     @extend_schema(request=s.ReopenSerializer, responses=s.PostmortemSerializer)
     @action(detail=True, methods=["post"])
@@ -366,13 +351,7 @@ class PostmortemViewSet(VersionedMixin, mixins.ListModelMixin, mixins.UpdateMode
         """Turn a published postmortem back into a draft."""
         serializer = s.ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return self._transition(
-            can_change_status,
-            lambda pm: postmortem_services.postmortem_reopen(
-                postmortem=pm, actor=request.user, reason=serializer.validated_data["reason"]
-            ),
-            "You may not change the status of this postmortem.",
-        )
+        return self._transition("reopen", reason=serializer.validated_data["reason"])
 
 
 class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):

@@ -77,8 +77,8 @@ def generate(*, incidents: int, events: int, action_items: int, users: int) -> d
         TimelineEvent,
         User,
     )
+    from postmortems.layouts.sections import default_template
     from postmortems.models import Postmortem, PostmortemSection, Review
-    from postmortems.sections import default_template
 
     rng = random.Random(SEED)
     # One hash for everybody: hashing 2,000 passwords would take longer than the rest.

@@ -53,8 +53,8 @@ PAGES = {
 
 def build() -> None:
     from incidents.models import ActionItem, Incident, Team, TimelineEvent, User
+    from postmortems.layouts.sections import default_template
     from postmortems.models import Postmortem, PostmortemSection
-    from postmortems.sections import default_template
 
     rng = random.Random(20261127)
     User.objects.bulk_create(

@@ -16,8 +16,8 @@ from incidents.selectors import incident_for_document
 from notifications import services, tasks
 from notifications.models import ASSIGNED, Follow, Kind
 from notifications.services import Intent
-from postmortems.anchors import render_document_html, split_sections
-from postmortems.mentions import new_mentions
+from postmortems.collaboration.anchors import render_document_html, split_sections
+from postmortems.collaboration.mentions import new_mentions
 from postmortems.models import Postmortem
 from postmortems.render import build_document
 from postmortems.services import INCIDENT_NARRATIVE_FIELDS

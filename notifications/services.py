@@ -23,7 +23,7 @@ from notifications.models import (
     NotificationEmail,
     NotificationPreference,
 )
-from postmortems.mentions import viewers_among
+from postmortems.collaboration.mentions import viewers_among
 
 # When one event tells someone several things, the most specific wins.
 PRECEDENCE = [

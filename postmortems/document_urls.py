@@ -1,8 +1,10 @@
 from django.urls import path
 
-from postmortems import comment_views, template_views, views
+from postmortems import views
+from postmortems.collaboration import thread_views, version_views
 from postmortems.exporting import views as export_views
 from postmortems.importing import views as import_views
+from postmortems.layouts import views as layout_views
 
 app_name = "postmortems"
 
@@ -10,17 +12,17 @@ urlpatterns = [
     # --- The rendered document, exports, import (documents) ---
     path("import/", import_views.postmortem_import, name="import"),
     path("<int:incident_id>/", views.postmortem_document, name="document"),
-    path("<int:incident_id>/template/", views.postmortem_template, name="template"),
+    path("<int:incident_id>/template/", layout_views.postmortem_template, name="template"),
     path("<int:incident_id>/export.<str:fmt>", export_views.postmortem_export, name="export"),
-    path("<int:incident_id>/v<int:number>/", views.postmortem_version, name="version"),
+    path("<int:incident_id>/v<int:number>/", version_views.postmortem_version, name="version"),
     path(
         "<int:incident_id>/v<int:number>/export.<str:fmt>",
-        views.postmortem_version_export,
+        version_views.postmortem_version_export,
         name="version_export",
     ),
     path(
         "<int:incident_id>/v<int:old>...v<int:new>/",
-        views.postmortem_version_diff,
+        version_views.postmortem_version_diff,
         name="version_diff",
     ),
     # --- end documents ---
@@ -32,38 +34,38 @@ urlpatterns = [
     path("<int:incident_id>/publish/", views.postmortem_publish, name="publish"),
     path("<int:incident_id>/reopen/", views.postmortem_reopen, name="reopen"),
     # --- Comment threads on the review page, and @mention completion ---
-    path("<int:incident_id>/threads/", comment_views.thread_create, name="thread_create"),
+    path("<int:incident_id>/threads/", thread_views.thread_create, name="thread_create"),
     path(
         "<int:incident_id>/threads/<int:thread_id>/reply/",
-        comment_views.thread_reply,
+        thread_views.thread_reply,
         name="thread_reply",
     ),
     path(
         "<int:incident_id>/threads/<int:thread_id>/resolve/",
-        comment_views.thread_resolve,
+        thread_views.thread_resolve,
         name="thread_resolve",
     ),
     path(
         "<int:incident_id>/comments/<int:comment_id>/edit/",
-        comment_views.comment_edit,
+        thread_views.comment_edit,
         name="comment_edit",
     ),
     path(
         "<int:incident_id>/comments/<int:comment_id>/delete/",
-        comment_views.comment_delete,
+        thread_views.comment_delete,
         name="comment_delete",
     ),
-    path("<int:incident_id>/people/", comment_views.mention_people, name="mention_people"),
+    path("<int:incident_id>/people/", thread_views.mention_people, name="mention_people"),
     # --- end authoring ---
     #
     # --- Templates ---
-    path("templates/", template_views.template_list, name="templates"),
-    path("templates/new/", template_views.template_create, name="template_create"),
-    path("templates/<int:template_id>/", template_views.template_edit, name="template_edit"),
-    path("templates/<int:template_id>/copy/", template_views.template_copy, name="template_copy"),
+    path("templates/", layout_views.template_list, name="templates"),
+    path("templates/new/", layout_views.template_create, name="template_create"),
+    path("templates/<int:template_id>/", layout_views.template_edit, name="template_edit"),
+    path("templates/<int:template_id>/copy/", layout_views.template_copy, name="template_copy"),
     path(
         "templates/<int:template_id>/retire/",
-        template_views.template_retire,
+        layout_views.template_retire,
         name="template_retire",
     ),
     # --- end templates ---

@@ -7,18 +7,18 @@ from django.utils import timezone
 from markdownx.widgets import MarkdownxWidget
 
 from incidents.models import Team, User, validate_time_zone
+from postmortems.layouts.sections import (
+    NOT_IN_TEMPLATE,
+    ensure_builtin_templates,
+    import_names,
+    templates_for,
+)
 from postmortems.models import (
     Postmortem,
     PostmortemSection,
     PostmortemTemplate,
     Review,
     SectionKind,
-)
-from postmortems.sections import (
-    NOT_IN_TEMPLATE,
-    ensure_builtin_templates,
-    import_names,
-    templates_for,
 )
 from postmortems.services import INCIDENT_NARRATIVE_FIELDS
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from django.template.loader import select_template
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, duration_text, zone_label
+from postmortems.layouts.sections import NOT_IN_TEMPLATE, ensure_builtin_templates, template_of
 from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, SectionKind
-from postmortems.sections import NOT_IN_TEMPLATE, ensure_builtin_templates, template_of
 
 DEFAULT_STYLE = PostmortemTemplate.Style.CLASSIC
 

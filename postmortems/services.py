@@ -10,17 +10,17 @@ from django.utils import timezone
 from incidents.imports import ImportedActionItem, ImportedCause, ImportedEvent, incident_import
 from incidents.models import ChangeRecord, Incident, User
 from incidents.services import StaleVersionError, diff_fields, record_change, save_versioned
+from postmortems.collaboration.versions import fill_unfrozen_versions, freeze_version
 from postmortems.exporting.exporters import cause_key
 from postmortems.importing.parsed import ParsedPostmortem
-from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, Review
-from postmortems.sections import (
+from postmortems.layouts.sections import (
     create_sections,
     default_template,
     empty_required_sections,
     sync_sections,
     template_of,
 )
-from postmortems.versions import fill_unfrozen_versions, freeze_version
+from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, Review
 
 # The written sections of the built-in templates, by the key they have always had.
 BUILT_IN_SECTION_KEYS = (

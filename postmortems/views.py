@@ -1,6 +1,5 @@
 """Views of the postmortem document: reading, editing and review."""
 
-import json
 import uuid
 
 from django.conf import settings
@@ -8,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,14 +18,14 @@ from incidents.forms import offer_resave
 from incidents.permissions import can_edit_incident
 from incidents.selectors import (
     fetch_document_rows,
-    incident_for_document,
     incident_for_page,
     incident_for_page_head,
 )
 from incidents.services import StaleVersionError
-from postmortems import comment_views, services, versions
+from postmortems import services
+from postmortems.collaboration import thread_views
+from postmortems.collaboration.versions import versions_of
 from postmortems.exporting import exporters
-from postmortems.exporting.views import download
 from postmortems.forms import (
     SECTION_PREFIX,
     ImageUploadForm,
@@ -35,11 +34,12 @@ from postmortems.forms import (
     ReviewForm,
     TemplateChoiceForm,
 )
+from postmortems.layouts.sections import sync_sections, template_of
 from postmortems.markdown import render_markdown
-from postmortems.models import Postmortem, PublishedVersion
-from postmortems.permissions import can_change_status, can_edit_postmortem, can_review
+from postmortems.models import Postmortem
+from postmortems.permissions import can_edit_postmortem
 from postmortems.render import DEFAULT_STYLE, build_document
-from postmortems.sections import sync_sections, template_of
+from postmortems.transitions import TRANSITIONS
 
 
 def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -91,118 +91,9 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
             "formats": exporters.FORMATS,
             "page_key": key,
             "stored_body": body,
-            "versions": _versions_of(postmortem),
+            "versions": versions_of(postmortem),
         },
     )
-
-
-def _versions_of(postmortem: Postmortem | None) -> list[PublishedVersion]:
-    if postmortem is None:
-        return []
-    return list(
-        postmortem.versions.select_related("published_by").defer("html", "data", "markdown")
-    )
-
-
-def _version(request: HttpRequest, incident_id: int, number: int) -> PublishedVersion:
-    incident = get_object_or_404(
-        incident_for_document(request.user).prefetch_related(None),
-        pk=incident_id,
-    )
-    postmortem = getattr(incident, "postmortem", None)
-    if postmortem is None:
-        raise Http404("This incident has no postmortem.")
-    postmortem.incident = incident
-    versions.fill_unfrozen_versions(postmortem)
-    version = get_object_or_404(postmortem.versions.select_related("published_by"), number=number)
-    version.postmortem = postmortem
-    return version
-
-
-@require_GET
-def postmortem_version(request: HttpRequest, incident_id: int, number: int) -> HttpResponse:
-    """Show a published version as it was frozen, with the list of all versions."""
-    version = _version(request, incident_id, number)
-    postmortem = version.postmortem
-    return render(
-        request,
-        "postmortems/version.html",
-        {
-            "version": version,
-            "incident": postmortem.incident,
-            "frozen_html": versions.frozen_html(version),
-            "versions": _versions_of(postmortem),
-            "formats": exporters.FORMATS,
-        },
-    )
-
-
-@require_GET
-def postmortem_version_diff(
-    request: HttpRequest, incident_id: int, old: int, new: int
-) -> HttpResponse:
-    """Show what changed between two published versions, section by section."""
-    old_version = _version(request, incident_id, old)
-    new_version = _version(request, incident_id, new)
-    return render(
-        request,
-        "postmortems/version_diff.html",
-        {
-            "diff": versions.compare(old_version, new_version),
-            "incident": old_version.postmortem.incident,
-            "versions": _versions_of(old_version.postmortem),
-        },
-    )
-
-
-@require_GET
-def postmortem_version_export(
-    request: HttpRequest, incident_id: int, number: int, fmt: str
-) -> HttpResponse:
-    """Download a published version as it was frozen."""
-    if fmt not in exporters.FORMATS:
-        raise Http404("Export formats are md, html and json.")
-    version = _version(request, incident_id, number)
-    if fmt == "md":
-        body = version.markdown
-    elif fmt == "html":
-        body = exporters.standalone_html(
-            title=f"{version.postmortem.incident.title} (v{version.number})",
-            body=versions.frozen_html(version),
-            layout=version.layout,
-        )
-    else:
-        body = json.dumps(
-            {**version.data, "published_version": version.number}, indent=2, ensure_ascii=False
-        )
-    return download(
-        body, fmt, f"{version.postmortem.incident.reference}-postmortem-v{version.number}"
-    )
-
-
-@require_POST
-def postmortem_template(request: HttpRequest, incident_id: int) -> HttpResponse:
-    """Write the draft in another template; every section's text is kept."""
-    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
-    if not can_edit_incident(request.user, incident):
-        raise PermissionDenied(
-            "Only the incident's authors, commander or a manager may change this."
-        )
-    form = TemplateChoiceForm(request.POST, team=incident.team)
-    if form.is_valid():
-        try:
-            services.postmortem_set_template(
-                incident=incident, template=form.cleaned_data["template"], actor=request.user
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            template = form.cleaned_data["template"]
-            messages.success(request, f"Now written in the template “{template}”.")
-    else:
-        messages.error(request, "That template does not exist or is retired.")
-    back = "postmortems:edit" if request.POST.get("next") == "edit" else "postmortems:document"
-    return redirect(back, incident_id=incident.pk)
 
 
 # --- Postmortem editor, review and publishing (authoring) ---
@@ -276,14 +167,15 @@ def _conflict(current: Postmortem, form: PostmortemForm) -> list[dict[str, str]]
 @require_http_methods(["GET", "POST"])
 def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Show the review page: the document with its threads, reviews and the status actions."""
-    postmortem = comment_views.postmortem_for_review(request, incident_id)
+    postmortem = thread_views.postmortem_for_review(request, incident_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
-        if not can_review(request.user, postmortem):
-            raise PermissionDenied("Only the named reviewers and managers may review this.")
+        review = TRANSITIONS["review"]
+        if not review.allowed(request.user, postmortem):
+            raise PermissionDenied(review.page_refusal)
         if form.is_valid():
             try:
-                services.postmortem_review(
+                review.make(
                     postmortem=postmortem,
                     actor=request.user,
                     decision=form.cleaned_data["decision"],
@@ -292,64 +184,46 @@ def postmortem_review_page(request: HttpRequest, incident_id: int) -> HttpRespon
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, "Review recorded.")
+                messages.success(request, review.done)
                 return redirect("postmortems:review", incident_id)
     return render(
         request,
         "postmortems/review.html",
-        comment_views.review_context(request, postmortem, {"review": form}),
+        thread_views.review_context(request, postmortem, {"review": form}),
     )
 
 
-def _transition(request: HttpRequest, incident_id: int, allowed, change, done: str):
+def _transition(request: HttpRequest, incident_id: int, name: str, **values) -> HttpResponse:
+    """Make the named transition of TRANSITIONS and go back to the review page."""
+    transition = TRANSITIONS[name]
     postmortem = _postmortem(request, incident_id)
-    if not allowed(request.user, postmortem):
-        raise PermissionDenied("You may not change the status of this postmortem.")
+    if not transition.allowed(request.user, postmortem):
+        raise PermissionDenied(transition.page_refusal)
     try:
-        change(postmortem)
+        transition.make(postmortem=postmortem, actor=request.user, **values)
     except (ValidationError, StaleVersionError) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)
     else:
-        messages.success(request, done)
+        messages.success(request, transition.done)
     return redirect("postmortems:review", incident_id)
 
 
 @require_POST
 def postmortem_submit(request: HttpRequest, incident_id: int) -> HttpResponse:
-    return _transition(
-        request,
-        incident_id,
-        can_change_status,
-        lambda pm: services.postmortem_submit_for_review(
-            postmortem=pm, actor=request.user, reason=request.POST.get("reason", "")
-        ),
-        "Submitted for review.",
-    )
+    return _transition(request, incident_id, "submit", reason=request.POST.get("reason", ""))
 
 
 @require_POST
 def postmortem_publish(request: HttpRequest, incident_id: int) -> HttpResponse:
-    return _transition(
-        request,
-        incident_id,
-        can_review,
-        lambda pm: services.postmortem_publish(postmortem=pm, actor=request.user),
-        "Published.",
-    )
+    return _transition(request, incident_id, "publish")
 
 
 @require_POST
 def postmortem_reopen(request: HttpRequest, incident_id: int) -> HttpResponse:
     form = ReopenForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _transition(
-        request,
-        incident_id,
-        can_change_status,
-        lambda pm: services.postmortem_reopen(postmortem=pm, actor=request.user, reason=reason),
-        "Reopened as a draft.",
-    )
+    return _transition(request, incident_id, "reopen", reason=reason)
 
 
 @require_POST

@@ -18,9 +18,9 @@ from incidents.models import (
     TimelineEvent,
     User,
 )
-from postmortems.builtin_templates import BY_LAYOUT
+from postmortems.layouts.builtin_templates import BY_LAYOUT
+from postmortems.layouts.sections import default_template, ensure_builtin_templates, sync_sections
 from postmortems.models import Postmortem, Review
-from postmortems.sections import default_template, ensure_builtin_templates, sync_sections
 
 factory.Faker._DEFAULT_LOCALE = "en_US"
 factory.random.reseed_random(20261125)

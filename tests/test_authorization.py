@@ -25,7 +25,7 @@ from incidents.emails import unsubscribe_token
 from incidents.models import ChangeRecord
 from notifications.emails import unsubscribe_token as notifications_unsubscribe_token
 from notifications.models import Notification
-from postmortems import comments
+from postmortems.collaboration import comments
 from postmortems.models import Comment, PostmortemTemplate, PublishedVersion
 from search.models import RecurrenceLink
 from tests.factories import (

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from incidents import tasks
-from postmortems.builtin_templates import BY_LAYOUT
 from postmortems.exporting.exporters import export_html, export_markdown
-from postmortems.sections import ensure_builtin_templates, sync_sections
+from postmortems.layouts.builtin_templates import BY_LAYOUT
+from postmortems.layouts.sections import ensure_builtin_templates, sync_sections
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,

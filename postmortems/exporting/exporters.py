@@ -12,10 +12,10 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 from incidents.models import ActionItem, Cause, Incident
-from postmortems.builtin_templates import CLASSIC
+from postmortems.layouts.builtin_templates import CLASSIC
+from postmortems.layouts.sections import template_of
 from postmortems.models import PostmortemTemplate, SectionKind
 from postmortems.render import DocumentSection, PostmortemDocument, build_document
-from postmortems.sections import template_of
 
 # 2: the narrative is a list of sections in the postmortem's template.
 SCHEMA_VERSION = 2

@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from incidents.selectors import incident_for_document
-from postmortems import versions
+from postmortems.collaboration import versions
 from postmortems.exporting import exporters
 
 

@@ -13,7 +13,8 @@ from incidents.services import action_item_update
 from notifications import tasks
 from notifications.models import ASSIGNED, Follow, Kind, Notification, NotificationEmail
 from notifications.services import follow_set, preferences_save
-from postmortems import comments, services
+from postmortems import services
+from postmortems.collaboration import comments
 from tests.factories import (
     ActionItemFactory,
     IncidentFactory,

@@ -130,9 +130,9 @@ def test_import_explains_a_file_that_is_not_a_backup(tmp_path):
 
 
 def test_a_teams_template_and_the_sections_restore_into_a_freshly_migrated_database(rich_data):
-    from postmortems import template_services
+    from postmortems.layouts import services as template_services
+    from postmortems.layouts.sections import ensure_builtin_templates, sync_sections
     from postmortems.models import PostmortemSection, PostmortemTemplate
-    from postmortems.sections import ensure_builtin_templates, sync_sections
 
     template = template_services.template_create(
         actor=rich_data.commander,

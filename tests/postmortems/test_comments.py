@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.models import ChangeRecord
-from postmortems import comments
+from postmortems.collaboration import comments
 from postmortems.models import Comment, CommentThread, Postmortem
 from tests.api.conftest import api_client_for  # noqa: F401 - a fixture
 from tests.factories import (

@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from incidents.selectors import incident_for_document
-from postmortems.builtin_templates import CLASSIC, GOOGLE_SRE
 from postmortems.exporting.exporters import export_markdown
 from postmortems.importing.parse import parse_postmortem
+from postmortems.layouts.builtin_templates import CLASSIC, GOOGLE_SRE
+from postmortems.layouts.sections import ensure_builtin_templates
 from postmortems.models import PostmortemTemplate, TemplateSection
-from postmortems.sections import ensure_builtin_templates
 from postmortems.services import postmortem_import, postmortem_start
 from tests.factories import UserFactory
 

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from incidents import services
 from incidents.models import ActionItem, Incident
 from postmortems import services as postmortem_services
-from postmortems.builtin_templates import GOOGLE_SRE
+from postmortems.layouts.builtin_templates import GOOGLE_SRE
+from postmortems.layouts.sections import ensure_builtin_templates
 from postmortems.models import Postmortem
-from postmortems.sections import ensure_builtin_templates
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,

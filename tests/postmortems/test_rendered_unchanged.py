@@ -12,10 +12,10 @@ import pytest
 from django.urls import reverse
 
 from incidents.selectors import incident_for_document
-from postmortems.builtin_templates import BY_LAYOUT
 from postmortems.demo import load_demo
 from postmortems.exporting.exporters import export_markdown
-from postmortems.sections import ensure_builtin_templates, sync_sections
+from postmortems.layouts.builtin_templates import BY_LAYOUT
+from postmortems.layouts.sections import ensure_builtin_templates, sync_sections
 from tests.factories import UserFactory, write_section
 
 pytestmark = pytest.mark.django_db

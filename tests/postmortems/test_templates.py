@@ -6,10 +6,11 @@ from django.urls import reverse
 
 from incidents.models import ChangeRecord
 from incidents.services import incident_create
-from postmortems import services, template_services
-from postmortems.builtin_templates import CLASSIC, GOOGLE_SRE
+from postmortems import services
+from postmortems.layouts import services as template_services
+from postmortems.layouts.builtin_templates import CLASSIC, GOOGLE_SRE
+from postmortems.layouts.sections import ensure_builtin_templates, sync_sections
 from postmortems.models import Postmortem, PostmortemTemplate
-from postmortems.sections import ensure_builtin_templates, sync_sections
 from tests.factories import (
     IncidentFactory,
     PostmortemFactory,

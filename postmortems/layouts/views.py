@@ -1,4 +1,7 @@
-"""Pages of postmortem templates: everyone reads them; managers make, edit, copy, retire."""
+"""Pages of postmortem templates: everyone reads them; managers make, edit, copy, retire.
+
+And the choice of the template a draft is written in, on its document and editor pages.
+"""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,11 +10,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidents.permissions import is_manager
-from postmortems import template_services
+from incidents.permissions import can_edit_incident, is_manager
+from incidents.selectors import incident_for_document
+from postmortems import services
+from postmortems.forms import TemplateChoiceForm
+from postmortems.layouts import services as template_services
+from postmortems.layouts.forms import SectionFormSet, TemplateForm, section_specs
+from postmortems.layouts.sections import ensure_builtin_templates
 from postmortems.models import PostmortemTemplate, TeamTemplateDefault
-from postmortems.sections import ensure_builtin_templates
-from postmortems.template_forms import SectionFormSet, TemplateForm, section_specs
 
 MANAGERS_ONLY = "Only managers may change postmortem templates."
 
@@ -130,3 +136,28 @@ def template_retire(request: HttpRequest, template_id: int) -> HttpResponse:
             else f"“{template}” is offered again.",
         )
     return redirect("postmortems:templates")
+
+
+@require_POST
+def postmortem_template(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Write the draft in another template; every section's text is kept."""
+    incident = get_object_or_404(incident_for_document(request.user), pk=incident_id)
+    if not can_edit_incident(request.user, incident):
+        raise PermissionDenied(
+            "Only the incident's authors, commander or a manager may change this."
+        )
+    form = TemplateChoiceForm(request.POST, team=incident.team)
+    if form.is_valid():
+        try:
+            services.postmortem_set_template(
+                incident=incident, template=form.cleaned_data["template"], actor=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            template = form.cleaned_data["template"]
+            messages.success(request, f"Now written in the template “{template}”.")
+    else:
+        messages.error(request, "That template does not exist or is retired.")
+    back = "postmortems:edit" if request.POST.get("next") == "edit" else "postmortems:document"
+    return redirect(back, incident_id=incident.pk)

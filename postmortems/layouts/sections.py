@@ -5,8 +5,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from incidents.models import Team
-from postmortems.builtin_templates import BUILT_IN, CLASSIC
 from postmortems.importing.structure import heading_name
+from postmortems.layouts.builtin_templates import BUILT_IN, CLASSIC
 from postmortems.models import (
     Postmortem,
     PostmortemSection,

@@ -70,6 +70,15 @@ def latest_number(postmortem: Postmortem | None) -> int | None:
     return postmortem.versions.aggregate(last=Max("number"))["last"]
 
 
+def versions_of(postmortem: Postmortem | None) -> list[PublishedVersion]:
+    """Return the postmortem's published versions for a list, without their stored bodies."""
+    if postmortem is None:
+        return []
+    return list(
+        postmortem.versions.select_related("published_by").defer("html", "data", "markdown")
+    )
+
+
 # --- Comparing two versions ---
 
 _HEADING = re.compile(r"^(#{2,3}) (?P<title>.*?)\s*(?:<!-- pm:(?P<key>[\w-]+) -->)?\s*$")

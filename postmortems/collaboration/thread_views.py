@@ -13,10 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents.selectors import incident_for_document
-from postmortems import comments, services
-from postmortems.anchors import render_document_html, split_sections
+from postmortems import services
+from postmortems.collaboration import comments
+from postmortems.collaboration.anchors import render_document_html, split_sections
+from postmortems.collaboration.mentions import people_for_autocomplete
 from postmortems.forms import CommentForm, NewThreadForm, ReopenForm, ReviewForm
-from postmortems.mentions import people_for_autocomplete
 from postmortems.models import Comment, CommentThread, Postmortem
 from postmortems.permissions import (
     can_change_comment,

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from incidents.models import Team, User
-from postmortems.builtin_templates import BUILT_IN
+from postmortems.layouts.builtin_templates import BUILT_IN
+from postmortems.layouts.sections import sync_sections
 from postmortems.models import (
     Postmortem,
     PostmortemTemplate,
@@ -22,7 +23,6 @@ from postmortems.models import (
     TeamTemplateDefault,
     TemplateSection,
 )
-from postmortems.sections import sync_sections
 
 # Keys the Markdown export uses for parts drawn from the incident, or for its own marks.
 RESERVED_KEYS = {"cause", "cause_resolution", "group", "template"} | {

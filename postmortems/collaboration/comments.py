@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents.models import ActionItem, ChangeRecord, TimelineEvent, User
 from incidents.services import record_change
-from postmortems.mentions import mentioned_users
+from postmortems.collaboration.mentions import mentioned_users
 from postmortems.models import Comment, CommentThread, Postmortem
 
 
