@@ -32,8 +32,8 @@ from postmortems.forms import (
     PostmortemForm,
     ReopenForm,
     ReviewForm,
-    TemplateChoiceForm,
 )
+from postmortems.layouts.forms import TemplateChoiceForm
 from postmortems.layouts.sections import sync_sections, template_of
 from postmortems.markdown import render_markdown
 from postmortems.models import Postmortem

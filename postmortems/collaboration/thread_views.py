@@ -16,8 +16,9 @@ from incidents.selectors import incident_for_document
 from postmortems import services
 from postmortems.collaboration import comments
 from postmortems.collaboration.anchors import render_document_html, split_sections
+from postmortems.collaboration.forms import CommentForm, NewThreadForm
 from postmortems.collaboration.mentions import people_for_autocomplete
-from postmortems.forms import CommentForm, NewThreadForm, ReopenForm, ReviewForm
+from postmortems.forms import ReopenForm, ReviewForm
 from postmortems.models import Comment, CommentThread, Postmortem
 from postmortems.permissions import (
     can_change_comment,

@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from postmortems import services
-from postmortems.forms import ImportForm
 from postmortems.importing.errors import PostmortemImportError
+from postmortems.importing.forms import ImportForm
 from postmortems.importing.parse import parse_postmortem
 
 

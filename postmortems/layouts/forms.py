@@ -3,6 +3,7 @@
 from django import forms
 
 from incidents.models import Team
+from postmortems.layouts.sections import templates_for
 from postmortems.models import PostmortemTemplate, SectionKind, TemplateSection
 
 
@@ -79,3 +80,13 @@ def section_specs(formset) -> list[dict]:
             }
         )
     return specs
+
+
+class TemplateChoiceForm(forms.Form):
+    """Pick the template a draft is written in, among those its team may use."""
+
+    template = forms.ModelChoiceField(queryset=PostmortemTemplate.objects.none(), empty_label=None)
+
+    def __init__(self, *args, team: Team | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates_for(team)

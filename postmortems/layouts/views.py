@@ -13,9 +13,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from incidents.permissions import can_edit_incident, is_manager
 from incidents.selectors import incident_for_document
 from postmortems import services
-from postmortems.forms import TemplateChoiceForm
 from postmortems.layouts import services as template_services
-from postmortems.layouts.forms import SectionFormSet, TemplateForm, section_specs
+from postmortems.layouts.forms import (
+    SectionFormSet,
+    TemplateChoiceForm,
+    TemplateForm,
+    section_specs,
+)
 from postmortems.layouts.sections import ensure_builtin_templates
 from postmortems.models import PostmortemTemplate, TeamTemplateDefault
 
