@@ -1,18 +1,12 @@
 """Incidents and what hangs off them: timeline, causes, action items, history, reminders."""
 
-import contextvars
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
@@ -20,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
-from incidents.zones import zone_or_none
+from core.models import Delivery
+from core.visibility import private_incidents_seen
+from core.zones import zone_or_none
 
 
 def validate_time_zone(value: str) -> None:
@@ -220,42 +216,10 @@ def rows_visible_to(queryset: models.QuerySet, user, *, incident: str) -> models
     return _visible_to(queryset, user, incident)
 
 
-# Inside a request (VisibilityScopeMiddleware), which private incidents a viewer may see is
-# asked once: each query then says "not private, or one of these", which PostgreSQL plans in
-# a moment, where the rule's seven subplans took it longer to plan (tens of ms on a busy
-# machine) than to run, for every query of a page. Outside a request the rule is asked in
-# each query, as before. Any change recorded in the request asks again (forget_visibility).
-_private_seen: contextvars.ContextVar[dict[int, frozenset[int]] | None] = contextvars.ContextVar(
-    "private_incidents_seen", default=None
-)
-
-
-@contextmanager
-def visibility_scope() -> Iterator[None]:
-    """Within the block, remember per viewer which private incidents they may see."""
-    token = _private_seen.set({})
-    try:
-        yield
-    finally:
-        _private_seen.reset(token)
-
-
-def forget_visibility() -> None:
-    """Ask the rule again in this scope: something that decides who sees what may have changed."""
-    seen = _private_seen.get()
-    if seen:
-        seen.clear()
-
-
-def private_incidents_seen(user) -> frozenset[int] | None:
-    """Return the ids of the private incidents the user may see, or None outside a scope."""
-    seen = _private_seen.get()
-    if seen is None:
-        return None
-    if user.pk not in seen:
-        ids = Incident.objects.filter(visibility_condition(user.pk), is_private=True)
-        seen[user.pk] = frozenset(ids.values_list("pk", flat=True))
-    return seen[user.pk]
+def private_incident_ids(user_id: int) -> models.QuerySet:
+    """Return the ids of the private incidents the user may see (core.visibility keeps them)."""
+    ids = Incident.objects.filter(visibility_condition(user_id), is_private=True)
+    return ids.values_list("pk", flat=True)
 
 
 def _visible_to(queryset: models.QuerySet, user, incident: str) -> models.QuerySet:
@@ -766,124 +730,6 @@ class TrackerIssue(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.state == self.State.CLOSED
-
-
-EVENT_NAME = RegexValidator(
-    r"^[a-z_]+\.[a-z_]+$", "Name events as 'object.what_happened', e.g. action_item.created."
-)
-
-
-class ChangeRecord(models.Model):
-    """One change to an incident or anything on it: the event consumers react to.
-
-    Written in the same transaction as the change it describes, so that a change and its
-    record exist together or not at all. The history shows these; consumers (reminders,
-    later webhooks and notifications) read them after commit, see incidents.events.
-    """
-
-    class Action(models.TextChoices):
-        CREATED = "created", "created"
-        UPDATED = "updated", "updated"
-        DELETED = "deleted", "deleted"
-        STATUS = "status", "changed the status of"
-
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="changes")
-    event = models.CharField(max_length=60, validators=[EVENT_NAME])
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    action = models.CharField(max_length=10, choices=Action.choices)
-    # What the change concerns: its type and id, and how it read at the time.
-    target_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    target_id = models.PositiveBigIntegerField(null=True, blank=True)
-    object_type = models.CharField(max_length=40)
-    object_repr = models.CharField(max_length=200)
-    # {"field": [old, new]} with values as display text, for people.
-    changes = models.JSONField(default=dict, blank=True)
-    # {"field": [old, new]} with raw values (ids, ISO dates), for consumers.
-    values = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    note = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["incident", "-created_at"]),
-            models.Index(fields=["event"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.actor} {self.get_action_display()} {self.object_type} {self.object_repr}"
-
-
-class EventHandling(models.Model):
-    """One consumer's progress on one event: pending until handled, then done, once.
-
-    Written with the event, in the same transaction, for every consumer subscribed to the
-    event's name; a worker marks it done in the same transaction as the consumer's own
-    writes, so an event is handled once whatever crashes in between.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    consumer = models.CharField(max_length=60)
-    record = models.ForeignKey(ChangeRecord, on_delete=models.CASCADE, related_name="handlings")
-    # Copied from the record so that per-incident order is one index scan away.
-    incident_id = models.PositiveBigIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    handled_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["record_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["consumer", "record"], name="one_handling_per_event"),
-        ]
-        indexes = [
-            models.Index(fields=["consumer", "status", "record"]),
-            models.Index(fields=["status", "created_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.consumer} on {self.record_id}: {self.status}"
-
-
-class Delivery(models.Model):
-    """One outgoing message (email, later webhook or tracker call), owed until it is sent.
-
-    The database says what is owed; the broker only carries a nudge. A worker claims the row
-    with a conditional UPDATE that sets a fresh claim token, and every later change of the
-    row is guarded by that token, so a worker whose claim went stale and was taken over
-    cannot mark or resend it. incidents.deliveries re-enqueues rows whose nudge was lost.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped: nothing left to send"
-        FAILED = "failed", "Failed"
-
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
-    # Set when a failed try is handed back: recovery leaves the row to its retry until then.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        abstract = True
 
 
 class ReminderDelivery(Delivery):

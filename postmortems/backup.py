@@ -14,10 +14,10 @@ from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from core.models import ChangeRecord
 from incidents.models import (
     ActionItem,
     Cause,
-    ChangeRecord,
     Incident,
     Service,
     Tag,

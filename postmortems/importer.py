@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from markdown_it import MarkdownIt
 
+from core.zones import zone_or_none
 from incidents.models import ActionItem, Cause, TimelineEvent
-from incidents.zones import zone_or_none
 from postmortems.stamps import ZONE_ABBREVIATIONS, Stamp, StampError, find_date, read_stamp
 
 

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent, User
+from core.models import ChangeRecord
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User
 from incidents.services import StaleVersionError, diff_fields, record_change, save_versioned
 from postmortems.importer import ParsedPostmortem
 from postmortems.models import Postmortem, PostmortemSection, PostmortemTemplate, Review
