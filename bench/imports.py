@@ -27,7 +27,7 @@ TRACED_COUNT = 100
 
 
 def main() -> None:
-    from incidents import events
+    from core import events
     from postmortems.importing.parse import parse_postmortem
     from postmortems.services import postmortem_import
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from incidents.deliveries import overdue_counts
+from core.deliveries import overdue_counts
 
 logger = logging.getLogger(__name__)
 

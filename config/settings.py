@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "markdownx",
+    "core",
     "incidents",
     "postmortems",
     "api",
@@ -72,8 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
-    "incidents.middleware.UserTimeZoneMiddleware",
-    "incidents.middleware.VisibilityScopeMiddleware",
+    "core.middleware.UserTimeZoneMiddleware",
+    "core.middleware.VisibilityScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -218,7 +219,7 @@ REMINDER_HOUR = env_int("REMINDER_HOUR", 8)
 REMINDER_DUE_WITHIN_DAYS = env_int("REMINDER_DUE_WITHIN_DAYS", 3)
 REMINDER_ESCALATE_AFTER_DAYS = env_int("REMINDER_ESCALATE_AFTER_DAYS", 7)
 # Owed deliveries (reminder emails, assignment notices, event handling): the database
-# says what is owed; see incidents/deliveries.py.
+# says what is owed; see core/deliveries.py.
 DELIVERY_MAX_RETRIES = env_int("DELIVERY_MAX_RETRIES", env_int("REMINDER_MAX_RETRIES", 6))
 DELIVERY_RETRY_BACKOFF_MAX = env_int(
     "DELIVERY_RETRY_BACKOFF_MAX", env_int("REMINDER_RETRY_BACKOFF_MAX", 600)

@@ -1,8 +1,15 @@
-"""The managers' dashboard: every figure is an aggregate computed in the database."""
+"""The managers' dashboard: every figure is an aggregate computed in the database.
 
+The figures are kept for a short while in the shared cache (cached_dashboard), under keys
+that carry the generation of recorded changes (core.dashboard_cache).
+"""
+
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -18,7 +25,10 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
+from core.dashboard_cache import generation
 from incidents.models import ActionItem, Cause, Incident, Service, Team, User
+
+logger = logging.getLogger(__name__)
 
 OPEN = Q(status__in=ActionItem.OPEN_STATUSES)
 WEEKS = 12
@@ -271,3 +281,39 @@ def dashboard(scope: DashboardScope, today: date) -> dict:
         .without_corrective_action()
         .count(),
     }
+
+
+def _key(scope: DashboardScope, today: date) -> str:
+    parts = [
+        f"g{generation()}",
+        today.isoformat(),
+        f"t{scope.team.pk if scope.team else ''}",
+        f"s{scope.service.pk if scope.service else ''}",
+        f"f{scope.start or ''}",
+        f"e{scope.end or ''}",
+    ]
+    # What a viewer may see differs only when some incident is private: then each viewer
+    # has figures of their own.
+    if scope.user is not None and Incident.objects.filter(is_private=True).exists():
+        parts.append(f"u{scope.user.pk}")
+    return "dashboard:" + ":".join(parts)
+
+
+def cached_dashboard(scope: DashboardScope, today: date) -> dict:
+    """Return dashboard(scope, today), from the cache when a fresh copy is there."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds <= 0:
+        return dashboard(scope, today)
+    try:
+        key = _key(scope, today)
+        data = cache.get(key)
+    except Exception:  # the cache is down: the page still works, only slower
+        logger.warning("dashboard cache unavailable", exc_info=True)
+        return dashboard(scope, today)
+    if data is None:
+        data = dashboard(scope, today)
+        try:
+            cache.set(key, data, timeout=seconds)
+        except Exception:
+            logger.warning("dashboard cache unavailable", exc_info=True)
+    return data

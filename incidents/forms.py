@@ -8,10 +8,10 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from core.zones import zone_choices, zone_or_none
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User, zone_label
 from incidents.permissions import can_view_incident
 from incidents.tags import check_name, split_names, tag_names
-from incidents.zones import zone_choices, zone_or_none
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

@@ -1,11 +1,12 @@
-"""The incidents app's own consumers of events (see incidents.events).
+"""The incidents app's own consumers of events (see core.events).
 
 Each handles a batch of events in a fixed number of queries and writes owed deliveries,
 which workers then send; nothing here sends anything itself.
 """
 
-from incidents import events, reminders, tasks
-from incidents.models import ChangeRecord
+from core import events
+from core.models import ChangeRecord
+from incidents import reminders, tasks
 
 ASSIGNMENT_EMAIL = "assignment_email"
 

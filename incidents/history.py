@@ -4,7 +4,7 @@ from 12 Dec to 20 Dec"."""
 import re
 from datetime import date
 
-from incidents.models import ChangeRecord
+from core.models import ChangeRecord
 
 FIELD_NAMES = {
     "due_date": "due date",

@@ -6,7 +6,8 @@ exist, so its URLs answer 404. Views load incidents through `visible_to(user)` q
 rule about one incident.
 """
 
-from incidents.models import ActionItem, Incident, User, private_incidents_seen
+from core.visibility import private_incidents_seen
+from incidents.models import ActionItem, Incident, User
 
 
 def is_manager(user: User) -> bool:

@@ -2,7 +2,7 @@
 
 The sweep plans one digest per owner (and one escalation per manager) for a day and stores
 each as a ReminderDelivery row; the unique constraints make planning twice harmless. A task
-per row then claims it (incidents.deliveries) before sending, so two workers never send
+per row then claims it (core.deliveries) before sending, so two workers never send
 the same row. A claim whose worker died is taken over once it is older than
 DELIVERY_CLAIM_STALE_SECONDS, and recovery nudges rows whose task the broker lost; the only
 window left for a duplicate is between the SMTP server accepting a message and the row
@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import IntegerField, Q, Value
 from django.utils import timezone
 
-from incidents import deliveries, emails
+from core import deliveries
+from incidents import emails
 from incidents.models import (
     ActionItem,
     Incident,

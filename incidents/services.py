@@ -1,6 +1,6 @@
 """Writes with side effects: each is one transaction that also records the change.
 
-The record is the event (incidents.events) that consumers react to after commit; no write
+The record is the event (core.events) that consumers react to after commit; no write
 here knows its consumers. A published postmortem freezes its incident's facts: every write
 to them asks the registered write guards first (the postmortem app registers one).
 """
@@ -13,9 +13,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from core.events import record_event
+from core.models import ChangeRecord
 from incidents import tags
-from incidents.events import record_event
-from incidents.models import ActionItem, Cause, ChangeRecord, Incident, Tag, TimelineEvent, User
+from incidents.models import ActionItem, Cause, Incident, Tag, TimelineEvent, User
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.db.models.functions import Lower
 
-from incidents.events import record_event
-from incidents.models import Cause, ChangeRecord, Incident, Tag, User
+from core.events import record_event
+from core.models import ChangeRecord
+from incidents.models import Cause, Incident, Tag, User
 
 MAX_NAME = Tag._meta.get_field("name").max_length
 

@@ -14,8 +14,10 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
 
-from incidents import deliveries, events, reminders
-from incidents.models import EventHandling, ReminderDelivery
+from core import deliveries, events
+from core.models import EventHandling
+from incidents import reminders
+from incidents.models import ReminderDelivery
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ the tracker ("via GitHub: …"), so the history reads as made by the tracker, an
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.models import ActionItem, ChangeRecord, TrackerIssue, User
+from core.models import ChangeRecord
+from incidents.models import ActionItem, TrackerIssue, User
 from incidents.services import record_change, save_row
 
 LINKED_EVENT = "action_item.tracker_linked"

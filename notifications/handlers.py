@@ -1,4 +1,4 @@
-"""The notifications consumer: turn recorded events into notifications (incidents.events).
+"""The notifications consumer: turn recorded events into notifications (core.events).
 
 One consumer for every kind, so one event tells each person one thing (a mention in a
 reply is a mention, not also a reply and a comment). A batch is handled in a fixed number
@@ -10,8 +10,9 @@ from collections import defaultdict
 
 from django.urls import reverse
 
-from incidents import events
-from incidents.models import ActionItem, ChangeRecord, Team
+from core import events
+from core.models import ChangeRecord
+from incidents.models import ActionItem, Team
 from incidents.selectors import incident_for_document
 from notifications import services, tasks
 from notifications.models import ASSIGNED, Follow, Kind

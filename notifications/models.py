@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import Delivery, Incident
+from core.models import Delivery
+from incidents.models import Incident
 
 
 class Kind(models.TextChoices):
@@ -55,7 +56,7 @@ class NotificationEmail(Delivery):
 
     Notifications join it while it is pending and its window (next_attempt_at) is open;
     once a worker claims it, later ones start the next e-mail. Claimed with a token
-    (incidents.deliveries), so a retry or a killed worker never sends it twice.
+    (core.deliveries), so a retry or a killed worker never sends it twice.
     """
 
     recipient = models.ForeignKey(
@@ -95,7 +96,7 @@ class Notification(models.Model):
     )
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
     record = models.ForeignKey(
-        "incidents.ChangeRecord", null=True, on_delete=models.SET_NULL, related_name="+"
+        "core.ChangeRecord", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     text = models.CharField(max_length=300)
     excerpt = models.CharField(max_length=300, blank=True)

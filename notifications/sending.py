@@ -4,7 +4,7 @@ import logging
 
 from django.utils import timezone
 
-from incidents import deliveries
+from core import deliveries
 from incidents.models import rows_visible_to
 from notifications import emails
 from notifications.models import Notification, NotificationEmail

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Case, Value, When
 from django.utils import timezone
 
-from incidents.models import ChangeRecord, Incident, User
+from core.models import ChangeRecord
+from incidents.models import Incident, User
 from notifications.models import (
     ASSIGNED,
     Follow,

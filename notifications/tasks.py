@@ -7,7 +7,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
 
-from incidents import deliveries
+from core import deliveries
 from notifications import sending
 from notifications.models import NotificationEmail
 

@@ -8,7 +8,7 @@ class PostmortemsConfig(AppConfig):
     def ready(self) -> None:
         # The postmortem app hooks into incident writes through the incidents app's
         # registries; the incidents app never imports this one.
-        from incidents import events
+        from core import events
         from incidents.services import register_write_guard
         from postmortems import services
 

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.models import ChangeRecord
 from incidents.imports import ImportedActionItem, ImportedCause, ImportedEvent, incident_import
-from incidents.models import ChangeRecord, Incident, User
+from incidents.models import Incident, User
 from incidents.services import StaleVersionError, diff_fields, record_change, save_versioned
 from postmortems.collaboration.versions import fill_unfrozen_versions, freeze_version
 from postmortems.exporting.exporters import cause_key

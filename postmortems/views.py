@@ -13,7 +13,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.static import serve
 
-from incidents import page_cache
+from core import page_cache
 from incidents.forms import offer_resave
 from incidents.permissions import can_edit_incident
 from incidents.selectors import (
@@ -47,7 +47,7 @@ def postmortem_document(request: HttpRequest, incident_id: int) -> HttpResponse:
 
     `?template=<id>` previews the text in another template the incident may use, unsaved.
     The document itself reads the same to everyone who may see the incident, so it comes
-    from the page cache when it is there (incidents.page_cache); a preview never does.
+    from the page cache when it is there (core.page_cache); a preview never does.
     """
     incident = get_object_or_404(
         incident_for_page_head(request.user).select_related("postmortem__template"),

@@ -1,7 +1,7 @@
-"""The search index as a consumer of events (see incidents.events)."""
+"""The search index as a consumer of events (see core.events)."""
 
-from incidents import events
-from incidents.models import ChangeRecord
+from core import events
+from core.models import ChangeRecord
 from search import index
 
 SEARCH_INDEX = "search_index"

@@ -29,8 +29,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from incidents.events import record_event
-from incidents.models import ActionItem, Cause, ChangeRecord, Incident, Service, Tag, User
+from core.events import record_event
+from core.models import ChangeRecord
+from incidents.models import ActionItem, Cause, Incident, Service, Tag, User
 from search.index import is_supported
 from search.models import IncidentSearchDocument, RecurrenceLink
 

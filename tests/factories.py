@@ -6,10 +6,10 @@ import factory
 import factory.random
 from factory.django import DjangoModelFactory
 
+from core.models import ChangeRecord
 from incidents.models import (
     ActionItem,
     Cause,
-    ChangeRecord,
     Incident,
     ReminderDelivery,
     Service,

@@ -21,8 +21,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.services import unlock_token
+from core.models import ChangeRecord
 from incidents.emails import unsubscribe_token
-from incidents.models import ChangeRecord
 from notifications.emails import unsubscribe_token as notifications_unsubscribe_token
 from notifications.models import Notification
 from postmortems.collaboration import comments

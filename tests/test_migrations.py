@@ -81,3 +81,49 @@ def test_the_narrative_moves_into_sections_and_back_without_losing_text():
     assert Postmortem.objects.get(pk=sre.pk).layout == "sre"
     assert Postmortem.objects.get(pk=sre.pk).trigger == "Only a trigger."
     call_command("migrate", verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_outbox_moves_to_core_and_back_with_its_rows():
+    from tests.factories import IncidentFactory, UserFactory
+
+    incident, actor = IncidentFactory(), UserFactory()
+    before_the_move = ("incidents", "0011_team_requires_resolved_threads")
+    call_command("migrate", "core", "zero", verbosity=0)  # and everything after the move
+    apps = _migrate(before_the_move)
+    Record = apps.get_model("incidents", "ChangeRecord")
+    record = Record.objects.create(
+        incident_id=incident.pk,
+        actor_id=actor.pk,
+        event="incident.updated",
+        action="updated",
+        object_type="incident",
+        object_repr=str(incident),
+        changes={"title": ["Old", "New"]},
+    )
+    apps.get_model("incidents", "EventHandling").objects.create(
+        consumer="webhooks", record_id=record.pk, incident_id=incident.pk, attempts=2
+    )
+
+    apps = _migrate(("incidents", "0012_outbox_moved_to_core"))
+    moved = apps.get_model("core", "ChangeRecord").objects.get(pk=record.pk)
+    assert (moved.incident_id, moved.actor_id, moved.event) == (
+        incident.pk,
+        actor.pk,
+        "incident.updated",
+    )
+    assert moved.changes == {"title": ["Old", "New"]}
+    handling = apps.get_model("core", "EventHandling").objects.get(record_id=record.pk)
+    assert (handling.consumer, handling.attempts) == ("webhooks", 2)
+
+    call_command("migrate", "core", "zero", verbosity=0)
+    apps = _migrate(before_the_move)
+    back = apps.get_model("incidents", "ChangeRecord").objects.get(pk=record.pk)
+    assert back.changes == {"title": ["Old", "New"]}
+    assert apps.get_model("incidents", "EventHandling").objects.get(record_id=back.pk).attempts == 2
+
+    call_command("migrate", verbosity=0)
+    from core.models import ChangeRecord, EventHandling
+
+    assert ChangeRecord.objects.get(pk=record.pk).incident == incident
+    assert EventHandling.objects.get(record=record.pk).consumer == "webhooks"

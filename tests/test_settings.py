@@ -43,8 +43,8 @@ def test_every_kind_of_wrong_zone_name_is_refused_with_a_reason(monkeypatch, nam
     # zoneinfo raises three different errors for these; each must read as "not a zone".
     from django.core.exceptions import ValidationError
 
+    from core.zones import zone_or_none
     from incidents.models import validate_time_zone
-    from incidents.zones import zone_or_none
     from postmortems.importing.errors import PostmortemImportError
     from postmortems.importing.parse import parse_postmortem
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from incidents import deliveries
-from incidents.models import ActionItem, Delivery, TrackerIssue
+from core import deliveries
+from core.models import Delivery
+from incidents.models import ActionItem, TrackerIssue
 from incidents.tracker_issues import (
     tracker_issue_failed,
     tracker_issue_link,

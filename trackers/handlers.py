@@ -5,8 +5,9 @@ make the calls after commit."""
 
 from django.db import transaction
 
-from incidents import events
-from incidents.models import ActionItem, ChangeRecord, TrackerIssue
+from core import events
+from core.models import ChangeRecord
+from incidents.models import ActionItem, TrackerIssue
 from trackers import services, tasks
 from trackers.models import TrackerConnection, TrackerIssueUpdate
 

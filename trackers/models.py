@@ -8,7 +8,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import ActionItem, Delivery, Team, TrackerIssue
+from core.models import Delivery
+from incidents.models import ActionItem, Team, TrackerIssue
 from trackers import crypto
 
 GITHUB_API_URL = "https://api.github.com"

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from incidents.models import ActionItem, Delivery, Team, TrackerIssue, User
+from core.models import Delivery
+from incidents.models import ActionItem, Team, TrackerIssue, User
 from incidents.permissions import can_edit_action_item
 from incidents.tracker_issues import tracker_issue_link, tracker_issue_request
 from trackers import tasks

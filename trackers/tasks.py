@@ -10,7 +10,7 @@ import logging
 from celery import Task, shared_task
 from django.db import transaction
 
-from incidents import deliveries
+from core import deliveries
 from trackers import creating, reconcile
 from trackers.models import TrackerConnection, TrackerIssueCreation, TrackerIssueUpdate
 

@@ -6,8 +6,8 @@ up the events of anyone else.
 
 from collections import defaultdict
 
-from incidents import events
-from incidents.models import ChangeRecord
+from core import events
+from core.models import ChangeRecord
 from webhooks import payloads, tasks
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import ChangeRecord, Delivery, Team
+from core.models import ChangeRecord, Delivery
+from incidents.models import Team
 
 
 class WebhookEvent(models.TextChoices):

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from api.serializers import ActionItemSerializer
-from incidents.models import ActionItem, Delivery
+from core.models import Delivery
+from incidents.models import ActionItem
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from api.serializers import (
     PostmortemSerializer,
     TimelineEventSerializer,
 )
-from incidents.models import ActionItem, ChangeRecord, Incident, TimelineEvent
+from core.models import ChangeRecord
+from incidents.models import ActionItem, Incident, TimelineEvent
 from postmortems.models import Postmortem, Review
 from webhooks.models import WebhookEvent
 

@@ -23,8 +23,8 @@ from django.conf import settings
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from incidents import deliveries
-from incidents.models import Delivery
+from core import deliveries
+from core.models import Delivery
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from datetime import date
 from celery import Task, shared_task
 from django.db import transaction
 
-from incidents import deliveries
+from core import deliveries
 from incidents.reminders import reminder_today
 from webhooks import emails, overdue, sending
 from webhooks.models import WebhookDelivery, WebhookEndpoint

@@ -6,8 +6,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from core.models import ChangeRecord
 from incidents.history import actor_name, change_details, change_sentence
-from incidents.models import ChangeRecord
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 """`{% cached_part key stored %}…{% endcached_part %}`: a page part from the page cache.
 
-`stored` is the part the view found under `key` (incidents.page_cache); without it the part
+`stored` is the part the view found under `key` (core.page_cache); without it the part
 is rendered, and stored when there is a key. The view looks first, so that it can leave out
 the queries of a part it will not render.
 """
@@ -8,7 +8,7 @@ the queries of a part it will not render.
 from django import template
 from django.utils.safestring import mark_safe
 
-from incidents import page_cache
+from core import page_cache
 
 register = template.Library()
 

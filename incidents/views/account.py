@@ -7,11 +7,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.zones import zone_choices
 from incidents.emails import user_for_unsubscribe_token
 from incidents.forms import AccountSettingsForm
 from incidents.models import User
 from incidents.permissions import is_manager
-from incidents.zones import zone_choices
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:

@@ -19,7 +19,8 @@ from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from incidents import page_cache, selectors, tracking
+from core import page_cache
+from incidents import selectors, tracking
 from incidents.board_forms import BulkChangeForm, QuickUpdateForm
 from incidents.filters import ActionItemFilter
 from incidents.models import ActionItem, User
@@ -69,7 +70,7 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
 
     The filters, the counts and the rows read the same to viewers who may see the same
     incidents (and, with "only mine", to that owner), so they come from the page cache when
-    they are there (incidents.page_cache); the bulk form, with its CSRF token, never does.
+    they are there (core.page_cache); the bulk form, with its CSRF token, never does.
     """
     today = timezone.localdate()
     query = request.GET.copy()

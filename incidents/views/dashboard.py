@@ -9,8 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from incidents import charts
-from incidents.dashboard import MEASURES, DashboardScope
-from incidents.dashboard_cache import cached_dashboard
+from incidents.dashboard import MEASURES, DashboardScope, cached_dashboard
 from incidents.models import Incident, Service, Team
 
 

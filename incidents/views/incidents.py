@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidents import page_cache, selectors, services
+from core import page_cache
+from incidents import selectors, services
 from incidents.filters import IncidentFilter
 from incidents.forms import (
     ActionItemForm,
@@ -62,7 +63,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     """List incidents newest first, searchable and filterable, a page at a time.
 
     The filters, count and rows read the same to viewers who may see the same incidents, so
-    they come from the page cache when they are there (incidents.page_cache).
+    they come from the page cache when they are there (core.page_cache).
     """
     key = page_cache.part_key(
         "list",

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.models import ActionItem, ChangeRecord, TimelineEvent, User
+from core.models import ChangeRecord
+from incidents.models import ActionItem, TimelineEvent, User
 from incidents.services import record_change
 from postmortems.collaboration.mentions import mentioned_users
 from postmortems.models import Comment, CommentThread, Postmortem

@@ -14,10 +14,10 @@ from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from core.models import ChangeRecord
 from incidents.models import (
     ActionItem,
     Cause,
-    ChangeRecord,
     Incident,
     Service,
     Tag,
@@ -110,8 +110,17 @@ class BackupError(Exception):
     """The file cannot be restored here; the message says why and what to do."""
 
 
+# What the file calls a model where that is not its label: the change history kept the name
+# it had before it moved from the incidents app to core, so files read and restore as before.
+FILE_KEYS = {ChangeRecord: "incidents.changerecord"}
+
+
 def _label(model: type) -> str:
     return model._meta.label_lower
+
+
+def _file_key(model: type) -> str:
+    return FILE_KEYS.get(model, _label(model))
 
 
 def export_data(
@@ -143,7 +152,7 @@ def export_data(
             for name, value in record["fields"].items():
                 if isinstance(value, list):
                     record["fields"][name] = sorted(value)
-        data["models"][_label(model)] = json.loads(json.dumps(records, cls=LosslessJSONEncoder))
+        data["models"][_file_key(model)] = json.loads(json.dumps(records, cls=LosslessJSONEncoder))
     return data
 
 
@@ -185,8 +194,8 @@ def import_data(data: Any) -> dict[str, int]:
         # The backup holds the built-in templates as they were, with their ids.
         PostmortemTemplate.objects.filter(built_in=True).delete()
         for model in MODELS:
-            label = _label(model)
-            records = [{"model": label, **record} for record in data["models"].get(label, [])]
+            label, key = _label(model), _file_key(model)
+            records = [{"model": label, **record} for record in data["models"].get(key, [])]
             objects = serializers.deserialize("python", records)
             count = 0
             for deserialized in objects:
@@ -195,7 +204,7 @@ def import_data(data: Any) -> dict[str, int]:
                     deserialized.object.set_unusable_password()
                 deserialized.save()
                 count += 1
-            counts[label] = count
+            counts[key] = count
         reset_sequences()
     return counts
 

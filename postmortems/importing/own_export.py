@@ -10,8 +10,8 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from core.zones import zone_or_none
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
-from incidents.zones import zone_or_none
 from postmortems.importing.errors import PostmortemImportError
 from postmortems.importing.parsed import (
     ParsedActionItem,

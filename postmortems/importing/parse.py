@@ -12,8 +12,8 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.zones import zone_or_none
 from incidents.models import Cause, TimelineEvent
-from incidents.zones import zone_or_none
 from postmortems.importing import own_export
 from postmortems.importing.action_items import action_items
 from postmortems.importing.errors import PostmortemImportError

@@ -7,8 +7,8 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from core.zones import zone_or_none
 from incidents.models import TimelineEvent
-from incidents.zones import zone_or_none
 from postmortems.importing.errors import PostmortemImportError
 from postmortems.importing.parsed import ParsedPostmortem
 from postmortems.importing.stamps import (

@@ -7,7 +7,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from api.models import ApiToken, hash_token
-from incidents.models import ActionItem, ChangeRecord, Incident
+from core.models import ChangeRecord
+from incidents.models import ActionItem, Incident
 from postmortems.models import Postmortem
 from tests.factories import (
     ActionItemFactory,

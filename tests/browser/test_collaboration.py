@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from incidents import events
+from core import events
 from incidents import tasks as incident_tasks
 from tests.browser.conftest import log_in
 from tests.factories import PostmortemFactory, TimelineEventFactory, UserFactory

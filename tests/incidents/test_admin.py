@@ -16,7 +16,7 @@ ADMIN_MODELS = [
     "incidents/timelineevent",
     "incidents/cause",
     "incidents/actionitem",
-    "incidents/changerecord",
+    "core/changerecord",
     "incidents/reminderdelivery",
     "postmortems/postmortem",
     "postmortems/review",

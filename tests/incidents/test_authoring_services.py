@@ -3,8 +3,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from incidents import dashboard_cache, services
-from incidents.models import ChangeRecord
+from core import dashboard_cache
+from core.models import ChangeRecord
+from incidents import services
 from postmortems import services as postmortem_services
 from postmortems.models import Postmortem
 from tests.factories import (

@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.models import ChangeRecord
 from incidents import services
 from incidents.dashboard import DashboardScope, dashboard
-from incidents.models import ActionItem, Cause, ChangeRecord, Incident
+from incidents.models import ActionItem, Cause, Incident
 from postmortems import services as postmortem_services
 from postmortems.exporting import exporters
 from postmortems.importing.parse import parse_postmortem

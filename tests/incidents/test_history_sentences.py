@@ -1,7 +1,7 @@
 """The incident's history reads as sentences."""
 
+from core.models import ChangeRecord
 from incidents.history import change_details, change_sentence
-from incidents.models import ChangeRecord
 
 
 def _change(**fields) -> ChangeRecord:

@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from incidents.models import ActionItem, Cause, ChangeRecord, Incident, TimelineEvent
+from core.models import ChangeRecord
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,

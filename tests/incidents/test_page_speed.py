@@ -12,8 +12,9 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.visibility import visibility_scope
 from incidents import services
-from incidents.models import ActionItem, Incident, visibility_scope
+from incidents.models import ActionItem, Incident
 from incidents.permissions import can_view_incident
 from postmortems.markdown import render_markdown
 from tests.factories import (
@@ -164,7 +165,7 @@ def test_a_reader_who_may_not_edit_gets_the_incident_page_without_the_add_forms(
     assert "Add an action item" not in page and "<select" not in page.split('id="main"')[1]
 
 
-# --- The page cache (incidents/page_cache.py) ---
+# --- The page cache (core/page_cache.py) ---
 
 
 def test_a_readers_incident_page_is_reused_until_a_change_is_recorded(

@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from incidents.models import ActionItem, ChangeRecord
+from core.models import ChangeRecord
+from incidents.models import ActionItem
 from incidents.services import StaleVersionError, action_item_update
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from core.models import ChangeRecord
 from incidents import services
-from incidents.models import ChangeRecord, Tag
+from incidents.models import Tag
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,

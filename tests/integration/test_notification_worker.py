@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from incidents import events
+from core import events
 from incidents import tasks as incident_tasks
 from notifications.models import NotificationEmail
 from postmortems import services

@@ -14,7 +14,8 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from incidents import events, services
+from core import events
+from incidents import services
 from incidents import tasks as incident_tasks
 from incidents.models import User
 from tests.factories import BASE_TIME, TeamFactory, UserFactory

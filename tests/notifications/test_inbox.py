@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from incidents.models import ChangeRecord
+from core.models import ChangeRecord
 from notifications.models import Kind, Notification
 from notifications.services import is_following
 from tests.factories import IncidentFactory, UserFactory

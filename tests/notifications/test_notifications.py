@@ -306,7 +306,7 @@ def test_an_smtp_failure_is_retried_and_sent_once_with_the_same_message_id(
 
 
 def test_handling_an_event_twice_tells_nobody_twice(alice, bob, postmortem):
-    from incidents.handlers import ChangeRecord
+    from core.models import ChangeRecord
     from notifications.handlers import notify_people
 
     services.postmortem_submit_for_review(postmortem=postmortem, actor=alice)

@@ -158,3 +158,14 @@ def test_a_teams_template_and_the_sections_restore_into_a_freshly_migrated_datab
     )
     # "Paging worked." is kept, no longer in the template.
     assert PostmortemSection.objects.get(key="went_well").in_template is False
+
+
+def test_the_change_history_keeps_its_name_in_the_file_after_moving_to_core(rich_data):
+    data = export_data()
+    assert "core.changerecord" not in data["models"]
+    assert data["models"]["incidents.changerecord"][0]["fields"]["changes"] == {
+        "title": ["old", "new"]
+    }
+
+    _empty_database()
+    assert import_data(data)["incidents.changerecord"] == 1

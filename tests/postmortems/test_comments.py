@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from incidents.models import ChangeRecord
+from core.models import ChangeRecord
 from postmortems.collaboration import comments
 from postmortems.models import Comment, CommentThread, Postmortem
 from tests.api.conftest import api_client_for  # noqa: F401 - a fixture

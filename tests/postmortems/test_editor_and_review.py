@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from incidents.models import ChangeRecord
+from core.models import ChangeRecord
 from postmortems.models import Postmortem, Review
 from tests.factories import IncidentFactory, PostmortemFactory, ReviewFactory, UserFactory
 

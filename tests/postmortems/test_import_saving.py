@@ -8,8 +8,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from incidents import events
-from incidents.models import EventHandling, Incident
+from core import events
+from core.models import EventHandling
+from incidents.models import Incident
 from postmortems.importing.parse import parse_postmortem
 from postmortems.services import postmortem_import
 from search.handlers import SEARCH_INDEX

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from incidents.models import ChangeRecord
+from core.models import ChangeRecord
 from incidents.services import incident_create
 from postmortems import services
 from postmortems.layouts import services as template_services

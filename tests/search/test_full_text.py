@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from incidents import events, services
+from core import events
+from incidents import services
 from incidents.models import ActionItem, Incident
 from postmortems.services import postmortem_start, postmortem_update
 from search.handlers import SEARCH_INDEX

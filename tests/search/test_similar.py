@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from incidents.models import ActionItem, Cause, ChangeRecord
+from core.models import ChangeRecord
+from incidents.models import ActionItem, Cause
 from search.models import RecurrenceLink
 from search.similar import similar_incidents
 from tests.factories import (
@@ -214,7 +215,7 @@ def test_marking_and_unmarking_a_link_reads_in_both_histories(
 ):
     other = past(current, title="Website down", services=[website])
     client.force_login(current.commander)
-    # After commit, a recorded change retires the cached pages (incidents.page_cache).
+    # After commit, a recorded change retires the cached pages (core.page_cache).
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("search:link_create", args=[current.pk, other.pk]))
     link = RecurrenceLink.objects.get()

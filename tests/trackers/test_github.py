@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import ActionItem, ChangeRecord, TrackerIssue
+from core.models import ChangeRecord
+from incidents.models import ActionItem, TrackerIssue
 from tests.factories import UserFactory
 from tests.trackers.conftest import GITHUB_TOKEN
 from tests.trackers.fakes import github_signature

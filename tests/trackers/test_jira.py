@@ -7,7 +7,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from incidents.models import ChangeRecord, TrackerIssue
+from core.models import ChangeRecord
+from incidents.models import TrackerIssue
 from tests.trackers.conftest import JIRA_TOKEN
 from trackers import creating, reconcile, services
 from trackers.models import TrackerIssueCreation

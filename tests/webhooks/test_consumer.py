@@ -7,7 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.serializers import ActionItemSerializer, IncidentSerializer
-from incidents import events, services
+from core import events
+from incidents import services
 from incidents.models import Incident
 from postmortems import services as postmortem_services
 from tests.factories import BASE_TIME, IncidentFactory, PostmortemFactory, UserFactory

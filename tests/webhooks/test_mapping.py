@@ -2,7 +2,7 @@
 
 import pytest
 
-from incidents.models import ChangeRecord
+from core.models import ChangeRecord
 from webhooks.payloads import webhook_event
 
 

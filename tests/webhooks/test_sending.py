@@ -9,7 +9,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 from werkzeug import Response
 
-from incidents import deliveries
+from core import deliveries
 from tests.factories import UserFactory
 from webhooks import sending, tasks
 from webhooks.models import WebhookAttempt, WebhookDelivery

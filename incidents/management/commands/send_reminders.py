@@ -2,7 +2,8 @@ from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents import deliveries, reminders, tasks
+from core import deliveries
+from incidents import reminders, tasks
 from incidents.models import ActionItem, ReminderDelivery, User
 
 

@@ -6,8 +6,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import deliveries, events, services
-from incidents.models import ActionItem, ChangeRecord, EventHandling
+from core import deliveries, events
+from core.models import ChangeRecord, EventHandling
+from incidents import services
+from incidents.models import ActionItem
 from tests.factories import IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

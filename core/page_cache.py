@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from incidents.dashboard_cache import generation
-from incidents.models import private_incidents_seen
+from core.dashboard_cache import generation
+from core.visibility import private_incidents_seen
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from incidents import deliveries, reminders
+from core import deliveries
+from incidents import reminders
 from incidents.models import ReminderDelivery
 from tests.factories import ActionItemFactory, ReminderDeliveryFactory
 

@@ -24,7 +24,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from incidents.models import Delivery
+from core.models import Delivery
 
 logger = logging.getLogger(__name__)
 

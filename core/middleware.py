@@ -1,9 +1,9 @@
-"""Request middleware of the incidents app."""
+"""Request middleware every page goes through: the viewer's time zone and visibility scope."""
 
 from django.utils import timezone
 
-from incidents.models import visibility_scope
-from incidents.zones import zone_or_none
+from core.visibility import visibility_scope
+from core.zones import zone_or_none
 
 
 class UserTimeZoneMiddleware:
@@ -29,7 +29,7 @@ class UserTimeZoneMiddleware:
 
 
 class VisibilityScopeMiddleware:
-    """Look up once per request which private incidents the viewer may see (models.py)."""
+    """Look up once per request which private incidents the viewer may see (visibility.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

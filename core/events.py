@@ -26,8 +26,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from incidents.deliveries import retry_delay
-from incidents.models import ChangeRecord, EventHandling, Incident, User, forget_visibility
+from core.deliveries import retry_delay
+from core.models import ChangeRecord, EventHandling
+from core.visibility import forget_visibility
 
 logger = logging.getLogger(__name__)
 
@@ -104,18 +105,19 @@ def _nudge_after_commit(names: list[str]) -> None:
         transaction.on_commit(lambda: _nudge(names), robust=True)
 
 
-def _lock_incident(incident: Incident) -> None:
+def _lock_incident(incident: models.Model) -> None:
     # Events of one incident are numbered in the order their transactions commit: a second
     # writer waits here until the first commits, then takes the next id.
     if connection.features.has_select_for_update:
-        list(Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk"))
+        incidents = type(incident)._default_manager
+        list(incidents.select_for_update().filter(pk=incident.pk).values_list("pk"))
 
 
 def record_event(
     *,
     event: str,
-    incident: Incident,
-    actor: User | None,
+    incident: models.Model,
+    actor: models.Model | None,
     action: str,
     target: models.Model,
     changes: dict[str, Any] | None = None,

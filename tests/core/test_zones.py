@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from core.zones import canonical_zone_names, utc_offset, zone_choices
 from incidents.forms import IncidentForm, TimelineEventForm
-from incidents.zones import canonical_zone_names, utc_offset, zone_choices
 from tests.factories import IncidentFactory, UserFactory
 
 

@@ -1,0 +1,97 @@
+"""Who works on incidents and what they are filed under: users, teams, services, tags."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+
+from incidents.models.times import validate_time_zone
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+    )
+    require_resolved_threads = models.BooleanField(
+        "require resolved threads before review",
+        default=False,
+        help_text="Refuse to submit a postmortem for review while a comment thread is open.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="services"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A label shared by incidents and causes; managers rename and merge them (tags page)."""
+
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # "Database" and "database" are one tag: pickers match names in any case.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_unique_any_case",
+                violation_error_message="A tag with this name exists already.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person using the app, with display and reminder preferences."""
+
+    class ReminderFrequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly (Mondays)"
+        NEVER = "never", "Never"
+
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Times outside an incident are shown in this zone.",
+    )
+    reminder_frequency = models.CharField(
+        max_length=10, choices=ReminderFrequency.choices, default=ReminderFrequency.DAILY
+    )
+    # The secret in the user's private calendar feed URL; replacing it revokes the old URL.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
