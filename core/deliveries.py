@@ -108,6 +108,57 @@ def fail(row: Delivery, error: Exception) -> bool:
     return failed
 
 
+@dataclass(frozen=True)
+class FailedTry:
+    """What became of a claimed row after a failed try."""
+
+    # Seconds until the next try when the row was handed back for one, else None.
+    retry_in: int | None = None
+    # True when this call gave the row up for good (only one caller ever does).
+    failed: bool = False
+
+
+def retry_or_fail(
+    row: Delivery,
+    error: Exception,
+    *,
+    may_retry: bool,
+    retry_in: int | None = None,
+    max_wait: int | None = None,
+) -> FailedTry:
+    """Hand a claimed row back for another try, or give it up when may_retry is False.
+
+    The next try waits retry_in seconds (what the other side asked for), else the backoff
+    for the row's attempts, at most max_wait. When the claim was lost, neither happens: the
+    worker that took the row over owns it now. Every kind of delivery ends a failed try
+    here, so the rules of handing back and giving up are written once.
+    """
+    if not may_retry:
+        return FailedTry(failed=fail(row, error))
+    wait = retry_in or retry_delay(row.attempts)
+    if max_wait is not None:
+        wait = min(wait, max_wait)
+    wait = max(1, wait)
+    if not release(row, error, retry_in=wait):
+        return FailedTry()
+    logger.warning(
+        "%s %s: try %d failed, trying again in %ss: %s",
+        row._meta.verbose_name, row.pk, row.attempts, wait, error,
+    )  # fmt: skip
+    return FailedTry(retry_in=wait)
+
+
+def try_again_later(task, countdown: int | None, **kwargs) -> None:
+    """Enqueue the task's next try after countdown seconds, when there is one.
+
+    Run in-process (tests, CELERY_TASK_ALWAYS_EAGER) a countdown is not waited out: the row
+    stays pending with its retry time, and recovery nudges it when it is due.
+    """
+    if countdown is None or task.request.is_eager:
+        return
+    task.apply_async(kwargs=kwargs, countdown=countdown)
+
+
 def status_counts(rows: models.QuerySet, day_field: str) -> dict[date, dict[str, int]]:
     """Return {day: {status: count}} of the rows, by the date in day_field, oldest first."""
     counts: dict[date, dict[str, int]] = {}

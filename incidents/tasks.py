@@ -6,7 +6,6 @@ rows in the database say what is owed, and recover_owed_deliveries nudges again 
 the broker lost.
 """
 
-import logging
 import smtplib
 from datetime import date
 
@@ -18,8 +17,6 @@ from core import deliveries, events
 from core.models import EventHandling
 from incidents import reminders
 from incidents.models import ReminderDelivery
-
-logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
@@ -67,21 +64,11 @@ def deliver_reminder(self: Task, *, delivery_id: int) -> None:
     try:
         reminders.send_claimed_delivery(delivery)
     except TRANSIENT_ERRORS as error:
-        if delivery.attempts > settings.DELIVERY_MAX_RETRIES:
-            deliveries.fail(delivery, error)
-            return
-        countdown = deliveries.retry_delay(delivery.attempts)
-        if not deliveries.release(delivery, error, retry_in=countdown):
-            return  # another worker took the claim over; it owns the row now
-        logger.warning(
-            "reminder delivery %s to user %s failed (try %d), retrying in %ss: %r",
-            delivery_id,
-            delivery.recipient_id,
-            delivery.attempts,
-            countdown,
-            error,
+        failed = deliveries.retry_or_fail(
+            delivery, error, may_retry=delivery.attempts <= settings.DELIVERY_MAX_RETRIES
         )
-        raise self.retry(exc=error, countdown=countdown) from error
+        if failed.retry_in is not None:
+            raise self.retry(exc=error, countdown=failed.retry_in) from error
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)

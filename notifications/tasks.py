@@ -1,6 +1,5 @@
 """Celery tasks of notifications: thin wrappers that take ids and call sending."""
 
-import logging
 import smtplib
 
 from celery import Task, shared_task
@@ -10,8 +9,6 @@ from django.db import transaction
 from core import deliveries
 from notifications import sending
 from notifications.models import NotificationEmail
-
-logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
@@ -46,20 +43,11 @@ def deliver_notification_email(self: Task, *, email_id: int) -> None:
     try:
         sending.send_claimed(email)
     except TRANSIENT_ERRORS as error:
-        if email.attempts > settings.DELIVERY_MAX_RETRIES:
-            deliveries.fail(email, error)
-            return
-        countdown = deliveries.retry_delay(email.attempts)
-        if not deliveries.release(email, error, retry_in=countdown):
-            return  # another worker took the claim over; it owns the row now
-        logger.warning(
-            "notification e-mail %s failed (try %d), retrying in %ss: %r",
-            email_id,
-            email.attempts,
-            countdown,
-            error,
+        failed = deliveries.retry_or_fail(
+            email, error, may_retry=email.attempts <= settings.DELIVERY_MAX_RETRIES
         )
-        raise self.retry(exc=error, countdown=countdown) from error
+        if failed.retry_in is not None:
+            raise self.retry(exc=error, countdown=failed.retry_in) from error
 
 
 def register_owed_kinds() -> None:

@@ -6,13 +6,14 @@ whether trying again later can help (the tracker down, a rate limit), and `retry
 how long the tracker asked us to wait. Tokens go in headers only, never in a URL, a
 message or a log line.
 
-Hosts are checked before each call: a tracker on a private, loopback or link-local address
-is refused (unless TRACKER_ALLOW_PRIVATE_ADDRESSES), so a connection cannot be used to
-reach the inside of our network. Redirects are not followed.
+Every call goes through core.outgoing: the host is resolved once, a tracker on a private,
+loopback or link-local address is refused (unless TRACKER_ALLOW_PRIVATE_ADDRESSES), and the
+connection goes to the address that was checked, so a connection cannot be used to reach
+the inside of our network, even by a name that answers differently the second time.
+Redirects are not followed.
 """
 
 import logging
-import socket
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -22,9 +23,9 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
+from core import outgoing
 from incidents.models import TrackerIssue
 from trackers.models import TrackerConnection
-from webhooks.sending import is_public_address
 
 logger = logging.getLogger(__name__)
 
@@ -61,23 +62,21 @@ class RemoteIssue:
     etag: str = ""
 
 
-def check_host(url: str) -> None:
-    """Raise TrackerError for a URL that is not http(s) or whose host is not public."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TrackerError(f"{url} is not an http(s) URL.")
-    if settings.TRACKER_ALLOW_PRIVATE_ADDRESSES:
-        return
+REFUSAL = "trackers must be on public addresses."
+
+
+def check_host(url: str) -> str:
+    """Return the address to call for the URL; raise TrackerError when it may not be called."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+        _parts, addresses = outgoing.resolve(
+            url, allow_private=settings.TRACKER_ALLOW_PRIVATE_ADDRESSES, refusal=REFUSAL
+        )
+    except outgoing.RefusedURL as error:
+        raise TrackerError(str(error)) from None
     except OSError:
-        raise TrackerError(f"{parts.hostname} does not resolve; check the address.") from None
-    for info in infos:
-        if not is_public_address(info[4][0]):
-            raise TrackerError(
-                f"{parts.hostname} is on a private, loopback or link-local address; "
-                "trackers must be on public addresses."
-            )
+        host = urlsplit(url).hostname
+        raise TrackerError(f"{host} does not resolve; check the address.") from None
+    return addresses[0]
 
 
 def _retry_after(response: requests.Response) -> int | None:
@@ -136,15 +135,15 @@ class _Client:
     def request(
         self, method: str, url: str, *, expect=(200, 201), headers=None, **kwargs
     ) -> requests.Response:
-        check_host(url)
+        address = check_host(url)
         try:
-            response = requests.request(
+            response = outgoing.pinned_request(
                 method,
                 url,
+                address=address,
                 headers={**self._headers(), **(headers or {})},
                 auth=self._auth(),
                 timeout=settings.TRACKER_TIMEOUT_SECONDS,
-                allow_redirects=False,
                 **kwargs,
             )
         except requests.RequestException as error:

@@ -94,21 +94,24 @@ def create_issue(creation_id: int) -> Outcome:
     return Outcome()
 
 
+def _failed_try(row: Delivery, error: TrackerError) -> deliveries.FailedTry:
+    """Hand the row back when the tracker may answer later (as long as it asked), else fail it."""
+    return deliveries.retry_or_fail(
+        row,
+        error,
+        may_retry=error.transient and row.attempts < settings.TRACKER_MAX_ATTEMPTS,
+        retry_in=error.retry_after,
+        max_wait=24 * 3600,
+    )
+
+
 def _failed(row: TrackerIssueCreation, issue: TrackerIssue, error: TrackerError) -> Outcome:
-    if error.transient and row.attempts < settings.TRACKER_MAX_ATTEMPTS:
-        retry_in = error.retry_after or deliveries.retry_delay(row.attempts)
-        retry_in = max(1, min(retry_in, 24 * 3600))
-        if deliveries.release(row, error, retry_in=retry_in):
-            TrackerIssue.objects.filter(pk=issue.pk).update(last_error=str(error)[:500])
-            logger.warning(
-                "issue for item %s: try %d failed, again in %ss: %s",
-                row.action_item_id, row.attempts, retry_in, error,
-            )  # fmt: skip
-            return Outcome(retry_in=retry_in)
-        return Outcome()
-    if deliveries.fail(row, error):
+    failed = _failed_try(row, error)
+    if failed.retry_in is not None:
+        TrackerIssue.objects.filter(pk=issue.pk).update(last_error=str(error)[:500])
+    elif failed.failed:
         tracker_issue_failed(issue=issue, error=str(error))
-    return Outcome()
+    return Outcome(retry_in=failed.retry_in)
 
 
 def update_issue(update_id: int) -> Outcome:
@@ -128,14 +131,10 @@ def update_issue(update_id: int) -> Outcome:
             issue.key, closed=row.state == TrackerIssue.State.CLOSED, not_planned=row.not_planned
         )
     except TrackerError as error:
-        if error.transient and row.attempts < settings.TRACKER_MAX_ATTEMPTS:
-            retry_in = max(1, min(error.retry_after or deliveries.retry_delay(row.attempts), 86400))
-            if deliveries.release(row, error, retry_in=retry_in):
-                return Outcome(retry_in=retry_in)
-            return Outcome()
-        if deliveries.fail(row, error):
+        failed = _failed_try(row, error)
+        if failed.failed:
             tracker_issue_note_error(issue=issue, error=str(error))
-        return Outcome()
+        return Outcome(retry_in=failed.retry_in)
     with transaction.atomic():
         # The item already has this status: taking the issue's state records nothing.
         tracker_issue_sync(issue=issue, state=remote.state, assignee=remote.assignee,

@@ -5,16 +5,12 @@ handed out again, and the claim on the row (plus the marker search) makes runnin
 harmless.
 """
 
-import logging
-
 from celery import Task, shared_task
 from django.db import transaction
 
 from core import deliveries
 from trackers import creating, reconcile
 from trackers.models import TrackerConnection, TrackerIssueCreation, TrackerIssueUpdate
-
-logger = logging.getLogger(__name__)
 
 
 def nudge_creations(creation_ids: list[int]) -> None:
@@ -32,10 +28,7 @@ def nudge_creations_after_commit(creation_ids: list[int]) -> None:
 def create_issue(self: Task, *, creation_id: int) -> None:
     """Try once to create one owed issue; schedule the next try when one is due."""
     outcome = creating.create_issue(creation_id)
-    if outcome.retry_in is None or self.request.is_eager:
-        # In-process (tests) a countdown is not waited out: recovery nudges the row when due.
-        return
-    create_issue.apply_async(kwargs={"creation_id": creation_id}, countdown=outcome.retry_in)
+    deliveries.try_again_later(self, outcome.retry_in, creation_id=creation_id)
 
 
 def nudge_updates(update_ids: list[int]) -> None:
@@ -52,9 +45,7 @@ def nudge_updates_after_commit(update_ids: list[int]) -> None:
 def update_issue(self: Task, *, update_id: int) -> None:
     """Try once to close or reopen an issue as its item was; schedule the next try."""
     outcome = creating.update_issue(update_id)
-    if outcome.retry_in is None or self.request.is_eager:
-        return
-    update_issue.apply_async(kwargs={"update_id": update_id}, countdown=outcome.retry_in)
+    deliveries.try_again_later(self, outcome.retry_in, update_id=update_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -1,19 +1,13 @@
 """Send one owed webhook: check where it goes, sign it, POST it, log the try.
 
-Against server-side request forgery and DNS rebinding, the host is resolved once per try,
-every address it resolves to must be public (unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES), and
-the connection is made to one of those very addresses, with the URL's host name in the
-Host header and, for HTTPS, in SNI and the certificate check. So a name that resolves to a
-public address for the check and a private one for the connection cannot happen: there is
-no second lookup. Redirects are not followed.
+The host is checked and the connection pinned to the checked address by core.outgoing,
+the guard every outgoing call to a user's address goes through: endpoints on private
+addresses are refused unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES. Redirects are not followed.
 """
 
 import http.client
-import ipaddress
 import json
 import logging
-import socket
-import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,8 +17,9 @@ from django.conf import settings
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from core import deliveries
+from core import deliveries, outgoing
 from core.models import Delivery
+from core.outgoing import RefusedURL
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -33,54 +28,13 @@ EXCERPT_BYTES = 1024
 USER_AGENT = "postmortems-webhooks/1"
 
 
-class RefusedURL(Exception):
-    """The URL may not be sent to: not http(s), or a host on a non-public address."""
-
-
-def is_public_address(address: str) -> bool:
-    """Return True for an address on the public internet (not private, loopback, …)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
 def resolve(url: str) -> tuple[SplitResult, list[str]]:
-    """Return the URL's parts and the addresses its host resolves to, all of them allowed.
-
-    Raise RefusedURL when the URL is not http(s) or any address is not public (a name that
-    resolves to one public and one private address is refused too), and OSError when the
-    name does not resolve.
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RefusedURL("Give an http:// or https:// URL with a host name.")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise RefusedURL("The port in the URL is not a number from 1 to 65535.") from None
-    infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
-        refused = [address for address in addresses if not is_public_address(address)]
-        if refused:
-            raise RefusedURL(
-                f"{parts.hostname} resolves to {refused[0]}, a private, loopback or link-local "
-                "address; webhooks are only sent to public addresses."
-            )
-    return parts, addresses
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to a given address, with SNI and the certificate checked for the host name."""
-
-    def __init__(self, address: str, port: int, *, hostname: str, timeout: float) -> None:
-        super().__init__(address, port, timeout=timeout, context=ssl.create_default_context())
-        self._hostname = hostname
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self._hostname)
+    """Return the URL's parts and its checked addresses; raise RefusedURL or OSError."""
+    return outgoing.resolve(
+        url,
+        allow_private=settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
+        refusal="webhooks are only sent to public addresses.",
+    )
 
 
 @dataclass
@@ -127,7 +81,6 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
     except OSError as error:
         response.error = f"{parts_host(url)} does not resolve: {error}"
         return response
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -135,10 +88,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     last_error: Exception | None = None
     for address in addresses:
-        if parts.scheme == "https":
-            conn = _PinnedHTTPSConnection(address, port, hostname=parts.hostname, timeout=timeout)
-        else:
-            conn = http.client.HTTPConnection(address, port, timeout=timeout)
+        conn = outgoing.pinned_connection(parts, address, timeout=timeout)
         try:
             conn.request("POST", path, body=body, headers=headers)
             answer = conn.getresponse()
@@ -213,21 +163,11 @@ def deliver(delivery_id: int) -> Outcome:
     outcome = Outcome(disabled_endpoint_id=_note_failure(endpoint, now))
     error = DeliveryError(response.describe())
     give_up_at = delivery.created_at + timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
-    if response.refused or now >= give_up_at or outcome.disabled_endpoint_id:
-        deliveries.fail(delivery, error)
-        return outcome
+    give_up = response.refused or now >= give_up_at or outcome.disabled_endpoint_id is not None
     left = int((give_up_at - now).total_seconds()) + 1
-    retry_in = max(1, min(deliveries.retry_delay(delivery.attempts), left))
-    if deliveries.release(delivery, error, retry_in=retry_in):
-        logger.warning(
-            "webhook %s to endpoint %s failed (try %d), retrying in %ss: %s",
-            delivery.webhook_id,
-            endpoint.pk,
-            delivery.attempts,
-            retry_in,
-            error,
-        )
-        outcome.retry_in = retry_in
+    outcome.retry_in = deliveries.retry_or_fail(
+        delivery, error, may_retry=not give_up, max_wait=left
+    ).retry_in
     return outcome
 
 

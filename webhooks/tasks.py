@@ -4,7 +4,6 @@ Late acks and reject-on-worker-lost, like every task here: a task whose worker d
 handed out again, and the claim on the row makes running twice harmless.
 """
 
-import logging
 import smtplib
 from datetime import date
 
@@ -15,8 +14,6 @@ from core import deliveries
 from incidents.reminders import reminder_today
 from webhooks import emails, overdue, sending
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-
-logger = logging.getLogger(__name__)
 
 
 def nudge_deliveries(delivery_ids: list[int]) -> None:
@@ -46,13 +43,7 @@ def deliver_webhook(self: Task, *, delivery_id: int) -> None:
     outcome = sending.deliver(delivery_id)
     if outcome.disabled_endpoint_id is not None:
         notify_endpoint_disabled.delay(endpoint_id=outcome.disabled_endpoint_id)
-    if outcome.retry_in is None:
-        return
-    if self.request.is_eager:
-        # Run in-process (tests, CELERY_TASK_ALWAYS_EAGER) a countdown is not waited out;
-        # the row stays pending with its retry time, and recovery nudges it when due.
-        return
-    deliver_webhook.apply_async(kwargs={"delivery_id": delivery_id}, countdown=outcome.retry_in)
+    deliveries.try_again_later(self, outcome.retry_in, delivery_id=delivery_id)
 
 
 @shared_task(

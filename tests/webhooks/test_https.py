@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from core import outgoing
 from webhooks import sending
 
 NAME = "hooks.example.test"
@@ -55,7 +56,7 @@ def trusting(monkeypatch):
     def trust(cert) -> None:
         original = ssl.create_default_context
         monkeypatch.setattr(
-            sending.ssl, "create_default_context", lambda: original(cafile=str(cert))
+            outgoing.ssl, "create_default_context", lambda: original(cafile=str(cert))
         )
 
     return trust
