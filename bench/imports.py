@@ -28,8 +28,8 @@ TRACED_COUNT = 100
 
 def main() -> None:
     from core import events
-    from postmortems.importing.parse import parse_postmortem
-    from postmortems.services import postmortem_import
+    from importing.parse import parse_postmortem
+    from importing.saving import postmortem_import
 
     fresh_database()
     texts = [SAMPLES[n % len(SAMPLES)].read_text() for n in range(COUNT)]

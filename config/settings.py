@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "core",
     "incidents",
     "postmortems",
+    "importing",
     "api",
     "webhooks",
     "trackers",

@@ -7,6 +7,8 @@ from django.views.generic import RedirectView
 
 from accounts.login import SignInView
 from config.health import health
+from importing import urls as import_urls
+from postmortems import document_urls
 from postmortems import views as postmortem_views
 
 urlpatterns = [
@@ -25,7 +27,11 @@ urlpatterns = [
     path("markdownx/markdownify/", postmortem_views.markdown_preview, name="markdownx_markdownify"),
     path("markdownx/upload/", postmortem_views.image_upload, name="markdownx_upload"),
     path("incidents/", include("incidents.urls")),
-    path("postmortems/", include("postmortems.document_urls")),
+    # The document's pages and the import page share the "postmortems" namespace.
+    path(
+        "postmortems/",
+        include(([*import_urls.urlpatterns, *document_urls.urlpatterns], "postmortems")),
+    ),
     path("search/", include("search.urls")),
     path("notifications/", include("notifications.urls")),
     path("health/", health, name="health"),

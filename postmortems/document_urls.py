@@ -3,14 +3,13 @@ from django.urls import path
 from postmortems import views
 from postmortems.collaboration import thread_views, version_views
 from postmortems.exporting import views as export_views
-from postmortems.importing import views as import_views
 from postmortems.layouts import views as layout_views
 
-app_name = "postmortems"
+# No app_name here: config/urls.py mounts these with importing.urls under one namespace,
+# "postmortems", so that the import page keeps its name (postmortems:import).
 
 urlpatterns = [
-    # --- The rendered document, exports, import (documents) ---
-    path("import/", import_views.postmortem_import, name="import"),
+    # --- The rendered document and its exports (documents) ---
     path("<int:incident_id>/", views.postmortem_document, name="document"),
     path("<int:incident_id>/template/", layout_views.postmortem_template, name="template"),
     path("<int:incident_id>/export.<str:fmt>", export_views.postmortem_export, name="export"),

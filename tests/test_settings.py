@@ -44,9 +44,9 @@ def test_every_kind_of_wrong_zone_name_is_refused_with_a_reason(monkeypatch, nam
     from django.core.exceptions import ValidationError
 
     from core.zones import zone_or_none
+    from importing.errors import PostmortemImportError
+    from importing.parse import parse_postmortem
     from incidents.models import validate_time_zone
-    from postmortems.importing.errors import PostmortemImportError
-    from postmortems.importing.parse import parse_postmortem
 
     assert zone_or_none(name) is None
     monkeypatch.setenv("TZ_NAME", name)

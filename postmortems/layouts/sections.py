@@ -5,7 +5,6 @@ from django.db import transaction
 from django.db.models import Q
 
 from incidents.models import Team
-from postmortems.importing.structure import heading_name
 from postmortems.layouts.builtin_templates import BUILT_IN, CLASSIC
 from postmortems.models import (
     Postmortem,
@@ -199,15 +198,3 @@ def empty_required_sections(postmortem: Postmortem) -> list[PostmortemSection]:
         if not (text.strip() if isinstance(text, str) else text):
             empty.append(section)
     return empty
-
-
-def import_names(template: PostmortemTemplate) -> dict[str, tuple[str, str]]:
-    """Return the headings that mean each free-text section of the template, for the
-    importer: its title and synonyms, as importer.heading_name() reads them."""
-    names: dict[str, tuple[str, str]] = {}
-    for section in template.sections.all():
-        if section.kind != "markdown":
-            continue
-        for name in [section.title, *section.synonym_list]:
-            names.setdefault(heading_name(name), (section.key, section.title))
-    return names

@@ -8,14 +8,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from core.models import ChangeRecord
+from importing.parse import parse_postmortem
+from importing.saving import postmortem_import
 from incidents import services
 from incidents.dashboard import DashboardScope, dashboard
 from incidents.models import ActionItem, Cause, Incident
 from postmortems import services as postmortem_services
 from postmortems.exporting import exporters
-from postmortems.importing.parse import parse_postmortem
 from postmortems.models import Postmortem
-from postmortems.services import postmortem_import
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,

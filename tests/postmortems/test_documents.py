@@ -6,16 +6,16 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from importing.parse import parse_postmortem
+from importing.saving import postmortem_import
 from incidents.models import Incident
 from incidents.selectors import incident_for_document
 from postmortems.demo import EXAMPLE_MEASURES, load_demo
 from postmortems.exporting.exporters import SCHEMA_VERSION, export_markdown
-from postmortems.importing.parse import parse_postmortem
 from postmortems.layouts.builtin_templates import BY_LAYOUT, GOOGLE_SRE
 from postmortems.layouts.sections import ensure_builtin_templates, sync_sections
 from postmortems.models import Postmortem
 from postmortems.render import zone_label
-from postmortems.services import postmortem_import
 from tests.factories import (
     ActionItemFactory,
     IncidentFactory,

@@ -7,14 +7,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from importing.parse import parse_postmortem
+from importing.saving import postmortem_import
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from incidents.selectors import incident_for_document
 from postmortems.exporting.exporters import export_markdown
-from postmortems.importing.parse import parse_postmortem
 from postmortems.layouts.builtin_templates import CLASSIC, GOOGLE_SRE
 from postmortems.layouts.sections import ensure_builtin_templates
 from postmortems.models import PostmortemTemplate, TemplateSection
-from postmortems.services import postmortem_import, postmortem_start
+from postmortems.services import postmortem_start
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

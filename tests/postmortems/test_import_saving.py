@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from core import events
 from core.models import EventHandling
+from importing.parse import parse_postmortem
+from importing.saving import postmortem_import
 from incidents.models import Incident
-from postmortems.importing.parse import parse_postmortem
-from postmortems.services import postmortem_import
 from search.handlers import SEARCH_INDEX
 from search.models import ActionItemSearchDocument
 from tests.factories import TeamFactory, UserFactory

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from postmortems.importing.errors import PostmortemImportError
-from postmortems.importing.parse import parse_postmortem
+from importing.errors import PostmortemImportError
+from importing.parse import parse_postmortem
 
 SAMPLES = Path(__file__).parent / "samples"
 DEFAULT_DATE = date(2026, 1, 10)
@@ -227,7 +227,7 @@ def test_a_zone_that_does_not_exist_leaves_times_unknown_with_a_warning_not_utc(
 
 
 def test_zone_for_knows_only_real_zones():
-    from postmortems.importing.times import zone_for
+    from importing.times import zone_for
 
     assert zone_for("UTC-13") is None
     assert zone_for("GMT+14") == "Etc/GMT-14"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from postmortems.importing.errors import PostmortemImportError
-from postmortems.importing.parse import parse_postmortem
+from importing.errors import PostmortemImportError
+from importing.parse import parse_postmortem
 
 LINES = st.one_of(
     st.text(max_size=80),

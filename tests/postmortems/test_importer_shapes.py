@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from postmortems.importing.parse import parse_postmortem
+from importing.parse import parse_postmortem
 
 SHAPES = Path(__file__).parent / "samples" / "shapes"
 

@@ -137,8 +137,9 @@ def test_publishing_a_private_incident_sends_nothing(
 def test_an_imported_item_with_a_link_of_the_teams_tracker_is_linked_not_duplicated(
     manager, team, github, github_connection, django_capture_on_commit_callbacks
 ):
+    from importing.parse import parse_postmortem
+    from importing.saving import postmortem_import
     from incidents.services import incident_update
-    from postmortems.importing.parse import parse_postmortem
 
     number = github.add_issue("Alert on lag", state="closed")
     text = (
@@ -148,7 +149,7 @@ def test_an_imported_item_with_a_link_of_the_teams_tracker_is_linked_not_duplica
     )
     parsed = parse_postmortem(text, default_date=date(2026, 3, 10))
     with django_capture_on_commit_callbacks(execute=True):
-        incident = postmortem_services.postmortem_import(parsed=parsed, actor=manager)
+        incident = postmortem_import(parsed=parsed, actor=manager)
     items = {i.title: i for i in ActionItem.objects.filter(incident=incident)}
     assert items["Alert on lag"].tracker_url.endswith(f"/issues/{number}")
     # Imported documents name no team; the link follows once the incident has one.

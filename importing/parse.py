@@ -13,26 +13,25 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.zones import zone_or_none
-from incidents.models import Cause, TimelineEvent
-from postmortems.importing import own_export
-from postmortems.importing.action_items import action_items
-from postmortems.importing.errors import PostmortemImportError
-from postmortems.importing.fields import labelled_fields, read_causes, users_affected
-from postmortems.importing.kinds import EVENT_KIND_NAMES, EVENT_KINDS, classify
-from postmortems.importing.parsed import (
+from importing import own_export
+from importing.action_items import action_items
+from importing.errors import PostmortemImportError
+from importing.fields import labelled_fields, read_causes, users_affected
+from importing.kinds import EVENT_KIND_NAMES, EVENT_KINDS, classify
+from importing.parsed import (
     ParsedEvent,
     ParsedPostmortem,
     ParsedSection,
 )
-from postmortems.importing.structure import SECTION_NAMES, clean, group_sections, split_blocks
-from postmortems.importing.timeline import (
+from importing.structure import SECTION_NAMES, clean, group_sections, split_blocks
+from importing.timeline import (
     DEAD_END,
     KIND_NOTE,
     RawEvent,
     looks_like_timeline,
     timeline_entries,
 )
-from postmortems.importing.times import (
+from importing.times import (
     document_zone,
     incident_day,
     stamp_day,
@@ -40,6 +39,7 @@ from postmortems.importing.times import (
     start_from_prose,
     times_from_fields,
 )
+from incidents.models import Cause, TimelineEvent
 
 
 def parse_postmortem(

@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from postmortems.importing.errors import PostmortemImportError
-from postmortems.importing.parse import parse_postmortem
-from postmortems.services import postmortem_import
+from importing.errors import PostmortemImportError
+from importing.parse import parse_postmortem
+from importing.saving import postmortem_import
 
 
 class Command(BaseCommand):

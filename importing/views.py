@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from postmortems import services
-from postmortems.importing.errors import PostmortemImportError
-from postmortems.importing.forms import ImportForm
-from postmortems.importing.parse import parse_postmortem
+from importing import saving
+from importing.errors import PostmortemImportError
+from importing.forms import ImportForm
+from importing.parse import parse_postmortem
 
 
 def postmortem_import(request: HttpRequest) -> HttpResponse:
@@ -29,7 +29,7 @@ def postmortem_import(request: HttpRequest) -> HttpResponse:
             error = str(exc)
         if parsed and request.POST.get("action") == "save":
             try:
-                incident = services.postmortem_import(
+                incident = saving.postmortem_import(
                     parsed=parsed, actor=request.user, template=form.cleaned_data["template"]
                 )
             except ValidationError as exc:
@@ -75,7 +75,7 @@ def _import_batch(request: HttpRequest, form: ImportForm) -> HttpResponse:
             if result["parsed"] is None:
                 continue
             try:
-                incident = services.postmortem_import(
+                incident = saving.postmortem_import(
                     parsed=result["parsed"],
                     actor=request.user,
                     template=form.cleaned_data["template"],

@@ -11,17 +11,17 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from core.zones import zone_or_none
-from incidents.models import ActionItem, Cause, Incident, TimelineEvent
-from postmortems.importing.errors import PostmortemImportError
-from postmortems.importing.parsed import (
+from importing.errors import PostmortemImportError
+from importing.parsed import (
     ParsedActionItem,
     ParsedCause,
     ParsedEvent,
     ParsedPostmortem,
     ParsedSection,
 )
-from postmortems.importing.timeline import DEAD_END
-from postmortems.importing.times import parse_clock, zone_for
+from importing.timeline import DEAD_END
+from importing.times import parse_clock, zone_for
+from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 
 MARKED_HEADING = re.compile(
     r"^\s{0,3}(#{1,6})\s+(?P<heading>.*?)\s*<!-- pm:(?P<key>[a-z0-9_]+) -->\s*$"

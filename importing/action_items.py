@@ -5,11 +5,11 @@ due date, status and tracker link each writes in its own way.
 import re
 from datetime import date
 
+from importing.errors import PostmortemImportError
+from importing.kinds import ACTION_KINDS, classify
+from importing.parsed import ParsedActionItem
+from importing.structure import BULLET, Section, column, table_rows
 from incidents.models import ActionItem
-from postmortems.importing.errors import PostmortemImportError
-from postmortems.importing.kinds import ACTION_KINDS, classify
-from postmortems.importing.parsed import ParsedActionItem
-from postmortems.importing.structure import BULLET, Section, column, table_rows
 
 STATUS_WORDS = [
     (

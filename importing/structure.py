@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-from postmortems.importing.stamps import is_stamp_heading
+from importing.stamps import is_stamp_heading
 
 # --- Section names ---------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-from postmortems.importing.stamps import Stamp, split_entry
-from postmortems.importing.structure import Line, Section, column, table_rows
+from importing.stamps import Stamp, split_entry
+from importing.structure import Line, Section, column, table_rows
 
 DEAD_END = re.compile(r"\s*[*_]?\((?:dead[ -]end|did not help|red herring)\)[*_]?[.;]?\s*$", re.I)
 

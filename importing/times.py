@@ -8,17 +8,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from core.zones import zone_or_none
-from incidents.models import TimelineEvent
-from postmortems.importing.errors import PostmortemImportError
-from postmortems.importing.parsed import ParsedPostmortem
-from postmortems.importing.stamps import (
+from importing.errors import PostmortemImportError
+from importing.parsed import ParsedPostmortem
+from importing.stamps import (
     ZONE_ABBREVIATIONS,
     Stamp,
     StampError,
     find_date,
     read_stamp,
 )
-from postmortems.importing.structure import clean
+from importing.structure import clean
+from incidents.models import TimelineEvent
 
 OFFSET_ZONE = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?00)?\b")
 ABBREVIATION = re.compile(

@@ -5,8 +5,9 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from importing.saving import import_names
 from incidents.models import validate_time_zone
-from postmortems.layouts.sections import ensure_builtin_templates, import_names
+from postmortems.layouts.sections import ensure_builtin_templates
 from postmortems.models import PostmortemTemplate
 
 MAX_IMPORT_BYTES = 1024 * 1024

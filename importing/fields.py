@@ -4,10 +4,10 @@ causes, and who was affected.
 
 import re
 
+from importing.kinds import CAUSE_CATEGORIES, classify
+from importing.parsed import ParsedCause
+from importing.structure import BULLET
 from incidents.models import Cause
-from postmortems.importing.kinds import CAUSE_CATEGORIES, classify
-from postmortems.importing.parsed import ParsedCause
-from postmortems.importing.structure import BULLET
 
 BOLD_LABEL = re.compile(
     r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?\s*([A-Za-z][A-Za-z /&-]{1,40}?)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$"

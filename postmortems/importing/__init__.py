@@ -1,1 +1,0 @@
-"""Read postmortems into structured data: documents written elsewhere, and our own exports."""
