@@ -4,6 +4,7 @@ The parser (importing.parse) reads text into a ParsedPostmortem; this is the one
 import writes, in one transaction per document, so a document is saved whole or not at all.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from importing.parsed import ParsedPostmortem
@@ -97,6 +98,13 @@ def postmortem_import(
         incident_is_new=True,
     )
     return incident
+
+
+def refusal_text(error: ValidationError) -> str:
+    """Return why a document was not saved, field by field, for a person to correct it."""
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    return "; ".join(f"{field}: {' '.join(texts)}" for field, texts in error.message_dict.items())
 
 
 def _imported_items(parsed: ParsedPostmortem) -> list[ImportedActionItem]:

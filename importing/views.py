@@ -33,7 +33,7 @@ def postmortem_import(request: HttpRequest) -> HttpResponse:
                     parsed=parsed, actor=request.user, template=form.cleaned_data["template"]
                 )
             except ValidationError as exc:
-                error = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+                error = saving.refusal_text(exc)
             else:
                 messages.success(request, f"Imported as {incident.reference}.")
                 return redirect("postmortems:document", incident_id=incident.pk)
@@ -82,9 +82,7 @@ def _import_batch(request: HttpRequest, form: ImportForm) -> HttpResponse:
                     known_owners=known_owners,
                 )
             except ValidationError as exc:
-                result["error"] = "; ".join(
-                    f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()
-                )
+                result["error"] = saving.refusal_text(exc)
             else:
                 saved.append(f"{result['name']} as {incident.reference}")
         failed = [f"{r['name']}: {r['error']}" for r in results if r["error"]]

@@ -275,6 +275,43 @@ def test_import_command_imports_a_document_with_a_bad_time_and_lists_its_warning
     assert Incident.objects.count() == 2
 
 
+def test_import_command_names_a_document_the_database_refuses_and_imports_the_rest(
+    capsys, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    from importing.management.commands import import_postmortem
+
+    real_import = import_postmortem.postmortem_import
+
+    def refuse_one(*, parsed, **kwargs):
+        # What a model's validation says of a document it cannot store (the held-out
+        # collection had one); the others of the run must still be imported.
+        if parsed.title == "Login failures":
+            real_import(parsed=parsed, **kwargs)  # written, then rolled back with the error
+            raise ValidationError(
+                {"resolved_at": "A resolved incident needs the time it was resolved."}
+            )
+        return real_import(parsed=parsed, **kwargs)
+
+    monkeypatch.setattr(import_postmortem, "postmortem_import", refuse_one)
+    samples = Path(__file__).parent / "samples"
+
+    call_command("import_postmortem", samples / "03_bullets_24h_pst.md",
+                 samples / "04_utc_suffix.md", samples / "05_table_timeline.md")  # fmt: skip
+
+    captured = capsys.readouterr()
+    assert (
+        "04_utc_suffix.md: not imported: resolved_at: A resolved incident needs the time it "
+        "was resolved." in captured.err
+    )
+    assert "03_bullets_24h_pst.md: imported as INC-" in captured.out
+    assert "05_table_timeline.md: imported as INC-" in captured.out
+    assert "2 of 3 documents imported" in captured.out and "1 could not be imported" in captured.out
+    assert Incident.objects.count() == 2
+    assert not Incident.objects.filter(title="Login failures").exists()
+
+
 def test_imported_owner_names_match_users_or_are_kept_in_the_text():
     UserFactory(username="alice")
     parsed = parse_postmortem(

@@ -3,13 +3,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
 from importing.errors import PostmortemImportError
 from importing.parse import parse_postmortem
-from importing.saving import postmortem_import
+from importing.saving import postmortem_import, refusal_text
 
 
 class Command(BaseCommand):
@@ -34,11 +36,13 @@ class Command(BaseCommand):
             try:
                 text = path.read_text(encoding="utf-8")
                 parsed = parse_postmortem(text, default_date=default_date, time_zone=time_zone)
-                incident = (
-                    None
-                    if dry_run
-                    else postmortem_import(parsed=parsed, actor=None, known_owners=known_owners)
-                )
+                incident = None
+                if not dry_run:
+                    # One transaction per document: a refused one leaves nothing behind.
+                    with transaction.atomic():
+                        incident = postmortem_import(
+                            parsed=parsed, actor=None, known_owners=known_owners
+                        )
             except (OSError, UnicodeDecodeError) as error:
                 failures += 1
                 self.stderr.write(f"{path}: cannot read the file: {error}")
@@ -46,6 +50,10 @@ class Command(BaseCommand):
             except PostmortemImportError as error:
                 failures += 1
                 self.stderr.write(f"{path}: {error}")
+                continue
+            except ValidationError as error:
+                failures += 1
+                self.stderr.write(f"{path}: not imported: {refusal_text(error)}")
                 continue
             entry = {"file": str(path), **parsed.as_json()}
             if incident is not None:
@@ -69,7 +77,7 @@ class Command(BaseCommand):
                 f"{sum(len(r['events']) for r in results)} timeline entries, "
                 f"{sum(len(r['action_items']) for r in results)} action items, "
                 f"{sum(len(r['warnings']) for r in results)} warnings in {warned} documents"
-                + (f", {failures} could not be read" if failures else "")
+                + (f", {failures} could not be imported" if failures else "")
             )
         if failures and not results:
             raise CommandError(f"None of the {failures} files could be imported.")
