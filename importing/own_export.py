@@ -32,6 +32,8 @@ TEMPLATE_LINE = re.compile(r"^\s*<!-- pm-template: (?P<name>.+?) -->\s*$")
 STRUCTURED = {"summary", "impact", "causes", "cause", "cause_resolution", "timeline",
               "action_items", "group", "duration"}  # fmt: skip
 FACT = re.compile(r"^\*\*(?P<label>[^*]+?):\*\*\s*(?P<value>.*?)\s*$")
+# The facts lines (by their label in lower case) that name people, services and tags.
+PEOPLE_AND_LABELS = ("commander", "authors", "reviewers", "services", "tags")
 NOT_RECORDED = "—"
 NARRATIVE = {
     "resolution",
@@ -172,6 +174,10 @@ def parse_export(
     if match := re.search(r"SEV[1-4]", facts.get("severity", ("", 0))[0]):
         parsed.severity = match.group(0)
     parsed.users_affected = facts.get("users affected", ("", 0))[0]
+    people = {label: _names(facts.get(label, ("", 0))[0]) for label in PEOPLE_AND_LABELS}
+    parsed.commander = next(iter(people["commander"]), "")
+    parsed.authors, parsed.reviewers = people["authors"], people["reviewers"]
+    parsed.services, parsed.tags = people["services"], people["tags"]
 
     for key, heading, line, body in chunks:
         if key == "template":
@@ -187,13 +193,15 @@ def parse_export(
                 Cause.Role.ROOT if heading.lower().startswith("root") else Cause.Role.CONTRIBUTING
             )
             category = re.search(r"\(([^()]*)\)\s*$", heading)
+            tags, description = _cause_tags(body)
             parsed.causes.append(
                 ParsedCause(
                     role=role,
                     category=CATEGORY_BY_LABEL.get(
                         category.group(1).lower() if category else "", Cause.Category.UNKNOWN
                     ),
-                    description=body,
+                    description=description,
+                    tags=tags,
                 )
             )
         elif key == "cause_resolution" and parsed.causes:
@@ -221,6 +229,20 @@ def parse_export(
             "until you set it"
         )
     return parsed
+
+
+def _names(value: str) -> list[str]:
+    """Return the names of a facts line: "@alice, @bob" or "web, api", without the @."""
+    return [name.strip().removeprefix("@") for name in value.split(",") if name.strip()]
+
+
+def _cause_tags(body: str) -> tuple[list[str], str]:
+    """Return a cause's tags (its first line, when that is a Tags fact) and its description."""
+    first, _, rest = body.partition("\n\n")
+    match = FACT.match(first.strip())
+    if match and match["label"].lower() == "tags" and "\n" not in first.strip():
+        return _names(match["value"]), rest.strip("\n").rstrip()
+    return [], body
 
 
 def _column(header: list[str], name: str) -> int | None:

@@ -23,6 +23,7 @@ class ParsedCause:
     category: str
     description: str
     resolution: str = ""
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -76,6 +77,12 @@ class ParsedPostmortem:
     mitigated_at: datetime | None = None
     status: str = ""
     zone_reason: str = ""
+    # People by user name, and services and tags by name, as our own export lists them.
+    commander: str = ""
+    authors: list[str] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     # Doubts about the document, each naming its line: read as far as it could be.
     warnings: list[str] = field(default_factory=list)
 

@@ -9,7 +9,13 @@ from django.db import transaction
 
 from importing.parsed import ParsedPostmortem
 from importing.structure import heading_name
-from incidents.imports import ImportedActionItem, ImportedCause, ImportedEvent, incident_import
+from incidents.imports import (
+    ImportedActionItem,
+    ImportedCause,
+    ImportedEvent,
+    incident_import,
+    users_by_name,
+)
 from incidents.models import Incident, User
 from incidents.services import record_change
 from postmortems.exporting.exporters import cause_key
@@ -66,11 +72,15 @@ def postmortem_import(
                 category=cause.category,
                 description=cause.description,
                 resolution=cause.resolution,
+                tags=tuple(cause.tags),
             )
             for cause in parsed.causes
         ],
         action_items=_imported_items(parsed),
         known_owners=known_owners,
+        commander_name=parsed.commander,
+        service_names=parsed.services,
+        tag_names=parsed.tags,
     )
     template = template or _template_named(parsed.template) or default_template()
     bodies = {key: getattr(parsed, key) for key in BUILT_IN_SECTION_KEYS}
@@ -87,6 +97,7 @@ def postmortem_import(
     # A new incident has no postmortem yet: make it and its sections without asking.
     postmortem = Postmortem.objects.create(incident=incident, template=template)
     create_sections(postmortem, specs, bodies, loose)
+    _name_people(postmortem, parsed, {} if known_owners is None else known_owners)
     # Recorded last, so the incident.created hook (start_draft_for_new_incident) finds this
     # postmortem rather than making an empty one; it makes the actor an author.
     record_change(
@@ -98,6 +109,20 @@ def postmortem_import(
         incident_is_new=True,
     )
     return incident
+
+
+def _name_people(
+    postmortem: Postmortem, parsed: ParsedPostmortem, known: dict[str, User | None]
+) -> None:
+    """Make the people the document names its authors and reviewers (those who exist here)."""
+    if not (parsed.authors or parsed.reviewers):
+        return
+    people = users_by_name({*parsed.authors, *parsed.reviewers}, known)
+    for names, relation in ((parsed.authors, postmortem.authors),
+                            (parsed.reviewers, postmortem.reviewers)):  # fmt: skip
+        found = [people[name] for name in names if name in people]
+        if found:
+            relation.add(*found)
 
 
 def refusal_text(error: ValidationError) -> str:

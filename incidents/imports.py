@@ -11,8 +11,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 
-from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User
+from incidents.models import ActionItem, Cause, Incident, Service, TimelineEvent, User
+from incidents.tags import tags_named
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class ImportedCause:
     category: str
     description: str
     resolution: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ def incident_import(
     causes: Sequence[ImportedCause],
     action_items: Sequence[ImportedActionItem],
     known_owners: dict[str, User | None] | None = None,
+    commander_name: str = "",
+    service_names: Sequence[str] = (),
+    tag_names: Sequence[str] = (),
 ) -> Incident:
     """Insert an incident with the fields in `data`, its timeline, causes and action items.
 
@@ -67,7 +73,10 @@ def incident_import(
     Record nothing: the caller records the creation (`record_change(..., incident_is_new=True)`)
     once what it adds to the incident is in, so that the incident.created hooks find it.
     """
-    incident = Incident(created_by=actor, **data)
+    known = {} if known_owners is None else known_owners
+    names = {item.owner_name for item in action_items if item.owner_name}
+    owners = users_by_name(names | ({commander_name} if commander_name else set()), known)
+    incident = Incident(created_by=actor, commander=owners.get(commander_name), **data)
     # Times written in a document are facts, even slightly out of order; keep them all.
     for name in ("detected_at", "mitigated_at"):
         moment = getattr(incident, name)
@@ -107,10 +116,7 @@ def incident_import(
             for position, cause in enumerate(causes)
         ]
     )
-    owners = _users_by_name(
-        {item.owner_name for item in action_items if item.owner_name},
-        {} if known_owners is None else known_owners,
-    )
+    _label(incident, saved_causes, causes, service_names, tag_names)
     items = []
     for position, imported in enumerate(action_items):
         owner = owners.get(imported.owner_name)
@@ -137,7 +143,51 @@ def incident_import(
     return incident
 
 
-def _users_by_name(names: set[str], known: dict[str, User | None]) -> dict[str, User]:
+def _label(
+    incident: Incident,
+    saved_causes: list[Cause],
+    causes: Sequence[ImportedCause],
+    service_names: Sequence[str],
+    tag_names: Sequence[str],
+) -> None:
+    """Give the incident its services and tags and each cause its tags, by name.
+
+    Services and tags the site does not have yet are made, as typing them in a form would
+    make tags; a document that names none costs no query.
+    """
+    if service_names:
+        incident.services.set(_services_named(service_names))
+    cause_tags = [name for cause in causes for name in cause.tags]
+    if not (tag_names or cause_tags):
+        return
+    tags = {tag.name.lower(): tag for tag in tags_named([*tag_names, *cause_tags])}
+    if tag_names:
+        incident.tags.set([tags[name.lower()] for name in tag_names])
+    Cause.tags.through.objects.bulk_create(
+        [
+            Cause.tags.through(cause_id=saved.pk, tag_id=tags[name.lower()].pk)
+            for saved, cause in zip(saved_causes, causes, strict=True)
+            for name in dict.fromkeys(cause.tags)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _services_named(names: Sequence[str]) -> list[Service]:
+    """Return the services of these names (in any letter case), making the missing ones."""
+    wanted = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+    existing = {
+        service.name.lower(): service
+        for service in Service.objects.annotate(key=Lower("name")).filter(
+            key__in=[name.lower() for name in wanted]
+        )
+    }
+    return [
+        existing.get(name.lower()) or Service.objects.get_or_create(name=name)[0] for name in wanted
+    ]
+
+
+def users_by_name(names: set[str], known: dict[str, User | None]) -> dict[str, User]:
     """Match owner names from a document to users by username, email or full name.
 
     Names in known (matched or not, by an earlier document of the same run) are not looked

@@ -9,6 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib.staticfiles import finders
+from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 
 from incidents.models import ActionItem, Cause, Incident
@@ -80,8 +81,32 @@ def _facts(doc: PostmortemDocument, zone: ZoneInfo) -> list[str]:
     ]
     if incident.users_affected:
         lines.append(f"**Users affected:** {_one_line(incident.users_affected)}")
+    lines += _people_and_labels(incident)
     # Two trailing spaces: a line break on a code host, so each fact is a line of its own.
     return [f"{line}  " for line in lines[:-1]] + [lines[-1]]
+
+
+def _people_and_labels(incident: Incident) -> list[str]:
+    """Return the facts lines of who led and wrote the postmortem and what it concerns.
+
+    People by their user names (as the action items' owners), services and tags by name, so
+    that an import finds the same ones; a line only for what is set.
+    """
+    postmortem = getattr(incident, "postmortem", None)
+    named = [
+        ("Commander", [incident.commander] if incident.commander else []),
+        ("Authors", list(postmortem.authors.all()) if postmortem else []),
+        ("Reviewers", list(postmortem.reviewers.all()) if postmortem else []),
+    ]
+    lines = [
+        f"**{label}:** {', '.join(f'@{person.username}' for person in people)}"
+        for label, people in named
+        if people
+    ]
+    for label, rows in (("Services", incident.services.all()), ("Tags", incident.tags.all())):
+        if rows:
+            lines.append(f"**{label}:** {', '.join(row.name for row in rows)}")
+    return lines
 
 
 def _one_line(text: str) -> str:
@@ -113,7 +138,14 @@ def _causes(doc: PostmortemDocument, heading: str) -> list[str]:
     out = [f"## {heading} {marker('causes')}", ""]
     for cause in doc.incident.causes.all():  # in their own order, roles mixed
         role = "Root cause" if cause.role == Cause.Role.ROOT else "Contributing factor"
-        out += _section(f"{role} ({cause.get_category_display()})", "cause", cause.description, 3)
+        heading = f"{role} ({cause.get_category_display()})"
+        tags = [tag.name for tag in cause.tags.all()]
+        if tags:
+            # A facts line of its own, first in the section: the description stays verbatim.
+            out += [f"### {heading} {marker('cause')}", "", f"**Tags:** {', '.join(tags)}", ""]
+            out += [_normal(cause.description), ""] if cause.description.strip() else []
+        else:
+            out += _section(heading, "cause", cause.description, 3)
         if cause.resolution:
             out += _section("How it was resolved", "cause_resolution", cause.resolution, 4)
     return out
@@ -194,6 +226,8 @@ def _section_markdown(
 
 def export_markdown(incident: Incident, *, template: PostmortemTemplate | None = None) -> str:
     """Return the postmortem as Markdown in its template's sections (or another template's)."""
+    # Who wrote and reviewed it: the page shows them elsewhere, so the page's rows lack them.
+    prefetch_related_objects([incident], "postmortem__authors", "postmortem__reviewers")
     doc = build_document(incident, template=template)
     zone = ZoneInfo(incident.time_zone)
     if doc.style == PostmortemTemplate.Style.CLASSIC:

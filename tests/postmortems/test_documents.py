@@ -10,6 +10,7 @@ from importing.parse import parse_postmortem
 from importing.saving import postmortem_import
 from incidents.models import Incident
 from incidents.selectors import incident_for_document
+from incidents.tags import tags_named
 from postmortems.demo import EXAMPLE_MEASURES, load_demo
 from postmortems.exporting.exporters import SCHEMA_VERSION, export_markdown
 from postmortems.layouts.builtin_templates import BY_LAYOUT, GOOGLE_SRE
@@ -345,6 +346,42 @@ def test_import_page_previews_then_saves(client):
     assert saved.url == reverse("postmortems:document", args=[incident.pk])
     assert incident.postmortem.authors.get() == user
     assert incident.changes.get().note == "Imported from a Markdown postmortem."
+
+
+def test_our_export_previews_and_imports_with_its_people_services_tags_and_cause_links(client):
+    demo = load_demo(today=date(2026, 11, 25))
+    seed = demo.example
+    seed.tags.set(tags_named(["web server", "configuration"]))
+    cause = seed.causes.get()
+    cause.tags.set(tags_named(["configuration"]))
+    seed.action_items.get(title="Configuration management").causes.add(cause)
+    markdown = export_markdown(incident_for_document(None).get(pk=seed.pk))
+    client.force_login(UserFactory(username="importer"))
+    form = {"document": markdown, "incident_date": "2026-11-04", "time_zone": ""}
+
+    preview = client.post(reverse("postmortems:import"), {**form, "action": "preview"})
+    body = preview.content.decode()
+    assert "<dt>Detected</dt><dd>2026-11-04 09:00</dd>" in body
+    assert "<dt>Mitigated</dt><dd>2026-11-04 12:30</dd>" in body
+    assert "<dt>Commander</dt><dd>alice</dd>" in body
+    assert "<dt>Reviewers</dt><dd>bob</dd>" in body
+    assert "<dt>Services</dt><dd>Website</dd>" in body
+    assert "<dt>Tags</dt><dd>configuration, web server</dd>" in body
+    assert "(tags: configuration)" in body
+    assert "The root cause of the issue was identified as a server misconfiguration" in body
+
+    client.post(reverse("postmortems:import"), {**form, "action": "save"})
+    again = Incident.objects.filter(title=seed.title).exclude(pk=seed.pk).get()
+    assert again.commander.username == "alice"
+    assert {s.name for s in again.services.all()} == {"Website"}
+    assert {t.name for t in again.tags.all()} == {"web server", "configuration"}
+    assert {u.username for u in again.postmortem.reviewers.all()} == {"bob"}
+    assert {u.username for u in again.postmortem.authors.all()} == {"alice", "importer"}
+    again_cause = again.causes.get()
+    assert [t.name for t in again_cause.tags.all()] == ["configuration"]
+    assert again_cause.description == cause.description
+    item = again.action_items.get(title="Configuration management")
+    assert list(item.causes.all()) == [again_cause]
 
 
 def test_import_page_names_the_bad_line_and_saves_the_rest(client):

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from importing.parse import parse_postmortem
 from importing.saving import postmortem_import
-from incidents.models import ActionItem, Cause, Incident, TimelineEvent
+from incidents.models import ActionItem, Cause, Incident, Service, TimelineEvent
 from incidents.selectors import incident_for_document
+from incidents.tags import tags_named
 from postmortems.exporting.exporters import export_markdown
 from postmortems.layouts.builtin_templates import CLASSIC, GOOGLE_SRE
 from postmortems.layouts.sections import ensure_builtin_templates
@@ -85,6 +86,10 @@ def incidents(draw):
             is_dead_end=draw(st.booleans()),
             position=position,
         )
+    incident.commander = draw(st.sampled_from([None, *users]))
+    incident.save(update_fields=["commander"])
+    incident.services.set(draw(st.lists(st.sampled_from(services()), unique=True, max_size=2)))
+    incident.tags.set(tags_named(draw(st.lists(TAG, unique_by=str.lower, max_size=3))))
     for position in range(draw(st.integers(0, 3))):
         Cause.objects.create(
             incident=incident,
@@ -93,7 +98,7 @@ def incidents(draw):
             description=draw(TEXT),
             resolution=draw(NARRATIVE),
             position=position,
-        )
+        ).tags.set(tags_named(draw(st.lists(TAG, unique_by=str.lower, max_size=2))))
     for position in range(draw(st.integers(0, 5))):
         ActionItem.objects.create(
             incident=incident,
@@ -117,7 +122,16 @@ def incidents(draw):
             if section.kind in {"markdown", "resolution"}
         },
     )
+    incident.postmortem.authors.set(draw(st.lists(st.sampled_from(users), unique=True)))
+    incident.postmortem.reviewers.set(draw(st.lists(st.sampled_from(users), unique=True)))
     return incident
+
+
+TAG = st.sampled_from(["database", "DNS", "capacity planning", "on-call", "Ünïcode"])
+
+
+def services() -> list[Service]:
+    return [Service.objects.get_or_create(name=name)[0] for name in ("web", "payments-api")]
 
 
 SECURITY = "Security incident"
@@ -159,6 +173,10 @@ ITEM_FIELDS = [
 ]  # fmt: skip
 
 
+def names(rows) -> set[str]:
+    return {row.name for row in rows}
+
+
 def facts(incident: Incident) -> dict:
     pm = incident.postmortem
     return {
@@ -168,8 +186,14 @@ def facts(incident: Incident) -> dict:
             for e in incident.timeline_events.all()
         ],
         "causes": [
-            (c.role, c.category, c.description, c.resolution) for c in incident.causes.all()
+            (c.role, c.category, c.description, c.resolution, names(c.tags.all()))
+            for c in incident.causes.all()
         ],
+        "commander": incident.commander_id,
+        "services": names(incident.services.all()),
+        "tags": names(incident.tags.all()),
+        "authors": {user.pk for user in pm.authors.all()},
+        "reviewers": {user.pk for user in pm.reviewers.all()},
         "items": [[getattr(a, name) for name in ITEM_FIELDS] for a in incident.action_items.all()],
         "template": pm.template.name,
         "sections": [

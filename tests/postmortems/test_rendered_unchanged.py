@@ -2,7 +2,8 @@
 templates existed: the files under samples/rendered/ were made by that code, with one change
 to the Google SRE ones: its page used to leave out the closing remarks (they were written,
 and exported, but not shown), and now shows them after the action items, where its Markdown
-export has always put them."""
+export has always put them. The Markdown export's facts have since named the commander,
+authors, reviewers, services and tags too, so that an import brings them back."""
 
 import re
 from datetime import date
