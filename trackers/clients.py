@@ -14,7 +14,9 @@ Redirects are not followed.
 """
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -60,6 +62,26 @@ class RemoteIssue:
     assignee: str = ""
     not_planned: bool = False
     etag: str = ""
+    # When the tracker last changed the issue, in its own clock (None when it did not say).
+    updated_at: datetime | None = None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Return an aware UTC datetime for GitHub's `…Z` or Jira's `….000+0000`, else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def next_link(response: requests.Response) -> str:
+    """Return the URL of the Link header's rel="next", or ''."""
+    return (response.links.get("next") or {}).get("url", "")
 
 
 REFUSAL = "trackers must be on public addresses."
@@ -220,6 +242,7 @@ class GitHubClient(_Client):
             assignee=assignee,
             not_planned=data.get("state_reason") == "not_planned",
             etag=etag,
+            updated_at=parse_time(data.get("updated_at")),
         )
 
     def check(self) -> str:
@@ -261,6 +284,25 @@ class GitHubClient(_Client):
             if "pull_request" not in data and marker in (data.get("body") or ""):
                 return self._issue(data)
         return None
+
+    def changed_since(self, since: datetime) -> Iterator[list[RemoteIssue]]:
+        """Yield, a page at a time, the repository's issues changed since `since`, oldest first.
+
+        GitHub's issue list (`since`, sorted by update, ascending), following the Link
+        header's next page only while it stays on this API's host: the token goes nowhere else.
+        """
+        url = self._url(f"/repos/{self.repository}/issues")
+        params: dict[str, Any] | None = {
+            "state": "all", "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "sort": "updated", "direction": "asc", "per_page": 100,
+        }  # fmt: skip
+        while url:
+            response = self.request("GET", url, params=params)
+            yield [self._issue(data) for data in response.json() if "pull_request" not in data]
+            url, params = next_link(response), None
+            if url and urlsplit(url).netloc != urlsplit(self.connection.github_api_url).netloc:
+                logger.warning("GitHub's next page is on another host; not followed: %s", url)
+                return
 
     def get_issue(self, key: str, *, etag: str = "") -> RemoteIssue | None:
         """Return the issue, or None when it did not change since the answer with etag."""
@@ -332,7 +374,7 @@ class JiraClient(_Client):
     """One Jira Cloud project, with an Atlassian account's e-mail and API token."""
 
     name = "Jira"
-    FIELDS = ["status", "assignee", "resolution"]
+    FIELDS = ["status", "assignee", "resolution", "updated"]
 
     def _headers(self) -> dict[str, str]:
         return {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -370,6 +412,7 @@ class JiraClient(_Client):
             state=CLOSED if category == "done" else OPEN,
             assignee=(fields.get("assignee") or {}).get("displayName", ""),
             not_planned=resolution.lower() in {"won't do", "won't fix", "declined"},
+            updated_at=parse_time(fields.get("updated")),
         )
 
     def check(self) -> str:
@@ -405,16 +448,32 @@ class JiraClient(_Client):
         key = response.json()["key"]
         return RemoteIssue(key=key, url=f"{self.site}/browse/{key}", state=OPEN)
 
-    def search(self, jql: str) -> list[RemoteIssue]:
-        issues: list[RemoteIssue] = []
+    def search_pages(self, jql: str) -> Iterator[list[RemoteIssue]]:
+        """Yield the issues the JQL finds, a page at a time (one request each)."""
         body: dict[str, Any] = {"jql": jql, "fields": self.FIELDS, "maxResults": 100}
         while True:
             data = self.request("POST", f"{self.site}/rest/api/3/search/jql", json=body).json()
-            issues.extend(self._issue(issue) for issue in data.get("issues") or [])
+            yield [self._issue(issue) for issue in data.get("issues") or []]
             token = data.get("nextPageToken")
             if data.get("isLast", True) or not token:
-                return issues
+                return
             body["nextPageToken"] = token
+
+    def search(self, jql: str) -> list[RemoteIssue]:
+        return [issue for page in self.search_pages(jql) for issue in page]
+
+    def changed_since(self, since: datetime) -> Iterator[list[RemoteIssue]]:
+        """Yield, a page at a time, the project's issues changed since `since`, oldest first.
+
+        JQL reads an absolute date in the Jira user's own time zone, which we do not know,
+        and to the minute only: a relative `-Nm` counted back from now reads the same in
+        every zone; a few minutes more than needed cover our clock against Jira's.
+        """
+        minutes = int((timezone.now() - since).total_seconds() // 60) + 5
+        jql = (
+            f'project = "{self.project}" AND updated >= "-{max(minutes, 1)}m" ORDER BY updated ASC'
+        )
+        yield from self.search_pages(jql)
 
     def find_by_label(self, label: str) -> RemoteIssue | None:
         found = self.search(f'project = "{self.project}" AND labels = "{label}"')

@@ -58,6 +58,10 @@ class TrackerConnection(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_check_ok = models.BooleanField(null=True, blank=True)
     last_check_message = models.CharField(max_length=500, blank=True)
+    # The high-water mark of reconcile: the tracker's own `updated` time of the newest
+    # change it has seen, so the next pass asks only for what changed since (in the
+    # tracker's clock, never ours).
+    reconciled_through = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
