@@ -6,6 +6,8 @@ the tracker ("via GitHub: …"), so the history reads as made by the tracker, an
 (webhooks) see the item's status change like any other.
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -61,6 +63,7 @@ def tracker_issue_link(
     state: str,
     assignee: str = "",
     etag: str = "",
+    remote_updated_at: datetime | None = None,
     actor: User | None,
 ) -> TrackerIssue:
     """Link the item to an issue that exists in its tracker, and take over its state.
@@ -73,6 +76,7 @@ def tracker_issue_link(
     old_key = issue.key if issue.is_linked else ""
     issue.kind, issue.key, issue.url, issue.last_error = kind, key, url, ""
     issue.etag = ""  # a validator of another issue's answer would be wrong for this one
+    issue.remote_updated_at = None  # so is another issue's time
     issue.state = TrackerIssue.State.UNCHECKED
     issue.save()
     if old_key != key:
@@ -85,7 +89,9 @@ def tracker_issue_link(
             values={"tracker_issue": [old_key, key]},
             event=LINKED_EVENT,
         )
-    tracker_issue_sync(issue=issue, state=state, assignee=assignee, etag=etag)
+    tracker_issue_sync(
+        issue=issue, state=state, assignee=assignee, etag=etag, remote_updated_at=remote_updated_at
+    )
     return issue
 
 
@@ -106,15 +112,25 @@ def tracker_issue_sync(
     assignee: str,
     etag: str = "",
     not_planned: bool = False,
+    remote_updated_at: datetime | None = None,
 ) -> list[str]:
     """Take over the issue's state and assignee from its tracker; return what changed.
 
     A closed issue marks its open item done (won't do when closed as not planned); a
     reopened one reopens a closed item. A first look at a linked issue only closes: an
     open issue linked to a done item leaves the item alone. Each change is recorded as
-    made by the tracker.
+    made by the tracker. A state older than the one held (remote_updated_at, the tracker's
+    time of the change) is ignored: webhooks arrive in any order, and late.
     """
     issue = TrackerIssue.objects.select_for_update().get(pk=issue.pk)
+    if (
+        remote_updated_at is not None
+        and issue.remote_updated_at is not None
+        and remote_updated_at < issue.remote_updated_at
+    ):
+        return []
+    if remote_updated_at is not None:
+        issue.remote_updated_at = remote_updated_at
     item = ActionItem.objects.select_related("incident").get(pk=issue.action_item_id)
     was = issue.state
     changed: list[str] = []

@@ -183,3 +183,28 @@ class TrackerIssueUpdate(Delivery):
 
     def __str__(self) -> str:
         return f"{self.issue_id} to {self.state}: {self.status}"
+
+
+class TrackerWebhookDelivery(models.Model):
+    """A webhook delivery taken in, by the tracker's delivery id, so a replay is ignored.
+
+    GitHub names each delivery in X-GitHub-Delivery and keeps the id when one is redelivered;
+    Jira in X-Atlassian-Webhook-Identifier, the same across its retries. Kept a week.
+    """
+
+    connection = models.ForeignKey(
+        TrackerConnection, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    delivery_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "delivery_id"], name="tracker_delivery_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} for {self.connection_id}"

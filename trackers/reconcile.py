@@ -83,6 +83,7 @@ def _apply(issue: TrackerIssue, remote: RemoteIssue) -> bool:
             assignee=remote.assignee,
             etag=remote.etag,
             not_planned=remote.not_planned,
+            remote_updated_at=remote.updated_at,
         )
     )
 

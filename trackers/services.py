@@ -202,6 +202,7 @@ def issue_link(*, item: ActionItem, reference: str, actor: User) -> TrackerIssue
         state=remote.state,
         assignee=remote.assignee,
         etag=remote.etag,
+        remote_updated_at=remote.updated_at,
         actor=actor,
     )
 

@@ -204,6 +204,9 @@ class TrackerIssue(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     # The tracker's validator of the last answer (GitHub's ETag), for conditional requests.
     etag = models.CharField(max_length=200, blank=True)
+    # When the tracker last changed the issue, by its clock: a webhook or answer older than
+    # this (a late or replayed delivery) must not overwrite the newer state we hold.
+    remote_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TrackerIssueQuerySet.as_manager()

@@ -1,6 +1,7 @@
 """GitHub Issues: create from an item (once), link by URL, take state back (webhook, sweep)."""
 
 import json
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -193,14 +194,14 @@ def test_linking_a_closed_issue_marks_the_item_done_as_made_by_github(
     assert record.note == "via GitHub: acme/web#1 was closed"
 
 
-def post_hook(client, connection, payload, *, secret="hook-secret", event="issues"):
+def post_hook(client, connection, payload, *, secret="hook-secret", event="issues", delivery=""):
     body = json.dumps(payload).encode()
     return client.post(
         reverse("trackers:github_hook", args=[connection.pk]),
         data=body,
         content_type="application/json",
         headers={"X-GitHub-Event": event, "X-Hub-Signature-256": github_signature(secret, body),
-                 "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"},
+                 "X-GitHub-Delivery": delivery or str(uuid.uuid4())},
     )  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -98,14 +99,14 @@ def test_linking_by_key_or_browse_url(client, item, jira, jira_connection):
     assert (issue.key, issue.state, issue.assignee) == ("OPS-1", "open", "Mia K")
 
 
-def jira_hook(client, connection, payload, secret="hook-secret"):
+def jira_hook(client, connection, payload, secret="hook-secret", delivery=""):
     body = json.dumps(payload).encode()
     signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return client.post(
         reverse("trackers:jira_hook", args=[connection.pk]), data=body,
         content_type="application/json",
         headers={"X-Hub-Signature": signature,
-                 "X-Atlassian-Webhook-Identifier": "1701f2a0-31d6-4b2d-bd77-73b0e6d1a1a0"},
+                 "X-Atlassian-Webhook-Identifier": delivery or str(uuid.uuid4())},
     )  # fmt: skip
 
 
