@@ -29,12 +29,12 @@ def tracker_issue_request(*, item: ActionItem, kind: str) -> tuple[TrackerIssue,
     """Note that an issue is to be created for the item; return it and whether it is new.
 
     Asking again while one is being created, or once it exists, changes nothing; asking
-    after a failure starts over.
+    after a failure, or once the issue was deleted in the tracker, starts over.
     """
     issue, created = TrackerIssue.objects.select_for_update().get_or_create(
         action_item=item, defaults={"kind": kind, "state": TrackerIssue.State.CREATING}
     )
-    if not created and issue.state == TrackerIssue.State.FAILED:
+    if not created and issue.state in (TrackerIssue.State.FAILED, TrackerIssue.State.DELETED):
         issue.kind, issue.state, issue.last_error = kind, TrackerIssue.State.CREATING, ""
         issue.save(update_fields=["kind", "state", "last_error"])
         return issue, True
@@ -46,6 +46,43 @@ def tracker_issue_failed(*, issue: TrackerIssue, error: str) -> None:
     TrackerIssue.objects.filter(pk=issue.pk, state=TrackerIssue.State.CREATING).update(
         state=TrackerIssue.State.FAILED, last_error=error[:500]
     )
+
+
+@transaction.atomic
+def tracker_issue_gone(
+    *, issue: TrackerIssue, moved_to_key: str = "", moved_to_url: str = ""
+) -> bool:
+    """Note that the issue was deleted (or moved to moved_to_key) in its tracker.
+
+    The item keeps its status; it shows where the issue went and may be given another.
+    Return False when the issue was no longer linked (already noted, or relinked since).
+    """
+    issue = TrackerIssue.objects.select_for_update().get(pk=issue.pk)
+    if not issue.is_linked:
+        return False
+    item = ActionItem.objects.select_related("incident").get(pk=issue.action_item_id)
+    old_key = issue.key
+    if moved_to_key:
+        what = f"was moved to {moved_to_key}"
+        issue.state, issue.key = TrackerIssue.State.MOVED, moved_to_key
+        issue.url = moved_to_url or issue.url
+    else:
+        what = "was deleted"
+        issue.state = TrackerIssue.State.DELETED
+    issue.last_error = f"{old_key} {what} in {issue.get_kind_display()}."
+    issue.synced_at, issue.etag = timezone.now(), ""
+    issue.save()
+    record_change(
+        incident=item.incident,
+        actor=None,
+        action=ChangeRecord.Action.UPDATED,
+        target=item,
+        changes={"tracker_issue": [old_key, moved_to_key]},
+        values={"tracker_issue": [old_key, moved_to_key]},
+        note=f"via {issue.get_kind_display()}: {old_key} {what}",
+        event=SYNCED_EVENT,
+    )
+    return True
 
 
 def tracker_issue_note_error(*, issue: TrackerIssue, error: str) -> None:

@@ -45,11 +45,24 @@ class TrackerError(Exception):
         status: int | None = None,
         transient: bool = False,
         retry_after: int | None = None,
+        location: str = "",
     ) -> None:
         super().__init__(message)
         self.status = status
         self.transient = transient
         self.retry_after = retry_after
+        self.location = location  # where a 301 said the thing went; never followed blindly
+
+
+class IssueGone(TrackerError):
+    """The issue was deleted in its tracker, or moved (then moved_to_key and moved_to_url)."""
+
+    def __init__(
+        self, message: str, *, status: int = 410, moved_to_key: str = "", moved_to_url: str = ""
+    ) -> None:
+        super().__init__(message, status=301 if moved_to_key else status)
+        self.moved_to_key = moved_to_key
+        self.moved_to_url = moved_to_url
 
 
 @dataclass
@@ -189,6 +202,12 @@ class _Client:
                 transient=True,
                 retry_after=retry_after,
             )
+        if status in (301, 302, 307, 308):
+            raise TrackerError(
+                f"{self.name} says this moved ({status}).",
+                status=status,
+                location=response.headers.get("Location", ""),
+            )
         if status >= 500:
             raise TrackerError(
                 f"{self.name} had an error ({status}); it is tried again later.",
@@ -305,15 +324,48 @@ class GitHubClient(_Client):
                 return
 
     def get_issue(self, key: str, *, etag: str = "") -> RemoteIssue | None:
-        """Return the issue, or None when it did not change since the answer with etag."""
+        """Return the issue, or None when it did not change since the answer with etag.
+
+        Raise IssueGone when GitHub says it was deleted (410; or 404 while the repository
+        itself answers) or transferred to another repository (301 to the issue's new place).
+        """
         number = key.rpartition("#")[2]
         headers = {"If-None-Match": etag} if etag else {}
-        response = self.request(
-            "GET", self._url(f"/repos/{self.repository}/issues/{number}"), headers=headers
-        )
+        try:
+            response = self.request(
+                "GET", self._url(f"/repos/{self.repository}/issues/{number}"), headers=headers
+            )
+        except TrackerError as error:
+            self._raise_if_gone(key, error)
+            raise
         if response.status_code == 304:
             return None
         return self._issue(response.json(), etag=response.headers.get("ETag", ""))
+
+    def same_api_host(self, url: str) -> bool:
+        base = urlsplit(self.connection.github_api_url)
+        target = urlsplit(url)
+        return (target.scheme, target.netloc) == (base.scheme, base.netloc)
+
+    def _raise_if_gone(self, key: str, error: TrackerError) -> None:
+        if error.status == 410:
+            raise IssueGone(f"{key} was deleted in GitHub.") from None
+        if error.status not in (301, 404):
+            return
+        # Only when the repository itself still answers is the issue what went away.
+        self.request("GET", self._url(f"/repos/{self.repository}"))
+        if error.status == 404:
+            raise IssueGone(f"{key} was deleted in GitHub.", status=404) from None
+        if not self.same_api_host(error.location):
+            raise TrackerError(f"GitHub moved {key} to another host; not followed.")
+        data = self.request("GET", error.location).json()
+        new_repo = urlsplit(data.get("repository_url", "")).path.removeprefix("/repos/")
+        new_key = f"{new_repo}#{data['number']}"
+        raise IssueGone(
+            f"{key} was transferred to {new_key}.",
+            moved_to_key=new_key,
+            moved_to_url=data.get("html_url", ""),
+        ) from None
 
     def set_state(self, key: str, *, closed: bool, not_planned: bool = False) -> RemoteIssue:
         """Close (as completed or not planned) or reopen the issue."""

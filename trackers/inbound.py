@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 
 from incidents.models import TrackerIssue
-from incidents.tracker_issues import tracker_issue_sync
+from incidents.tracker_issues import tracker_issue_gone, tracker_issue_sync
 from trackers.clients import GitHubClient, JiraClient
 from trackers.crypto import SecretUnreadable
 from trackers.models import TrackerConnection, TrackerWebhookDelivery
@@ -28,6 +28,7 @@ from trackers.models import TrackerConnection, TrackerWebhookDelivery
 logger = logging.getLogger(__name__)
 
 GITHUB_ACTIONS = {"opened", "edited", "closed", "reopened", "assigned", "unassigned"}
+GITHUB_GONE = {"deleted", "transferred"}
 JIRA_EVENTS = {"jira:issue_updated", "jira:issue_created"}
 
 
@@ -87,14 +88,30 @@ def receive(
 
 
 def _github(connection: TrackerConnection, event: str, payload: dict) -> int:
-    if event != "issues" or payload.get("action") not in GITHUB_ACTIONS:
+    action = payload.get("action")
+    if event != "issues" or action not in GITHUB_ACTIONS | GITHUB_GONE:
         return 0
     repo = (payload.get("repository") or {}).get("full_name", "")
     data = payload.get("issue") or {}
     if repo.lower() != connection.github_repository.lower() or "number" not in data:
         return 0
     remote = GitHubClient(connection)._issue(data)
+    if action in GITHUB_GONE:
+        return _gone(connection, remote.key, payload.get("changes") or {})
     return _apply(connection, remote)
+
+
+def _gone(connection: TrackerConnection, key: str, changes: dict) -> int:
+    """Note an issue deleted, or transferred (to changes' new_repository and new_issue)."""
+    new_issue = changes.get("new_issue") or {}
+    new_repo = (changes.get("new_repository") or {}).get("full_name", "")
+    moved_to_key = f"{new_repo}#{new_issue['number']}" if new_repo and "number" in new_issue else ""
+    return sum(
+        tracker_issue_gone(
+            issue=issue, moved_to_key=moved_to_key, moved_to_url=new_issue.get("html_url", "")
+        )
+        for issue in _linked(connection, key)
+    )
 
 
 def _apply(connection: TrackerConnection, remote) -> int:

@@ -8,6 +8,11 @@ The mark moves to the newest change seen, in the tracker's clock, after each pag
 pass cut short by the budget or a rate limit goes on from there next time. Issues never
 looked at yet (linked by URL) are then asked one by one (Jira: 50 keys per search).
 
+A deleted or transferred issue is in no list of changes: what is left of the budget asks
+after the issues looked at longest ago (GitHub conditionally: an unchanged issue answers
+304, which costs no rate limit), so each is checked every few passes; one that is gone is
+noted on its item (tracker_issue_gone) and no longer kept in step.
+
 A pass makes at most TRACKER_RECONCILE_REQUEST_BUDGET calls per connection.
 """
 
@@ -16,12 +21,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Min, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from incidents.models import TrackerIssue
-from incidents.tracker_issues import tracker_issue_note_error, tracker_issue_sync
-from trackers.clients import GitHubClient, JiraClient, RemoteIssue, TrackerError, client_for
+from incidents.tracker_issues import (
+    tracker_issue_gone,
+    tracker_issue_note_error,
+    tracker_issue_sync,
+)
+from trackers.clients import (
+    GitHubClient,
+    IssueGone,
+    JiraClient,
+    RemoteIssue,
+    TrackerError,
+    client_for,
+)
 from trackers.models import TrackerConnection
 
 logger = logging.getLogger(__name__)
@@ -107,6 +123,7 @@ def reconcile(connection: TrackerConnection, *, issue_ids: list[int] | None = No
     result = Reconciled()
     budget = Budget(settings.TRACKER_RECONCILE_REQUEST_BUDGET)
     client = client_for(connection)
+    started = timezone.now()
     try:
         if issue_ids is None:
             _changed_since(connection, client, budget, result)
@@ -114,6 +131,10 @@ def reconcile(connection: TrackerConnection, *, issue_ids: list[int] | None = No
         else:
             first_looks = TrackerIssue.objects.filter(pk__in=issue_ids, kind=connection.kind)
         _look_at(client, list(first_looks.order_by("pk")), budget, result)
+        if issue_ids is None:
+            per_call = JIRA_BATCH if isinstance(client, JiraClient) else 1
+            _look_at(client, _least_recently_seen(connection, started)[: budget.left * per_call],
+                     budget, result)  # fmt: skip
     except BudgetSpent:
         logger.info("reconcile of %s used its budget; the next pass goes on", connection)
     except TrackerError as error:
@@ -149,6 +170,20 @@ def _changed_since(
             connection.reconciled_through = mark
 
 
+def _least_recently_seen(connection: TrackerConnection, started: datetime) -> list[TrackerIssue]:
+    """Return the linked issues not seen in this pass, those seen longest ago first."""
+    return list(
+        connection_issues(connection)
+        .filter(Q(synced_at__lt=started) | Q(synced_at__isnull=True))
+        .order_by(F("synced_at").asc(nulls_first=True), "pk")
+    )
+
+
+def _gone(issue: TrackerIssue, gone: IssueGone, result: Reconciled) -> None:
+    tracker_issue_gone(issue=issue, moved_to_key=gone.moved_to_key, moved_to_url=gone.moved_to_url)
+    result.changed += 1
+
+
 def _look_at(client, issues: list[TrackerIssue], budget: Budget, result: Reconciled) -> None:
     if isinstance(client, JiraClient):
         for start in range(0, len(issues), JIRA_BATCH):
@@ -163,6 +198,9 @@ def _look_at_github(client: GitHubClient, issue: TrackerIssue, result: Reconcile
     result.asked += 1
     try:
         remote = client.get_issue(issue.key, etag=issue.etag)
+    except IssueGone as gone:
+        _gone(issue, gone, result)
+        return
     except TrackerError as error:
         if error.transient:
             raise
@@ -181,24 +219,34 @@ def _look_at_jira(
 ) -> None:
     budget.spend(result)
     result.asked += len(issues)
+    found: dict[str, RemoteIssue | None]
     try:
-        found = client.get_issues([issue.key for issue in issues])
+        found = dict(client.get_issues([issue.key for issue in issues]))
     except TrackerError as error:
         if error.transient or error.status != 400:
             raise
-        # JQL refuses the whole search when one key no longer exists: ask one by one.
-        found = {}
-        for issue in issues:
-            budget.spend(result)
-            try:
-                found[issue.key] = client.get_issue(issue.key)
-            except TrackerError as one_error:
-                if one_error.transient:
-                    raise
+        found = {}  # JQL refuses the whole search when one key no longer exists
+    # A key the search did not answer for is asked alone: Jira answers a moved issue's old
+    # key with its new one, and a deleted one with 404.
     for issue in issues:
-        remote = found.get(issue.key)
+        if issue.key in found:
+            continue
+        budget.spend(result)
+        try:
+            found[issue.key] = client.get_issue(issue.key)
+        except TrackerError as one_error:
+            if one_error.transient:
+                raise
+            if one_error.status == 404:
+                found[issue.key] = None
+    for issue in issues:
+        remote = found.get(issue.key, False)
         if remote is None:
-            tracker_issue_note_error(issue=issue, error=f"{issue.key} was not found in Jira.")
+            _gone(issue, IssueGone(f"{issue.key} was deleted in Jira."), result)
+        elif remote is False:
+            tracker_issue_note_error(issue=issue, error=f"Jira did not answer for {issue.key}.")
             result.errors += 1
+        elif remote.key != issue.key:
+            _gone(issue, IssueGone("", moved_to_key=remote.key, moved_to_url=remote.url), result)
         else:
             _count(result, _apply(issue, remote))

@@ -78,9 +78,13 @@ def _detail(request: HttpRequest, connection: TrackerConnection, *, new_secret: 
     return render(
         request,
         "trackers/connection_detail.html",
-        {"connection": connection, "hook_url": _hook_url(request, connection),
-         "new_secret": new_secret},
-    )  # fmt: skip
+        {
+            "connection": connection,
+            "hook_url": _hook_url(request, connection),
+            "new_secret": new_secret,
+            "gone_issues": services.gone_issues(connection, user=request.user),
+        },
+    )
 
 
 def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:

@@ -187,6 +187,9 @@ class TrackerIssue(models.Model):
         UNCHECKED = "unchecked", "Linked, not checked yet"
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
+        # The issue is no longer where it was linked: no longer kept in step.
+        DELETED = "deleted", "Deleted in the tracker"
+        MOVED = "moved", "Moved elsewhere"
 
     LINKED_STATES = (State.UNCHECKED, State.OPEN, State.CLOSED)
 
@@ -228,3 +231,8 @@ class TrackerIssue(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.state == self.State.CLOSED
+
+    @property
+    def is_gone(self) -> bool:
+        """Return whether the issue was deleted or moved away in its tracker."""
+        return self.state in (self.State.DELETED, self.State.MOVED)

@@ -82,6 +82,8 @@ class FakeGitHub:
     lock: threading.Lock = field(default_factory=threading.Lock)
     requests: list[tuple[str, str]] = field(default_factory=list)
     clock: FakeClock = field(default_factory=FakeClock)
+    # Issues deleted (None) or transferred (to (repository, number)) since they were made.
+    gone: dict[int, tuple[str, int] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.server.expect_request(re.compile(r"^/.*")).respond_with_handler(self.handle)
@@ -89,6 +91,25 @@ class FakeGitHub:
     @property
     def api_url(self) -> str:
         return self.server.url_for("/").rstrip("/")
+
+    def delete(self, number: int) -> None:
+        with self.lock:
+            self.gone[number] = None
+
+    def transfer(self, number: int, repo: str, new_number: int) -> None:
+        with self.lock:
+            self.gone[number] = (repo, new_number)
+
+    def transferred_json(self, number: int) -> dict:
+        """Return the issue as its new repository has it, where GitHub's 301 points."""
+        repo, new_number = self.gone[number]
+        return {
+            **self.issue_json(number),
+            "number": new_number,
+            "url": f"https://api.github.com/repos/{repo}/issues/{new_number}",
+            "repository_url": f"https://api.github.com/repos/{repo}",
+            "html_url": f"https://github.com/{repo}/issues/{new_number}",
+        }
 
     def issue_json(self, number: int) -> dict:
         issue = self.issues[number]
@@ -206,7 +227,26 @@ class FakeGitHub:
             return self._create(request.get_json())
         if path == f"{repo_path}/issues" and method == "GET":
             return self._list(request)
+        match = re.fullmatch(r"/repositories/4242/issues/(\d+)", path)
+        if match and method == "GET":
+            by_new = {v[1]: n for n, v in self.gone.items() if v}
+            return _json(self.transferred_json(by_new[int(match.group(1))]))
         match = re.fullmatch(rf"{re.escape(repo_path)}/issues/(\d+)", path)
+        if match and method == "GET" and int(match.group(1)) in self.gone:
+            moved = self.gone[int(match.group(1))]
+            if moved is None:
+                return _json(
+                    {"message": "This issue was deleted",
+                     "documentation_url": "https://docs.github.com/rest/issues/issues#get-an-issue"},
+                    410,
+                )  # fmt: skip
+            # A transferred issue: moved permanently to its place in the other repository.
+            location = f"{self.api_url}/repositories/4242/issues/{moved[1]}"
+            return _json(
+                {"message": "Moved Permanently", "url": location,
+                 "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects"},
+                301, {"Location": location},
+            )  # fmt: skip
         if match and method == "GET":
             number = int(match.group(1))
             if number not in self.issues:
@@ -242,7 +282,8 @@ class FakeGitHub:
             found = [
                 self.issue_json(n)
                 for n in self.issues
-                if labels <= set(self.issues[n]["labels"])
+                if n not in self.gone
+                and labels <= set(self.issues[n]["labels"])
                 and state in ("all", self.issues[n]["state"])
                 and (since is None or _github_time(self.issues[n]["updated_at"]) >= since)
                 and args.get("creator", "postmortems-bot") == "postmortems-bot"
@@ -287,7 +328,16 @@ class FakeGitHub:
     def webhook(self, number: int, action: str) -> dict:
         """Return an `issues` webhook payload as GitHub sends it for this issue."""
         owner, name = self.repo.split("/")
+        extra = {}
+        if action == "transferred":
+            repo = self.gone[number][0]
+            extra["changes"] = {
+                "new_issue": self.transferred_json(number),
+                "new_repository": {"id": 4242, "name": repo.split("/")[1], "full_name": repo,
+                                   "owner": github_user(repo.split("/")[0]), "private": True},
+            }  # fmt: skip
         return {
+            **extra,
             "action": action,
             "issue": self.issue_json(number),
             "repository": {
