@@ -255,6 +255,9 @@ TRACKER_TIMEOUT_SECONDS = env_int("TRACKER_TIMEOUT_SECONDS", 10)
 TRACKER_MAX_ATTEMPTS = env_int("TRACKER_MAX_ATTEMPTS", 8)
 # How often the reconcile sweep asks the trackers what their webhooks may have missed.
 TRACKER_RECONCILE_INTERVAL_SECONDS = env_int("TRACKER_RECONCILE_INTERVAL_SECONDS", 3600)
+# Calls one reconcile of one connection may make (pages of changes, first looks, checks that
+# an issue still exists); what is left over is picked up by the next pass.
+TRACKER_RECONCILE_REQUEST_BUDGET = env_int("TRACKER_RECONCILE_REQUEST_BUDGET", 40)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders-daily": {
         "task": "incidents.tasks.send_reminders_sweep",

@@ -7,5 +7,21 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import dashboard_cache
+        from core.backup_registry import register_backup, register_backup_exclusion
+        from core.models import ChangeRecord, EventHandling
 
         dashboard_cache.register()
+        register_backup(ChangeRecord, incident_paths="incident__")
+        register_backup_exclusion(
+            EventHandling, reason="the outbox's work queue: a restore does not re-handle events"
+        )
+        register_backup_exclusion(
+            "contenttypes.contenttype", "auth.permission",
+            reason="made by migrate in every database",
+        )  # fmt: skip
+        register_backup_exclusion(
+            "auth.group", reason="not used: roles come from teams and is_staff/is_superuser"
+        )
+        register_backup_exclusion(
+            "admin.logentry", "sessions.session", reason="sign-ins and the admin's own log"
+        )

@@ -14,4 +14,18 @@ class IncidentsConfig(AppConfig):
         from incidents.models import private_incident_ids
 
         tasks.register_owed_kinds()
+        _register_backup()
         visibility.set_private_incidents_rule(private_incident_ids)
+
+
+def _register_backup() -> None:
+    from core.backup_registry import register_backup, register_backup_exclusion
+    from incidents import models as m
+
+    register_backup(m.User, m.Team, m.Service, m.Tag)
+    register_backup(m.Incident, incident_paths="")
+    register_backup(m.TimelineEvent, m.Cause, m.ActionItem, incident_paths="incident__")
+    register_backup(m.TrackerIssue, incident_paths="action_item__incident__")
+    register_backup_exclusion(
+        m.ReminderDelivery, reason="a log of reminder e-mails sent, claimed by token"
+    )

@@ -6,6 +6,8 @@ the tracker ("via GitHub: …"), so the history reads as made by the tracker, an
 (webhooks) see the item's status change like any other.
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,12 +29,12 @@ def tracker_issue_request(*, item: ActionItem, kind: str) -> tuple[TrackerIssue,
     """Note that an issue is to be created for the item; return it and whether it is new.
 
     Asking again while one is being created, or once it exists, changes nothing; asking
-    after a failure starts over.
+    after a failure, or once the issue was deleted in the tracker, starts over.
     """
     issue, created = TrackerIssue.objects.select_for_update().get_or_create(
         action_item=item, defaults={"kind": kind, "state": TrackerIssue.State.CREATING}
     )
-    if not created and issue.state == TrackerIssue.State.FAILED:
+    if not created and issue.state in (TrackerIssue.State.FAILED, TrackerIssue.State.DELETED):
         issue.kind, issue.state, issue.last_error = kind, TrackerIssue.State.CREATING, ""
         issue.save(update_fields=["kind", "state", "last_error"])
         return issue, True
@@ -44,6 +46,43 @@ def tracker_issue_failed(*, issue: TrackerIssue, error: str) -> None:
     TrackerIssue.objects.filter(pk=issue.pk, state=TrackerIssue.State.CREATING).update(
         state=TrackerIssue.State.FAILED, last_error=error[:500]
     )
+
+
+@transaction.atomic
+def tracker_issue_gone(
+    *, issue: TrackerIssue, moved_to_key: str = "", moved_to_url: str = ""
+) -> bool:
+    """Note that the issue was deleted (or moved to moved_to_key) in its tracker.
+
+    The item keeps its status; it shows where the issue went and may be given another.
+    Return False when the issue was no longer linked (already noted, or relinked since).
+    """
+    issue = TrackerIssue.objects.select_for_update().get(pk=issue.pk)
+    if not issue.is_linked:
+        return False
+    item = ActionItem.objects.select_related("incident").get(pk=issue.action_item_id)
+    old_key = issue.key
+    if moved_to_key:
+        what = f"was moved to {moved_to_key}"
+        issue.state, issue.key = TrackerIssue.State.MOVED, moved_to_key
+        issue.url = moved_to_url or issue.url
+    else:
+        what = "was deleted"
+        issue.state = TrackerIssue.State.DELETED
+    issue.last_error = f"{old_key} {what} in {issue.get_kind_display()}."
+    issue.synced_at, issue.etag = timezone.now(), ""
+    issue.save()
+    record_change(
+        incident=item.incident,
+        actor=None,
+        action=ChangeRecord.Action.UPDATED,
+        target=item,
+        changes={"tracker_issue": [old_key, moved_to_key]},
+        values={"tracker_issue": [old_key, moved_to_key]},
+        note=f"via {issue.get_kind_display()}: {old_key} {what}",
+        event=SYNCED_EVENT,
+    )
+    return True
 
 
 def tracker_issue_note_error(*, issue: TrackerIssue, error: str) -> None:
@@ -61,6 +100,7 @@ def tracker_issue_link(
     state: str,
     assignee: str = "",
     etag: str = "",
+    remote_updated_at: datetime | None = None,
     actor: User | None,
 ) -> TrackerIssue:
     """Link the item to an issue that exists in its tracker, and take over its state.
@@ -73,6 +113,7 @@ def tracker_issue_link(
     old_key = issue.key if issue.is_linked else ""
     issue.kind, issue.key, issue.url, issue.last_error = kind, key, url, ""
     issue.etag = ""  # a validator of another issue's answer would be wrong for this one
+    issue.remote_updated_at = None  # so is another issue's time
     issue.state = TrackerIssue.State.UNCHECKED
     issue.save()
     if old_key != key:
@@ -85,7 +126,9 @@ def tracker_issue_link(
             values={"tracker_issue": [old_key, key]},
             event=LINKED_EVENT,
         )
-    tracker_issue_sync(issue=issue, state=state, assignee=assignee, etag=etag)
+    tracker_issue_sync(
+        issue=issue, state=state, assignee=assignee, etag=etag, remote_updated_at=remote_updated_at
+    )
     return issue
 
 
@@ -106,15 +149,25 @@ def tracker_issue_sync(
     assignee: str,
     etag: str = "",
     not_planned: bool = False,
+    remote_updated_at: datetime | None = None,
 ) -> list[str]:
     """Take over the issue's state and assignee from its tracker; return what changed.
 
     A closed issue marks its open item done (won't do when closed as not planned); a
     reopened one reopens a closed item. A first look at a linked issue only closes: an
     open issue linked to a done item leaves the item alone. Each change is recorded as
-    made by the tracker.
+    made by the tracker. A state older than the one held (remote_updated_at, the tracker's
+    time of the change) is ignored: webhooks arrive in any order, and late.
     """
     issue = TrackerIssue.objects.select_for_update().get(pk=issue.pk)
+    if (
+        remote_updated_at is not None
+        and issue.remote_updated_at is not None
+        and remote_updated_at < issue.remote_updated_at
+    ):
+        return []
+    if remote_updated_at is not None:
+        issue.remote_updated_at = remote_updated_at
     item = ActionItem.objects.select_related("incident").get(pk=issue.action_item_id)
     was = issue.state
     changed: list[str] = []

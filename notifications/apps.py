@@ -11,3 +11,9 @@ class NotificationsConfig(AppConfig):
         from notifications import handlers, tasks  # noqa: F401
 
         tasks.register_owed_kinds()
+
+        from core.backup_registry import register_backup
+        from notifications import models as m
+
+        register_backup(m.NotificationPreference, m.NotificationEmail)
+        register_backup(m.Follow, m.Notification, incident_paths="incident__")

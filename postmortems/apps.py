@@ -14,3 +14,17 @@ class PostmortemsConfig(AppConfig):
 
         events.in_transaction("incident.created")(services.start_draft_for_new_incident)
         register_write_guard(services.refuse_writes_when_published)
+        _register_backup()
+
+
+def _register_backup() -> None:
+    from core.backup_registry import register_backup
+    from postmortems import models as m
+
+    register_backup(m.PostmortemTemplate, m.TemplateSection, m.TeamTemplateDefault)
+    register_backup(m.Postmortem, incident_paths="incident__")
+    register_backup(
+        m.PostmortemSection, m.Review, m.PublishedVersion, m.CommentThread,
+        incident_paths="postmortem__incident__",
+    )  # fmt: skip
+    register_backup(m.Comment, incident_paths="thread__postmortem__incident__")

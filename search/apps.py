@@ -15,3 +15,12 @@ class SearchConfig(AppConfig):
         text_search.register(
             incident=matching.incident_matches, action_item=matching.action_item_matches
         )
+
+        from core.backup_registry import register_backup, register_backup_exclusion
+        from search import models as m
+
+        register_backup(m.RecurrenceLink, incident_paths=("incident__", "same_as__"))
+        register_backup_exclusion(
+            m.IncidentSearchDocument, m.ActionItemSearchDocument,
+            reason="derived: manage.py rebuild_search_index makes it again",
+        )  # fmt: skip

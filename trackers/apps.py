@@ -11,3 +11,14 @@ class TrackersConfig(AppConfig):
         from trackers import handlers, tasks  # noqa: F401
 
         tasks.register_owed_kinds()
+
+        from core.backup_registry import register_backup, register_backup_exclusion
+        from trackers import models as m
+
+        # Token and webhook secret are written as stored, encrypted (TRACKER_ENCRYPTION_KEYS).
+        register_backup(m.TrackerConnection, m.TrackerAccount)
+        register_backup(m.TrackerIssueCreation, incident_paths="action_item__incident__")
+        register_backup(m.TrackerIssueUpdate, incident_paths="issue__action_item__incident__")
+        register_backup_exclusion(
+            m.TrackerWebhookDelivery, reason="a week of delivery ids, against replays"
+        )

@@ -14,7 +14,9 @@ Redirects are not followed.
 """
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -43,11 +45,24 @@ class TrackerError(Exception):
         status: int | None = None,
         transient: bool = False,
         retry_after: int | None = None,
+        location: str = "",
     ) -> None:
         super().__init__(message)
         self.status = status
         self.transient = transient
         self.retry_after = retry_after
+        self.location = location  # where a 301 said the thing went; never followed blindly
+
+
+class IssueGone(TrackerError):
+    """The issue was deleted in its tracker, or moved (then moved_to_key and moved_to_url)."""
+
+    def __init__(
+        self, message: str, *, status: int = 410, moved_to_key: str = "", moved_to_url: str = ""
+    ) -> None:
+        super().__init__(message, status=301 if moved_to_key else status)
+        self.moved_to_key = moved_to_key
+        self.moved_to_url = moved_to_url
 
 
 @dataclass
@@ -60,6 +75,26 @@ class RemoteIssue:
     assignee: str = ""
     not_planned: bool = False
     etag: str = ""
+    # When the tracker last changed the issue, in its own clock (None when it did not say).
+    updated_at: datetime | None = None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Return an aware UTC datetime for GitHub's `…Z` or Jira's `….000+0000`, else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def next_link(response: requests.Response) -> str:
+    """Return the URL of the Link header's rel="next", or ''."""
+    return (response.links.get("next") or {}).get("url", "")
 
 
 REFUSAL = "trackers must be on public addresses."
@@ -167,6 +202,12 @@ class _Client:
                 transient=True,
                 retry_after=retry_after,
             )
+        if status in (301, 302, 307, 308):
+            raise TrackerError(
+                f"{self.name} says this moved ({status}).",
+                status=status,
+                location=response.headers.get("Location", ""),
+            )
         if status >= 500:
             raise TrackerError(
                 f"{self.name} had an error ({status}); it is tried again later.",
@@ -220,6 +261,7 @@ class GitHubClient(_Client):
             assignee=assignee,
             not_planned=data.get("state_reason") == "not_planned",
             etag=etag,
+            updated_at=parse_time(data.get("updated_at")),
         )
 
     def check(self) -> str:
@@ -262,16 +304,68 @@ class GitHubClient(_Client):
                 return self._issue(data)
         return None
 
+    def changed_since(self, since: datetime) -> Iterator[list[RemoteIssue]]:
+        """Yield, a page at a time, the repository's issues changed since `since`, oldest first.
+
+        GitHub's issue list (`since`, sorted by update, ascending), following the Link
+        header's next page only while it stays on this API's host: the token goes nowhere else.
+        """
+        url = self._url(f"/repos/{self.repository}/issues")
+        params: dict[str, Any] | None = {
+            "state": "all", "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "sort": "updated", "direction": "asc", "per_page": 100,
+        }  # fmt: skip
+        while url:
+            response = self.request("GET", url, params=params)
+            yield [self._issue(data) for data in response.json() if "pull_request" not in data]
+            url, params = next_link(response), None
+            if url and urlsplit(url).netloc != urlsplit(self.connection.github_api_url).netloc:
+                logger.warning("GitHub's next page is on another host; not followed: %s", url)
+                return
+
     def get_issue(self, key: str, *, etag: str = "") -> RemoteIssue | None:
-        """Return the issue, or None when it did not change since the answer with etag."""
+        """Return the issue, or None when it did not change since the answer with etag.
+
+        Raise IssueGone when GitHub says it was deleted (410; or 404 while the repository
+        itself answers) or transferred to another repository (301 to the issue's new place).
+        """
         number = key.rpartition("#")[2]
         headers = {"If-None-Match": etag} if etag else {}
-        response = self.request(
-            "GET", self._url(f"/repos/{self.repository}/issues/{number}"), headers=headers
-        )
+        try:
+            response = self.request(
+                "GET", self._url(f"/repos/{self.repository}/issues/{number}"), headers=headers
+            )
+        except TrackerError as error:
+            self._raise_if_gone(key, error)
+            raise
         if response.status_code == 304:
             return None
         return self._issue(response.json(), etag=response.headers.get("ETag", ""))
+
+    def same_api_host(self, url: str) -> bool:
+        base = urlsplit(self.connection.github_api_url)
+        target = urlsplit(url)
+        return (target.scheme, target.netloc) == (base.scheme, base.netloc)
+
+    def _raise_if_gone(self, key: str, error: TrackerError) -> None:
+        if error.status == 410:
+            raise IssueGone(f"{key} was deleted in GitHub.") from None
+        if error.status not in (301, 404):
+            return
+        # Only when the repository itself still answers is the issue what went away.
+        self.request("GET", self._url(f"/repos/{self.repository}"))
+        if error.status == 404:
+            raise IssueGone(f"{key} was deleted in GitHub.", status=404) from None
+        if not self.same_api_host(error.location):
+            raise TrackerError(f"GitHub moved {key} to another host; not followed.")
+        data = self.request("GET", error.location).json()
+        new_repo = urlsplit(data.get("repository_url", "")).path.removeprefix("/repos/")
+        new_key = f"{new_repo}#{data['number']}"
+        raise IssueGone(
+            f"{key} was transferred to {new_key}.",
+            moved_to_key=new_key,
+            moved_to_url=data.get("html_url", ""),
+        ) from None
 
     def set_state(self, key: str, *, closed: bool, not_planned: bool = False) -> RemoteIssue:
         """Close (as completed or not planned) or reopen the issue."""
@@ -332,7 +426,7 @@ class JiraClient(_Client):
     """One Jira Cloud project, with an Atlassian account's e-mail and API token."""
 
     name = "Jira"
-    FIELDS = ["status", "assignee", "resolution"]
+    FIELDS = ["status", "assignee", "resolution", "updated"]
 
     def _headers(self) -> dict[str, str]:
         return {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -370,6 +464,7 @@ class JiraClient(_Client):
             state=CLOSED if category == "done" else OPEN,
             assignee=(fields.get("assignee") or {}).get("displayName", ""),
             not_planned=resolution.lower() in {"won't do", "won't fix", "declined"},
+            updated_at=parse_time(fields.get("updated")),
         )
 
     def check(self) -> str:
@@ -405,16 +500,32 @@ class JiraClient(_Client):
         key = response.json()["key"]
         return RemoteIssue(key=key, url=f"{self.site}/browse/{key}", state=OPEN)
 
-    def search(self, jql: str) -> list[RemoteIssue]:
-        issues: list[RemoteIssue] = []
+    def search_pages(self, jql: str) -> Iterator[list[RemoteIssue]]:
+        """Yield the issues the JQL finds, a page at a time (one request each)."""
         body: dict[str, Any] = {"jql": jql, "fields": self.FIELDS, "maxResults": 100}
         while True:
             data = self.request("POST", f"{self.site}/rest/api/3/search/jql", json=body).json()
-            issues.extend(self._issue(issue) for issue in data.get("issues") or [])
+            yield [self._issue(issue) for issue in data.get("issues") or []]
             token = data.get("nextPageToken")
             if data.get("isLast", True) or not token:
-                return issues
+                return
             body["nextPageToken"] = token
+
+    def search(self, jql: str) -> list[RemoteIssue]:
+        return [issue for page in self.search_pages(jql) for issue in page]
+
+    def changed_since(self, since: datetime) -> Iterator[list[RemoteIssue]]:
+        """Yield, a page at a time, the project's issues changed since `since`, oldest first.
+
+        JQL reads an absolute date in the Jira user's own time zone, which we do not know,
+        and to the minute only: a relative `-Nm` counted back from now reads the same in
+        every zone; a few minutes more than needed cover our clock against Jira's.
+        """
+        minutes = int((timezone.now() - since).total_seconds() // 60) + 5
+        jql = (
+            f'project = "{self.project}" AND updated >= "-{max(minutes, 1)}m" ORDER BY updated ASC'
+        )
+        yield from self.search_pages(jql)
 
     def find_by_label(self, label: str) -> RemoteIssue | None:
         found = self.search(f'project = "{self.project}" AND labels = "{label}"')

@@ -88,6 +88,7 @@ def create_issue(creation_id: int) -> Outcome:
             url=remote.url,
             state=remote.state,
             assignee=remote.assignee,
+            remote_updated_at=remote.updated_at,
             actor=None,
         )
         deliveries.finish(row, Delivery.Status.SENT)
@@ -138,6 +139,6 @@ def update_issue(update_id: int) -> Outcome:
     with transaction.atomic():
         # The item already has this status: taking the issue's state records nothing.
         tracker_issue_sync(issue=issue, state=remote.state, assignee=remote.assignee,
-                           etag=remote.etag)  # fmt: skip
+                           etag=remote.etag, remote_updated_at=remote.updated_at)  # fmt: skip
         deliveries.finish(row, Delivery.Status.SENT)
     return Outcome()

@@ -58,6 +58,10 @@ class TrackerConnection(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_check_ok = models.BooleanField(null=True, blank=True)
     last_check_message = models.CharField(max_length=500, blank=True)
+    # The high-water mark of reconcile: the tracker's own `updated` time of the newest
+    # change it has seen, so the next pass asks only for what changed since (in the
+    # tracker's clock, never ours).
+    reconciled_through = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -179,3 +183,28 @@ class TrackerIssueUpdate(Delivery):
 
     def __str__(self) -> str:
         return f"{self.issue_id} to {self.state}: {self.status}"
+
+
+class TrackerWebhookDelivery(models.Model):
+    """A webhook delivery taken in, by the tracker's delivery id, so a replay is ignored.
+
+    GitHub names each delivery in X-GitHub-Delivery and keeps the id when one is redelivered;
+    Jira in X-Atlassian-Webhook-Identifier, the same across its retries. Kept a week.
+    """
+
+    connection = models.ForeignKey(
+        TrackerConnection, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    delivery_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "delivery_id"], name="tracker_delivery_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} for {self.connection_id}"

@@ -202,6 +202,7 @@ def issue_link(*, item: ActionItem, reference: str, actor: User) -> TrackerIssue
         state=remote.state,
         assignee=remote.assignee,
         etag=remote.etag,
+        remote_updated_at=remote.updated_at,
         actor=actor,
     )
 
@@ -228,3 +229,17 @@ def links_from_tracker_urls(*, items: list[ActionItem], connection: TrackerConne
 
 def team_connection(team: Team) -> TrackerConnection | None:
     return TrackerConnection.objects.filter(team=team).first()
+
+
+def gone_issues(connection: TrackerConnection, *, user: User) -> list[TrackerIssue]:
+    """Return the team's issues of this tracker deleted or moved there, that user may see."""
+    return list(
+        TrackerIssue.objects.filter(
+            kind=connection.kind,
+            state__in=[TrackerIssue.State.DELETED, TrackerIssue.State.MOVED],
+            action_item__incident__team_id=connection.team_id,
+            action_item__in=ActionItem.objects.visible_to(user),
+        )
+        .select_related("action_item", "action_item__incident")
+        .order_by("-synced_at", "-pk")[:100]
+    )

@@ -5,12 +5,24 @@ handed out again, and the claim on the row (plus the marker search) makes runnin
 harmless.
 """
 
+from datetime import timedelta
+
 from celery import Task, shared_task
 from django.db import transaction
+from django.utils import timezone
 
 from core import deliveries
 from trackers import creating, reconcile
-from trackers.models import TrackerConnection, TrackerIssueCreation, TrackerIssueUpdate
+from trackers.models import (
+    TrackerConnection,
+    TrackerIssueCreation,
+    TrackerIssueUpdate,
+    TrackerWebhookDelivery,
+)
+
+# A redelivery is asked for by hand from the hook's recent deliveries, which GitHub keeps
+# for a few days: a week of ids covers it.
+DELIVERY_IDS_KEPT = timedelta(days=7)
 
 
 def nudge_creations(creation_ids: list[int]) -> None:
@@ -59,7 +71,10 @@ def reconcile_connection(*, connection_id: int, issue_ids: list[int] | None = No
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def reconcile_all() -> int:
-    """Queue a reconcile of every connection (run by beat)."""
+    """Queue a reconcile of every connection (run by beat); forget week-old delivery ids."""
+    TrackerWebhookDelivery.objects.filter(
+        received_at__lt=timezone.now() - DELIVERY_IDS_KEPT
+    ).delete()
     ids = list(TrackerConnection.objects.values_list("pk", flat=True))
     for connection_id in ids:
         reconcile_connection.delay(connection_id=connection_id)

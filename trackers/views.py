@@ -78,9 +78,13 @@ def _detail(request: HttpRequest, connection: TrackerConnection, *, new_secret: 
     return render(
         request,
         "trackers/connection_detail.html",
-        {"connection": connection, "hook_url": _hook_url(request, connection),
-         "new_secret": new_secret},
-    )  # fmt: skip
+        {
+            "connection": connection,
+            "hook_url": _hook_url(request, connection),
+            "new_secret": new_secret,
+            "gone_issues": services.gone_issues(connection, user=request.user),
+        },
+    )
 
 
 def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -214,14 +218,21 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "trackers/account.html", {"form": form})
 
 
-def _hook(request: HttpRequest, connection_id: int, *, kind: str, header: str, event: str):
+def _hook(
+    request: HttpRequest, connection_id: int, *, kind: str, header: str, event: str, delivery: str
+):
     connection = TrackerConnection.objects.filter(pk=connection_id, kind=kind).first()
     body = request.body
     if connection is None or not inbound.signature_ok(
         connection, body, request.headers.get(header, "")
     ):
         return HttpResponse(status=401)
-    inbound.receive(connection, event=request.headers.get(event, ""), body=body)
+    inbound.receive(
+        connection,
+        event=request.headers.get(event, "") if event else "",
+        body=body,
+        delivery_id=request.headers.get(delivery, ""),
+    )
     return HttpResponse(status=204)
 
 
@@ -230,8 +241,8 @@ def _hook(request: HttpRequest, connection_id: int, *, kind: str, header: str, e
 @require_POST
 def github_hook(request: HttpRequest, connection_id: int) -> HttpResponse:
     """Take in a GitHub `issues` event signed with the connection's webhook secret."""
-    return _hook(request, connection_id, kind="github",
-                 header="X-Hub-Signature-256", event="X-GitHub-Event")  # fmt: skip
+    return _hook(request, connection_id, kind="github", header="X-Hub-Signature-256",
+                 event="X-GitHub-Event", delivery="X-GitHub-Delivery")  # fmt: skip
 
 
 @csrf_exempt
@@ -239,5 +250,6 @@ def github_hook(request: HttpRequest, connection_id: int) -> HttpResponse:
 @require_POST
 def jira_hook(request: HttpRequest, connection_id: int) -> HttpResponse:
     """Take in a Jira issue event signed with the connection's webhook secret."""
-    return _hook(request, connection_id, kind="jira",
-                 header="X-Hub-Signature", event="X-Atlassian-Webhook-Identifier")  # fmt: skip
+    # Jira names the event in the body (no header); its header identifies the delivery.
+    return _hook(request, connection_id, kind="jira", header="X-Hub-Signature",
+                 event="", delivery="X-Atlassian-Webhook-Identifier")  # fmt: skip

@@ -11,3 +11,14 @@ class WebhooksConfig(AppConfig):
         from webhooks import handlers, tasks  # noqa: F401
 
         tasks.register_owed_kinds()
+
+        from core.backup_registry import register_backup, register_backup_exclusion
+        from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+        # The signing secret is stored in the clear: a restored endpoint gets a new one.
+        register_backup(WebhookEndpoint, leave_out=("secret",))
+        register_backup_exclusion(
+            WebhookDelivery,
+            WebhookAttempt,
+            reason="a log of events sent, not resent after a restore",
+        )

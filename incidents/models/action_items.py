@@ -187,6 +187,9 @@ class TrackerIssue(models.Model):
         UNCHECKED = "unchecked", "Linked, not checked yet"
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
+        # The issue is no longer where it was linked: no longer kept in step.
+        DELETED = "deleted", "Deleted in the tracker"
+        MOVED = "moved", "Moved elsewhere"
 
     LINKED_STATES = (State.UNCHECKED, State.OPEN, State.CLOSED)
 
@@ -204,6 +207,9 @@ class TrackerIssue(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     # The tracker's validator of the last answer (GitHub's ETag), for conditional requests.
     etag = models.CharField(max_length=200, blank=True)
+    # When the tracker last changed the issue, by its clock: a webhook or answer older than
+    # this (a late or replayed delivery) must not overwrite the newer state we hold.
+    remote_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TrackerIssueQuerySet.as_manager()
@@ -225,3 +231,8 @@ class TrackerIssue(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.state == self.State.CLOSED
+
+    @property
+    def is_gone(self) -> bool:
+        """Return whether the issue was deleted or moved away in its tracker."""
+        return self.state in (self.State.DELETED, self.State.MOVED)

@@ -1,38 +1,28 @@
 """Whole-site backup to one JSON file, and its restore into an empty database.
 
-The file holds every user (without password hashes unless asked), team, service, tag,
-incident with its timeline, causes, action items and change history, and every postmortem
-with its reviews. Primary keys are kept, so references such as INC-7 and links survive.
+The file holds every model some app registered with core.backup_registry: users (without
+password hashes unless asked), teams, incidents with everything on them, postmortems with
+their reviews, comments and published versions, tracker connections and issues, webhook
+endpoints, API tokens, notifications and their settings, same-root-cause links. Primary
+keys are kept, so references such as INC-7 and links survive. Secrets are written as they
+are stored: tracker tokens encrypted (restore with the same TRACKER_ENCRYPTION_KEYS), API
+tokens as hashes; what is stored in the clear (a webhook endpoint's secret) is left out.
 """
 
 import datetime
 import json
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.core import serializers
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
+from core import backup_registry
 from core.models import ChangeRecord
-from incidents.models import (
-    ActionItem,
-    Cause,
-    Incident,
-    Service,
-    Tag,
-    Team,
-    TimelineEvent,
-    User,
-)
-from postmortems.models import (
-    Postmortem,
-    PostmortemSection,
-    PostmortemTemplate,
-    Review,
-    TeamTemplateDefault,
-    TemplateSection,
-)
+from incidents.models import User
+from postmortems.models import PostmortemTemplate, TemplateSection
 
 
 class LosslessJSONEncoder(DjangoJSONEncoder):
@@ -53,24 +43,25 @@ class LosslessJSONEncoder(DjangoJSONEncoder):
 SCHEMA_VERSION = 2
 FORMAT_NAME = "postmortems-backup"
 
+
+class _BackedUpModels(Sequence):
+    """The registered models in dependency order, read when used: apps register in ready()."""
+
+    def _models(self) -> list[type[models.Model]]:
+        return [entry.model for entry in backup_registry.backed_up()]
+
+    def __getitem__(self, index):
+        return self._models()[index]
+
+    def __len__(self) -> int:
+        return len(self._models())
+
+    def __iter__(self) -> Iterator[type[models.Model]]:
+        return iter(self._models())
+
+
 # In dependency order: a model only points at models listed before it.
-MODELS = [
-    User,
-    Team,
-    Service,
-    Tag,
-    Incident,
-    TimelineEvent,
-    Cause,
-    ActionItem,
-    ChangeRecord,
-    PostmortemTemplate,
-    TemplateSection,
-    TeamTemplateDefault,
-    Postmortem,
-    PostmortemSection,
-    Review,
-]
+MODELS = _BackedUpModels()
 # Made by `migrate` in every new database, so they do not make it "hold data".
 TEMPLATE_MODELS = {PostmortemTemplate, TemplateSection}
 
@@ -90,20 +81,6 @@ USER_FIELDS = [
     "reminder_frequency",
     "calendar_token",
 ]
-
-
-# The path from each model to its incident: a backup without private incidents leaves out
-# everything that hangs off them too.
-INCIDENT_PATH = {
-    Incident: "",
-    TimelineEvent: "incident__",
-    Cause: "incident__",
-    ActionItem: "incident__",
-    ChangeRecord: "incident__",
-    Postmortem: "incident__",
-    PostmortemSection: "postmortem__incident__",
-    Review: "postmortem__incident__",
-}
 
 
 class BackupError(Exception):
@@ -138,13 +115,21 @@ def export_data(
         "includes_private_incidents": include_private,
         "models": {},
     }
-    for model in MODELS:
+    for entry in backup_registry.backed_up():
+        model = entry.model
         options = {}
         if model is User:
             options["fields"] = [*USER_FIELDS, "password"] if include_passwords else USER_FIELDS
+        elif entry.leave_out:
+            options["fields"] = [
+                field.name
+                for field in model._meta.get_fields()
+                if field.concrete and not field.primary_key and field.name not in entry.leave_out
+            ]
         queryset = model._default_manager.order_by("pk")
-        if not include_private and model in INCIDENT_PATH:
-            queryset = queryset.filter(**{f"{INCIDENT_PATH[model]}is_private": False})
+        if not include_private:
+            for path in entry.incident_paths:
+                queryset = queryset.filter(**{f"{path}is_private": False})
         records = serializers.serialize("python", queryset.iterator(chunk_size=2000), **options)
         for record in records:
             # The JSON round trip turns dates and times into ISO text, the same on every run.
@@ -193,7 +178,7 @@ def import_data(data: Any) -> dict[str, int]:
     with transaction.atomic():
         # The backup holds the built-in templates as they were, with their ids.
         PostmortemTemplate.objects.filter(built_in=True).delete()
-        for model in MODELS:
+        for model in list(MODELS):
             label, key = _label(model), _file_key(model)
             records = [{"model": label, **record} for record in data["models"].get(key, [])]
             objects = serializers.deserialize("python", records)
@@ -211,7 +196,7 @@ def import_data(data: Any) -> dict[str, int]:
 
 def reset_sequences() -> None:
     """Move id sequences past the restored ids, so new rows do not collide with them."""
-    statements = connection.ops.sequence_reset_sql(no_style(), MODELS)
+    statements = connection.ops.sequence_reset_sql(no_style(), list(MODELS))
     if not statements:
         return
     with connection.cursor() as cursor:

@@ -12,11 +12,33 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from werkzeug import Request, Response
 
-ISSUE_TIME = "2026-03-11T10:00:00Z"
+
+@dataclass
+class FakeClock:
+    """The tracker's clock: now, but strictly later at each change (GitHub shows seconds)."""
+
+    last: datetime = field(default_factory=lambda: datetime(2000, 1, 1, tzinfo=UTC))
+
+    def tick(self) -> datetime:
+        now = datetime.now(UTC).replace(microsecond=0)
+        self.last = max(now, self.last + timedelta(seconds=1))
+        return self.last
+
+    def github(self) -> str:
+        return self.tick().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def jira(self) -> str:
+        return self.tick().strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def _github_time(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _json(data: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -59,6 +81,9 @@ class FakeGitHub:
     release_create: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    clock: FakeClock = field(default_factory=FakeClock)
+    # Issues deleted (None) or transferred (to (repository, number)) since they were made.
+    gone: dict[int, tuple[str, int] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.server.expect_request(re.compile(r"^/.*")).respond_with_handler(self.handle)
@@ -66,6 +91,25 @@ class FakeGitHub:
     @property
     def api_url(self) -> str:
         return self.server.url_for("/").rstrip("/")
+
+    def delete(self, number: int) -> None:
+        with self.lock:
+            self.gone[number] = None
+
+    def transfer(self, number: int, repo: str, new_number: int) -> None:
+        with self.lock:
+            self.gone[number] = (repo, new_number)
+
+    def transferred_json(self, number: int) -> dict:
+        """Return the issue as its new repository has it, where GitHub's 301 points."""
+        repo, new_number = self.gone[number]
+        return {
+            **self.issue_json(number),
+            "number": new_number,
+            "url": f"https://api.github.com/repos/{repo}/issues/{new_number}",
+            "repository_url": f"https://api.github.com/repos/{repo}",
+            "html_url": f"https://github.com/{repo}/issues/{new_number}",
+        }
 
     def issue_json(self, number: int) -> dict:
         issue = self.issues[number]
@@ -104,8 +148,8 @@ class FakeGitHub:
             "locked": False,
             "active_lock_reason": None,
             "comments": 0,
-            "closed_at": ISSUE_TIME if issue["state"] == "closed" else None,
-            "created_at": ISSUE_TIME,
+            "closed_at": issue["updated_at"] if issue["state"] == "closed" else None,
+            "created_at": issue["created_at"],
             "updated_at": issue["updated_at"],
             "closed_by": None,
             "author_association": "OWNER",
@@ -130,20 +174,21 @@ class FakeGitHub:
                 "labels": [],
                 "assignees": [assignee] if assignee else [],
                 "state_reason": "completed" if state == "closed" else None,
-                "updated_at": ISSUE_TIME,
+                "created_at": (now := self.clock.github()),
+                "updated_at": now,
             }
         return number
 
     def close(self, number: int, reason: str = "completed") -> None:
         with self.lock:
             self.issues[number].update(
-                state="closed", state_reason=reason, updated_at="2026-03-12T10:00:00Z"
+                state="closed", state_reason=reason, updated_at=self.clock.github()
             )
 
     def reopen(self, number: int) -> None:
         with self.lock:
             self.issues[number].update(
-                state="open", state_reason="reopened", updated_at="2026-03-13T10:00:00Z"
+                state="open", state_reason="reopened", updated_at=self.clock.github()
             )
 
     def handle(self, request: Request) -> Response:
@@ -181,14 +226,27 @@ class FakeGitHub:
         if path == f"{repo_path}/issues" and method == "POST":
             return self._create(request.get_json())
         if path == f"{repo_path}/issues" and method == "GET":
-            labels = set(filter(None, request.args.get("labels", "").split(",")))
-            with self.lock:
-                numbers = sorted(self.issues, reverse=True)
-                found = [
-                    self.issue_json(n) for n in numbers if labels <= set(self.issues[n]["labels"])
-                ]
-            return _json(found[: int(request.args.get("per_page", 30))])
+            return self._list(request)
+        match = re.fullmatch(r"/repositories/4242/issues/(\d+)", path)
+        if match and method == "GET":
+            by_new = {v[1]: n for n, v in self.gone.items() if v}
+            return _json(self.transferred_json(by_new[int(match.group(1))]))
         match = re.fullmatch(rf"{re.escape(repo_path)}/issues/(\d+)", path)
+        if match and method == "GET" and int(match.group(1)) in self.gone:
+            moved = self.gone[int(match.group(1))]
+            if moved is None:
+                return _json(
+                    {"message": "This issue was deleted",
+                     "documentation_url": "https://docs.github.com/rest/issues/issues#get-an-issue"},
+                    410,
+                )  # fmt: skip
+            # A transferred issue: moved permanently to its place in the other repository.
+            location = f"{self.api_url}/repositories/4242/issues/{moved[1]}"
+            return _json(
+                {"message": "Moved Permanently", "url": location,
+                 "documentation_url": "https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects"},
+                301, {"Location": location},
+            )  # fmt: skip
         if match and method == "GET":
             number = int(match.group(1))
             if number not in self.issues:
@@ -211,6 +269,36 @@ class FakeGitHub:
         if path == "/search/users":
             return _json({"total_count": 0, "incomplete_results": False, "items": []})
         return _json({"message": "Not Found"}, 404)
+
+    def _list(self, request: Request) -> Response:
+        """List issues as GET /repos/{owner}/{repo}/issues does: filters, sort, Link pages."""
+        args = request.args
+        labels = set(filter(None, args.get("labels", "").split(",")))
+        state = args.get("state", "open")
+        since = _github_time(args["since"]) if args.get("since") else None
+        sort, direction = args.get("sort", "created"), args.get("direction", "desc")
+        per_page, page = min(int(args.get("per_page", 30)), 100), int(args.get("page", 1))
+        with self.lock:
+            found = [
+                self.issue_json(n)
+                for n in self.issues
+                if n not in self.gone
+                and labels <= set(self.issues[n]["labels"])
+                and state in ("all", self.issues[n]["state"])
+                and (since is None or _github_time(self.issues[n]["updated_at"]) >= since)
+                and args.get("creator", "postmortems-bot") == "postmortems-bot"
+            ]
+        field_name = "updated_at" if sort == "updated" else "created_at"
+        found.sort(key=lambda d: (d[field_name], d["number"]), reverse=direction == "desc")
+        last = max(1, -(-len(found) // per_page))
+        links = []
+        if page < last:
+            query = {**args.to_dict(), "page": page + 1}
+            links.append(f'<{self.api_url}{request.path}?{urlencode(query)}>; rel="next"')
+            query["page"] = last
+            links.append(f'<{self.api_url}{request.path}?{urlencode(query)}>; rel="last"')
+        headers = {"Link": ", ".join(links)} if links else {}
+        return _json(found[(page - 1) * per_page : page * per_page], headers=headers)
 
     def _create(self, data: dict) -> Response:
         if not data.get("title"):
@@ -240,7 +328,16 @@ class FakeGitHub:
     def webhook(self, number: int, action: str) -> dict:
         """Return an `issues` webhook payload as GitHub sends it for this issue."""
         owner, name = self.repo.split("/")
+        extra = {}
+        if action == "transferred":
+            repo = self.gone[number][0]
+            extra["changes"] = {
+                "new_issue": self.transferred_json(number),
+                "new_repository": {"id": 4242, "name": repo.split("/")[1], "full_name": repo,
+                                   "owner": github_user(repo.split("/")[0]), "private": True},
+            }  # fmt: skip
         return {
+            **extra,
             "action": action,
             "issue": self.issue_json(number),
             "repository": {
@@ -265,6 +362,7 @@ class FakeJira:
     failures: dict[str, list[tuple[int, dict, dict]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     created: list[dict] = field(default_factory=list)
+    clock: FakeClock = field(default_factory=FakeClock)
 
     def __post_init__(self) -> None:
         self.server.expect_request(re.compile(r"^/.*")).respond_with_handler(self.handle)
@@ -285,12 +383,17 @@ class FakeJira:
                 "labels": list(labels),
                 "assignee": assignee,
                 "resolution": None,
+                "updated": self.clock.jira(),
             }
         return key
 
     def close(self, key: str, resolution: str = "Done") -> None:
         with self.lock:
-            self.issues[key].update(done=True, resolution=resolution)
+            self.issues[key].update(done=True, resolution=resolution, updated=self.clock.jira())
+
+    def reopen(self, key: str) -> None:
+        with self.lock:
+            self.issues[key].update(done=False, resolution=None, updated=self.clock.jira())
 
     def issue_json(self, key: str) -> dict:
         issue = self.issues[key]
@@ -346,6 +449,7 @@ class FakeJira:
                 }
                 if issue["resolution"]
                 else None,
+                "updated": issue["updated"],
             },
         }
 
@@ -423,6 +527,7 @@ class FakeJira:
             with self.lock:
                 self.issues[match.group(1)]["done"] = chosen == "31"
                 self.issues[match.group(1)]["resolution"] = "Done" if chosen == "31" else None
+                self.issues[match.group(1)]["updated"] = self.clock.jira()
             return Response(status=204)
         if path == "/rest/api/3/search/jql" and method == "POST":
             return self._search(request.get_json())
@@ -453,8 +558,25 @@ class FakeJira:
                 keys = wanted
             elif label_match:
                 keys = [k for k in keys if label_match.group(1) in self.issues[k]["labels"]]
+            updated_match = re.search(r'updated >= "-(\d+)m"', jql)
+            if updated_match:
+                since = datetime.now(UTC) - timedelta(minutes=int(updated_match.group(1)))
+                keys = [k for k in keys if self._updated(k) >= since.replace(second=0)]
+            if "ORDER BY updated ASC" in jql:
+                keys.sort(key=self._updated)
             found = [self.issue_json(k) for k in keys]
-        return _json({"issues": found, "isLast": True})
+        # Pages of maxResults, the next one named by an opaque token (the enhanced search).
+        size = int(body.get("maxResults", 50))
+        start = int(body.get("nextPageToken") or 0)
+        page = found[start : start + size]
+        is_last = start + size >= len(found)
+        answer = {"issues": page, "isLast": is_last}
+        if not is_last:
+            answer["nextPageToken"] = str(start + size)
+        return _json(answer)
+
+    def _updated(self, key: str) -> datetime:
+        return datetime.strptime(self.issues[key]["updated"], "%Y-%m-%dT%H:%M:%S.%f%z")
 
     def webhook(self, key: str, event: str = "jira:issue_updated") -> dict:
         """Return an issue webhook payload as Jira Cloud sends it."""

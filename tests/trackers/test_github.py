@@ -1,6 +1,7 @@
 """GitHub Issues: create from an item (once), link by URL, take state back (webhook, sweep)."""
 
 import json
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -11,7 +12,7 @@ from incidents.models import ActionItem, TrackerIssue
 from tests.factories import UserFactory
 from tests.trackers.conftest import GITHUB_TOKEN
 from tests.trackers.fakes import github_signature
-from trackers import creating, reconcile, services
+from trackers import creating, services
 from trackers.models import TrackerAccount, TrackerIssueCreation
 
 pytestmark = pytest.mark.django_db
@@ -193,14 +194,14 @@ def test_linking_a_closed_issue_marks_the_item_done_as_made_by_github(
     assert record.note == "via GitHub: acme/web#1 was closed"
 
 
-def post_hook(client, connection, payload, *, secret="hook-secret", event="issues"):
+def post_hook(client, connection, payload, *, secret="hook-secret", event="issues", delivery=""):
     body = json.dumps(payload).encode()
     return client.post(
         reverse("trackers:github_hook", args=[connection.pk]),
         data=body,
         content_type="application/json",
         headers={"X-GitHub-Event": event, "X-Hub-Signature-256": github_signature(secret, body),
-                 "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"},
+                 "X-GitHub-Delivery": delivery or str(uuid.uuid4())},
     )  # fmt: skip
 
 
@@ -277,37 +278,6 @@ def test_a_signed_event_about_an_issue_no_item_has_answers_the_same(
                      event="ping").status_code == 204  # fmt: skip
 
 
-def test_reconcile_closes_what_the_webhook_missed_and_asks_conditionally(
-    item, github, github_connection
-):
-    issue = linked(item, github)
-    result = reconcile.reconcile(github_connection)
-    assert (result.asked, result.changed) == (1, 0)
-    issue.refresh_from_db()
-    etag = issue.etag
-    assert etag
-    result = reconcile.reconcile(github_connection)
-    assert result.unchanged == 1  # answered 304 Not Modified to If-None-Match
-    github.close(1)
-    result = reconcile.reconcile(github_connection)
-    assert result.changed == 1
-    item.refresh_from_db()
-    assert item.status == "done"
-    # Done here and closed there: nothing left to ask about.
-    assert reconcile.reconcile(github_connection).asked == 0
-
-
-def test_reconcile_survives_a_rate_limit_and_keeps_the_rest_for_next_time(
-    item, github, github_connection
-):
-    linked(item, github)
-    github.fail_next("GET /repos/acme/web/issues/1", 429, {"message": "rate"}, Retry_After="30")
-    result = reconcile.reconcile(github_connection)
-    assert result.errors == 1
-    item.refresh_from_db()
-    assert item.status == "open"
-
-
 def test_an_issue_is_never_assigned_by_email_to_someone_else(item, github, github_connection):
     # The fake's user search finds nobody with the owner's e-mail: the issue is unassigned.
     services.issue_request(item=item, actor=item.owner)
@@ -349,14 +319,6 @@ def test_someone_who_may_not_edit_the_item_cannot_ask_for_an_issue(client, item,
     client.force_login(UserFactory(username="reader"))
     assert client.post(reverse("trackers:item_create", args=[item.pk])).status_code == 403
     assert not ActionItem.objects.filter(tracker_issue__isnull=False).exists()
-
-
-def test_reconcile_leaves_issues_of_a_repository_the_connection_no_longer_names(
-    item, github, github_connection
-):
-    TrackerIssue.objects.create(action_item=item, kind="github", key="acme/old#1", state="open",
-                                url="https://github.com/acme/old/issues/1")  # fmt: skip
-    assert reconcile.reconcile(github_connection).asked == 0
 
 
 def test_closing_the_item_here_closes_its_issue_and_reopening_reopens_it(
