@@ -113,7 +113,20 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # make run's web process and Celery worker write the same file. WAL lets pages read
+    # while the worker writes; IMMEDIATE takes the write lock when a transaction begins, so
+    # two transactions that read and then write wait for each other (the busy timeout)
+    # instead of one failing at once with "database is locked", which SQLite answers to a
+    # deferred transaction whose read lock cannot be upgraded.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The private-incident rule's subplans make PostgreSQL estimate list and search queries
     # above jit_above_cost; compiling them then took 70-110 ms of a 30 ms query (bench/search.py).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
