@@ -260,10 +260,19 @@ NOTIFICATION_DIGEST_MINUTES = env_int("NOTIFICATION_DIGEST_MINUTES", 5)
 # addresses are refused, when saved and again at each send, unless this allows them.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
-# A delivery is retried with backoff for this long, then marked failed.
+# A failed try is retried after 30 s, 1 min, 2 min … doubling up to an hour, then hourly:
+# about 30 tries in a day rather than one every ten minutes. After WEBHOOK_RETRY_HOURS the
+# delivery is marked failed.
+WEBHOOK_RETRY_FIRST_SECONDS = env_int("WEBHOOK_RETRY_FIRST_SECONDS", 30)
+WEBHOOK_RETRY_BACKOFF_MAX = env_int("WEBHOOK_RETRY_BACKOFF_MAX", 3600)
 WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
-# An endpoint whose tries have all failed for this long is disabled and its manager told.
-WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 3)
+# An endpoint is disabled, and its manager told, once its tries have all failed for this
+# many hours AND at least WEBHOOK_DISABLE_AFTER_FAILURES tries in a row failed: a day of a
+# dead receiver, but not two lone tries that happened to fall a day apart.
+WEBHOOK_DISABLE_AFTER_HOURS = env_int(
+    "WEBHOOK_DISABLE_AFTER_HOURS", 24 * env_int("WEBHOOK_DISABLE_AFTER_DAYS", 1)
+)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 10)
 # Trackers (GitHub Issues, Jira; see trackers/). Tokens are stored encrypted with the first
 # of these Fernet keys (MultiFernet: later ones still decrypt, for rotation). Make one with
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.

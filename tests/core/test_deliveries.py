@@ -72,6 +72,7 @@ def test_recovery_sends_a_digest_whose_task_was_lost(mailoutbox, settings):
         "reminder": 1,
         "event": 0,
         "webhook": 0,
+        "webhook_disabled_email": 0,
         "tracker_issue": 0,
         "tracker_state": 0,
         "notification_email": 0,
@@ -135,6 +136,7 @@ def test_status_prints_the_counts_of_each_day(settings):
     assert lines[3].split() == ["2026-03-18", "1", "0", "1", "0", "1"]
     assert lines[4] == (
         "Owed for longer than the stale limit: reminder 1, event 0, webhook 0, "
+        "webhook_disabled_email 0, "
         "tracker_issue 0, tracker_state 0, unlock_link 0, "
         "notification_email 0."
     )
@@ -151,6 +153,7 @@ def test_health_reports_deliveries_overdue_by_more_than_the_stale_limit(client, 
         "reminder": 1,
         "event": 0,
         "webhook": 0,
+        "webhook_disabled_email": 0,
         "tracker_issue": 0,
         "tracker_state": 0,
         "notification_email": 0,
