@@ -392,6 +392,10 @@ OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
 OIDC_GROUP_TEAMS = env_map("OIDC_GROUP_TEAMS", {})
 # Members of this group manage the mapped teams they are in.
 OIDC_MANAGER_GROUP = env_str("OIDC_MANAGER_GROUP", "")
+# Accounts are matched by e-mail, so only addresses the provider confirmed are accepted. A
+# provider that never sends email_verified (only its administrators set addresses) is
+# trusted only when this says so; email_verified=false is refused whatever it says.
+OIDC_TRUST_UNVERIFIED_EMAIL = env_bool("OIDC_TRUST_UNVERIFIED_EMAIL", False)
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
