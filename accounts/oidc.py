@@ -134,7 +134,13 @@ class SSOBackend(OIDCAuthenticationBackend):
         return payload
 
     def verify_claims(self, claims: dict[str, Any]) -> bool:
-        verified = claims.get("email_verified") in (True, "true")
+        if "email_verified" in claims:
+            verified = claims["email_verified"] in (True, "true")
+        else:
+            # Some providers (Azure AD / Entra ID, several SAML bridges) never send the claim
+            # because only administrators set addresses there; trusting them is the
+            # deployer's explicit choice. A provider that says false is refused regardless.
+            verified = settings.OIDC_TRUST_UNVERIFIED_EMAIL
         if not claims.get("email") or not verified:
             self.request.sso_refusal = (
                 "Your identity provider did not confirm your email address, so we cannot "

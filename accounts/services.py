@@ -6,41 +6,26 @@ from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
-from accounts import emails
+from accounts import tasks
 from accounts.lockout import is_user_locked_out
+from accounts.models import UnlockLinkEmail
 from incidents.models import Team, User
 
 log = logging.getLogger(__name__)
 
-UNLOCK_SALT = "accounts.unlock"
 UNLOCK_MAIL_INTERVAL_SECONDS = 300
 
 
-def unlock_token(user: User) -> str:
-    """Return a signed, time-limited token that unlocks the user's sign-in."""
-    return signing.dumps({"user": user.pk}, salt=UNLOCK_SALT)
-
-
-def user_for_unlock_token(token: str) -> User | None:
-    """Return the user a token names, or None when it is forged or older than its limit."""
-    try:
-        payload = signing.loads(
-            token, salt=UNLOCK_SALT, max_age=settings.ACCOUNT_UNLOCK_LINK_MINUTES * 60
-        )
-    except signing.BadSignature:  # SignatureExpired is a BadSignature too
-        return None
-    return User.objects.filter(pk=payload.get("user"), is_active=True).first()
-
-
 def request_unlock_link(*, identifier: str) -> None:
-    """E-mail an unlock link when `identifier` names a locked, active account with an email.
+    """Owe an unlock-link e-mail when `identifier` names a locked, active account with one.
 
-    Says nothing either way, so that the form cannot tell anyone which accounts exist.
+    Says nothing either way, so that the form cannot tell anyone which accounts exist. Only
+    writes a row: a worker sends it after commit (accounts.tasks), so the sign-in page that
+    starts a lockout answers the same whether the mail server is up or not.
     """
     identifier = identifier.strip()
     if not identifier:
@@ -55,8 +40,9 @@ def request_unlock_link(*, identifier: str) -> None:
         if is_user_locked_out(user.get_username()) and cache.add(
             f"accounts:unlock-link:{user.pk}", True, timeout=UNLOCK_MAIL_INTERVAL_SECONDS
         ):
-            emails.send_unlock_link(user=user, token=unlock_token(user))
-            log.warning("Unlock link sent", extra={"user_id": user.pk})
+            email = UnlockLinkEmail.objects.create(recipient=user)
+            tasks.nudge_unlock_links_after_commit([email.pk])
+            log.warning("Unlock link owed", extra={"user_id": user.pk})
 
 
 def unlock_account(*, user: User) -> int:

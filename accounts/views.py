@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from accounts import services, two_factor
+from accounts import services, tokens, two_factor
 from accounts.forms import ClearLockoutForm, TokenForm, UnlockRequestForm
 from accounts.lockout import current_lockouts
 from accounts.middleware import two_factor_required
@@ -33,7 +33,7 @@ def unlock_request(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unlock_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Unlock the account the signed link names."""
-    user = services.user_for_unlock_token(token)
+    user = tokens.user_for_unlock_token(token)
     if user is None:
         raise Http404("This unlock link is not valid or has expired: ask for a new one.")
     if request.method == "POST":

@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.dev_mail.dev_mail_link",
             ],
         },
     },
@@ -112,7 +113,20 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # make run's web process and Celery worker write the same file. WAL lets pages read
+    # while the worker writes; IMMEDIATE takes the write lock when a transaction begins, so
+    # two transactions that read and then write wait for each other (the busy timeout)
+    # instead of one failing at once with "database is locked", which SQLite answers to a
+    # deferred transaction whose read lock cannot be upgraded.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The private-incident rule's subplans make PostgreSQL estimate list and search queries
     # above jit_above_cost; compiling them then took 70-110 ms of a 30 ms query (bench/search.py).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
@@ -153,7 +167,14 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # Email
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# With DEBUG (make run) and no EMAIL_BACKEND of its own, mail is caught in files that the
+# web and worker processes both write and /dev/mail/ shows: a fresh machine has no SMTP
+# server on localhost:25, and every message would fail after its retries.
+FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", FILE_EMAIL_BACKEND if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_FILE_PATH = Path(env_str("EMAIL_FILE_PATH", str(BASE_DIR / ".venv" / "mail")))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -239,10 +260,19 @@ NOTIFICATION_DIGEST_MINUTES = env_int("NOTIFICATION_DIGEST_MINUTES", 5)
 # addresses are refused, when saved and again at each send, unless this allows them.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
-# A delivery is retried with backoff for this long, then marked failed.
+# A failed try is retried after 30 s, 1 min, 2 min … doubling up to an hour, then hourly:
+# about 30 tries in a day rather than one every ten minutes. After WEBHOOK_RETRY_HOURS the
+# delivery is marked failed.
+WEBHOOK_RETRY_FIRST_SECONDS = env_int("WEBHOOK_RETRY_FIRST_SECONDS", 30)
+WEBHOOK_RETRY_BACKOFF_MAX = env_int("WEBHOOK_RETRY_BACKOFF_MAX", 3600)
 WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
-# An endpoint whose tries have all failed for this long is disabled and its manager told.
-WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 3)
+# An endpoint is disabled, and its manager told, once its tries have all failed for this
+# many hours AND at least WEBHOOK_DISABLE_AFTER_FAILURES tries in a row failed: a day of a
+# dead receiver, but not two lone tries that happened to fall a day apart.
+WEBHOOK_DISABLE_AFTER_HOURS = env_int(
+    "WEBHOOK_DISABLE_AFTER_HOURS", 24 * env_int("WEBHOOK_DISABLE_AFTER_DAYS", 1)
+)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 10)
 # Trackers (GitHub Issues, Jira; see trackers/). Tokens are stored encrypted with the first
 # of these Fernet keys (MultiFernet: later ones still decrypt, for rotation). Make one with
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
@@ -365,6 +395,10 @@ OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
 OIDC_GROUP_TEAMS = env_map("OIDC_GROUP_TEAMS", {})
 # Members of this group manage the mapped teams they are in.
 OIDC_MANAGER_GROUP = env_str("OIDC_MANAGER_GROUP", "")
+# Accounts are matched by e-mail, so only addresses the provider confirmed are accepted. A
+# provider that never sends email_verified (only its administrators set addresses) is
+# trusted only when this says so; email_verified=false is refused whatever it says.
+OIDC_TRUST_UNVERIFIED_EMAIL = env_bool("OIDC_TRUST_UNVERIFIED_EMAIL", False)
 OIDC_USE_PKCE = True
 OIDC_USE_NONCE = True
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)

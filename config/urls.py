@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.login import SignInView
+from config.dev_mail import mail_list
 from config.health import health
 from importing import urls as import_urls
 from postmortems import document_urls
@@ -35,6 +36,8 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("notifications/", include("notifications.urls")),
     path("health/", health, name="health"),
+    # A 404 unless DEBUG is on and the user is a superuser (config/dev_mail.py).
+    path("dev/mail/", mail_list, name="dev_mail"),
     path("api/v1/", include("api.urls")),
     path("settings/tokens/", include("api.web_urls")),
     path("webhooks/", include("webhooks.urls")),

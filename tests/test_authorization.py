@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from accounts.services import unlock_token
+from accounts.tokens import unlock_token
 from core.models import ChangeRecord
 from incidents.emails import unsubscribe_token
 from notifications.emails import unsubscribe_token as notifications_unsubscribe_token

@@ -13,12 +13,18 @@ class WebhooksConfig(AppConfig):
         tasks.register_owed_kinds()
 
         from core.backup_registry import register_backup, register_backup_exclusion
-        from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+        from webhooks.models import (
+            EndpointDisabledEmail,
+            WebhookAttempt,
+            WebhookDelivery,
+            WebhookEndpoint,
+        )
 
         # The signing secret is stored in the clear: a restored endpoint gets a new one.
         register_backup(WebhookEndpoint, leave_out=("secret",))
         register_backup_exclusion(
             WebhookDelivery,
             WebhookAttempt,
-            reason="a log of events sent, not resent after a restore",
+            EndpointDisabledEmail,
+            reason="a log of events and notices sent, not resent after a restore",
         )

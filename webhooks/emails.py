@@ -1,27 +1,20 @@
 """E-mail about webhooks; one function per kind, each with subject, text and HTML templates."""
 
-import logging
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from incidents.emails import absolute
+from incidents.models import User
 from webhooks.models import WebhookEndpoint
 
-logger = logging.getLogger(__name__)
 
-
-def send_endpoint_disabled(*, endpoint: WebhookEndpoint) -> bool:
-    """Email the team's manager that the endpoint was disabled; False when there is none."""
-    manager = endpoint.team.manager
-    if manager is None or not manager.email:
-        logger.warning("endpoint %s was disabled but its team has no manager to tell", endpoint.pk)
-        return False
+def send_endpoint_disabled(*, endpoint: WebhookEndpoint, recipient: User) -> None:
+    """Email the team's manager that the endpoint was disabled; SMTP errors propagate."""
     context = {
         "endpoint": endpoint,
-        "recipient": manager,
-        "days": settings.WEBHOOK_DISABLE_AFTER_DAYS,
+        "recipient": recipient,
+        "hours": settings.WEBHOOK_DISABLE_AFTER_HOURS,
         "endpoint_url": absolute(endpoint.get_absolute_url()),
         "site_url": settings.SITE_URL,
     }
@@ -30,9 +23,8 @@ def send_endpoint_disabled(*, endpoint: WebhookEndpoint) -> bool:
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"emails/{name}.txt", context),
-        to=[manager.email],
+        to=[recipient.email],
         headers={"X-Postmortems-Webhook-Endpoint": str(endpoint.pk)},
     )
     message.attach_alternative(render_to_string(f"emails/{name}.html", context), "text/html")
     message.send()
-    return True

@@ -51,9 +51,11 @@ class WebhookEndpoint(models.Model):
     is_active = models.BooleanField(default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
-    # Set at the first failed try after a success; an endpoint still failing
-    # WEBHOOK_DISABLE_AFTER_DAYS later is disabled.
+    # Set at the first failed try after a success, with the count of failed tries since; an
+    # endpoint still failing WEBHOOK_DISABLE_AFTER_HOURS later, after at least
+    # WEBHOOK_DISABLE_AFTER_FAILURES tries, is disabled.
     failing_since = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -144,3 +146,26 @@ class WebhookAttempt(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class EndpointDisabledEmail(Delivery):
+    """The e-mail telling a team's manager that an endpoint was disabled, owed until sent.
+
+    Written in the same transaction that disables the endpoint, so the news is not lost to
+    a crash or a broker outage; a worker sends it (webhooks.tasks), skipping it when the
+    endpoint was enabled again meanwhile.
+    """
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="disabled_emails"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="webhook_disabled_owed_idx")]
+
+    def __str__(self) -> str:
+        return f"Endpoint {self.endpoint_id} disabled, to {self.recipient}"

@@ -14,13 +14,20 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from standardwebhooks import Webhook
 
 from core import deliveries, outgoing
 from core.models import Delivery
 from core.outgoing import RefusedURL
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.models import (
+    EndpointDisabledEmail,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +123,19 @@ def parts_host(url: str) -> str:
 
 @dataclass
 class Outcome:
-    """What a try came to: when to try again, and whether it disabled the endpoint."""
+    """What a try came to: when to try again, and the e-mail owed if it disabled the endpoint."""
 
     retry_in: int | None = None
-    disabled_endpoint_id: int | None = None
+    disabled_email_id: int | None = None
+
+
+def retry_delay(attempts: int) -> int:
+    """Return the seconds before try number attempts + 1: 30 s, 1 min, 2 min … up to an hour.
+
+    A receiver that is down for a day is tried about 30 times per delivery, not 150.
+    """
+    first = settings.WEBHOOK_RETRY_FIRST_SECONDS
+    return min(first * 2 ** max(attempts - 1, 0), settings.WEBHOOK_RETRY_BACKOFF_MAX)
 
 
 class DeliveryError(Exception):
@@ -129,8 +145,9 @@ class DeliveryError(Exception):
 def deliver(delivery_id: int) -> Outcome:
     """Claim a delivery and try it once; log the try, and finish, hand back or fail it.
 
-    A failed try is handed back with backoff until WEBHOOK_RETRY_HOURS after the row was
-    made, then the row is failed. Every failure counts towards disabling the endpoint.
+    A failed try is handed back after retry_delay(attempts) until WEBHOOK_RETRY_HOURS after
+    the row was made, then the row is failed. Every failure counts towards disabling the
+    endpoint.
     """
     delivery = deliveries.claim(WebhookDelivery, delivery_id)
     if delivery is None:
@@ -157,37 +174,57 @@ def deliver(delivery_id: int) -> Outcome:
     if response.ok:
         deliveries.finish(delivery, Delivery.Status.SENT)
         WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(
-            failing_since=None
+            failing_since=None, consecutive_failures=0
         )
         return Outcome()
-    outcome = Outcome(disabled_endpoint_id=_note_failure(endpoint, now))
+    disabled_email_id = _note_failure(endpoint, now)
+    outcome = Outcome(disabled_email_id=disabled_email_id)
     error = DeliveryError(response.describe())
     give_up_at = delivery.created_at + timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
-    give_up = response.refused or now >= give_up_at or outcome.disabled_endpoint_id is not None
+    disabled = not WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).exists()
+    give_up = response.refused or now >= give_up_at or disabled
     left = int((give_up_at - now).total_seconds()) + 1
     outcome.retry_in = deliveries.retry_or_fail(
-        delivery, error, may_retry=not give_up, max_wait=left
+        delivery,
+        error,
+        may_retry=not give_up,
+        retry_in=retry_delay(delivery.attempts),
+        max_wait=left,
     ).retry_in
     return outcome
 
 
+@transaction.atomic
 def _note_failure(endpoint: WebhookEndpoint, now: datetime) -> int | None:
-    """Remember since when the endpoint fails; disable it once that is too long ago.
+    """Count a failed try; disable the endpoint once it failed long and often enough.
 
-    Return the endpoint's id when this call disabled it (only one caller ever does).
+    Return the id of the e-mail owed to the team's manager when this call disabled the
+    endpoint (only one caller ever does), written in the same transaction as the disabling.
     """
     WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
         failing_since=now
     )
-    days = settings.WEBHOOK_DISABLE_AFTER_DAYS
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        consecutive_failures=F("consecutive_failures") + 1
+    )
+    hours = settings.WEBHOOK_DISABLE_AFTER_HOURS
+    tries = settings.WEBHOOK_DISABLE_AFTER_FAILURES
     disabled = WebhookEndpoint.objects.filter(
-        pk=endpoint.pk, is_active=True, failing_since__lte=now - timedelta(days=days)
+        pk=endpoint.pk,
+        is_active=True,
+        failing_since__lte=now - timedelta(hours=hours),
+        consecutive_failures__gte=tries,
     ).update(
         is_active=False,
         disabled_at=now,
-        disabled_reason=f"Every delivery failed for {days} days.",
+        disabled_reason=f"Every try failed for {hours} hours, {tries} or more in a row.",
     )
-    if disabled:
-        logger.error("webhook endpoint %s disabled after %d days of failures", endpoint.pk, days)
-        return endpoint.pk
-    return None
+    if not disabled:
+        return None
+    logger.error("webhook endpoint %s disabled after %d hours of failures", endpoint.pk, hours)
+    manager = WebhookEndpoint.objects.select_related("team__manager").get(pk=endpoint.pk)
+    manager = manager.team.manager
+    if manager is None or not manager.email:
+        logger.warning("endpoint %s was disabled but its team has no manager to tell", endpoint.pk)
+        return None
+    return EndpointDisabledEmail.objects.create(endpoint_id=endpoint.pk, recipient=manager).pk

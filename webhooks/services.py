@@ -17,12 +17,21 @@ def endpoint_create(*, team: Team, url: str, events: list[str], actor: User) -> 
 
 
 def endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool) -> WebhookEndpoint:
-    """Enable or disable an endpoint; enabling starts its count of failing days afresh."""
+    """Enable or disable an endpoint; enabling starts its count of failures afresh."""
     endpoint.is_active = active
     endpoint.disabled_at = None if active else timezone.now()
     endpoint.disabled_reason = "" if active else "Disabled by a manager."
     endpoint.failing_since = None
-    endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason", "failing_since"])
+    endpoint.consecutive_failures = 0
+    endpoint.save(
+        update_fields=[
+            "is_active",
+            "disabled_at",
+            "disabled_reason",
+            "failing_since",
+            "consecutive_failures",
+        ]
+    )
     return endpoint
 
 

@@ -8,12 +8,16 @@ import smtplib
 from datetime import date
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import transaction
 
 from core import deliveries
+from core.models import Delivery
 from incidents.reminders import reminder_today
 from webhooks import emails, overdue, sending
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import EndpointDisabledEmail, WebhookDelivery, WebhookEndpoint
+
+TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def nudge_deliveries(delivery_ids: list[int]) -> None:
@@ -41,34 +45,57 @@ def record_overdue_sweep(day: str | None = None) -> int:
 def deliver_webhook(self: Task, *, delivery_id: int) -> None:
     """Try one delivery; schedule the next try when it failed and may be tried again."""
     outcome = sending.deliver(delivery_id)
-    if outcome.disabled_endpoint_id is not None:
-        notify_endpoint_disabled.delay(endpoint_id=outcome.disabled_endpoint_id)
+    if outcome.disabled_email_id is not None:
+        nudge_disabled_emails([outcome.disabled_email_id])
     deliveries.try_again_later(self, outcome.retry_in, delivery_id=delivery_id)
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=True,
-    max_retries=6,
-)
-def notify_endpoint_disabled(*, endpoint_id: int) -> None:
-    """Tell the team's manager that an endpoint was disabled after days of failures."""
-    endpoint = WebhookEndpoint.objects.select_related("team__manager").filter(pk=endpoint_id)
-    endpoint = endpoint.first()
-    if endpoint is None or endpoint.is_active:
-        return  # deleted or enabled again since
-    emails.send_endpoint_disabled(endpoint=endpoint)
+def nudge_disabled_emails(email_ids: list[int]) -> None:
+    """Enqueue one send task per endpoint-disabled e-mail row."""
+    for email_id in email_ids:
+        deliver_endpoint_disabled_email.delay(email_id=email_id)
+
+
+# The row's attempts, not Celery's retry count, decide when to give up, as for reminders.
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def deliver_endpoint_disabled_email(self: Task, *, email_id: int) -> None:
+    """Tell the team's manager that an endpoint was disabled; retry SMTP trouble with backoff."""
+    email = deliveries.claim(EndpointDisabledEmail, email_id)
+    if email is None:
+        return
+    endpoint = WebhookEndpoint.objects.select_related("team").get(pk=email.endpoint_id)
+    recipient = email.recipient
+    if endpoint.is_active or not recipient.is_active or not recipient.email:
+        deliveries.finish(email, Delivery.Status.SKIPPED)  # enabled again, or nobody to tell
+        return
+    if not deliveries.renew_claim(email):
+        return  # the claim went stale and another worker took the row over: it sends
+    try:
+        emails.send_endpoint_disabled(endpoint=endpoint, recipient=recipient)
+    except TRANSIENT_ERRORS as error:
+        failed = deliveries.retry_or_fail(
+            email, error, may_retry=email.attempts <= settings.DELIVERY_MAX_RETRIES
+        )
+        deliveries.try_again_later(self, failed.retry_in, email_id=email_id)
+        return
+    deliveries.finish(email, Delivery.Status.SENT)
 
 
 def register_owed_kinds() -> None:
-    """Let recovery and the health check see webhook deliveries."""
+    """Let recovery and the health check see webhook deliveries and their e-mails."""
     deliveries.register_owed(
         deliveries.OwedKind(
             name="webhook",
             owed=lambda now: deliveries.owed_deliveries(WebhookDelivery, now),
             overdue=lambda now: deliveries.overdue_deliveries(WebhookDelivery, now),
             nudge=nudge_deliveries,
+        )
+    )
+    deliveries.register_owed(
+        deliveries.OwedKind(
+            name="webhook_disabled_email",
+            owed=lambda now: deliveries.owed_deliveries(EndpointDisabledEmail, now),
+            overdue=lambda now: deliveries.overdue_deliveries(EndpointDisabledEmail, now),
+            nudge=nudge_disabled_emails,
         )
     )

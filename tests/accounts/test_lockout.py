@@ -1,23 +1,41 @@
 import re
+import socket
+from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
 from django.core import signing
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.services import unlock_token
+from accounts import tasks
+from accounts.models import UnlockLinkEmail
+from accounts.tokens import unlock_token
+from core import deliveries
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"
 
 
+def _after_commit():
+    # Each test runs in one transaction; run what a request leaves for after its commit
+    # (the unlock e-mail's task) when the request ends, as it would in production.
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def _login(client, username: str, password: str, address: str = "10.0.0.1"):
-    return client.post(
-        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
-    )
+    with _after_commit():
+        return client.post(
+            reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+        )
+
+
+def _ask_unlock(client, identifier: str):
+    with _after_commit():
+        return client.post(reverse("accounts:unlock_request"), {"identifier": identifier})
 
 
 def _lock(client, username: str, address: str = "10.0.0.1") -> None:
@@ -88,7 +106,7 @@ def test_a_locked_owner_unlocks_the_account_with_the_emailed_link(client, user_f
     _lock(client, "alice")
     mailoutbox.clear()
     cache.clear()  # forget the link sent when the lockout started; ask for another one
-    response = client.post(reverse("accounts:unlock_request"), {"identifier": "alice"})
+    response = _ask_unlock(client, "alice")
     assert "If that account is locked" in response.content.decode()
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [alice.email]
@@ -148,5 +166,72 @@ def test_asking_for_unlock_links_again_and_again_sends_one_email(client, user_fa
     user_factory(username="dora")
     _lock(client, "dora")  # sends the first link
     for _ in range(3):
-        client.post(reverse("accounts:unlock_request"), {"identifier": "dora"})
+        _ask_unlock(client, "dora")
     assert len(mailoutbox) == 1
+
+
+@pytest.fixture
+def mail_server_down(settings):
+    """Point Django at an SMTP server on a loopback port where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Closed on leaving the block: connecting to it is refused at once.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    return port
+
+
+def test_the_fifth_wrong_password_shows_the_lockout_page_while_the_mail_server_is_down(
+    client, user_factory, mail_server_down
+):
+    alice = user_factory(username="alice")
+    for _ in range(4):
+        assert _login(client, "alice", "wrong-password").status_code == 200
+    response = _login(client, "alice", "wrong-password")
+    assert response.status_code == 429
+    assert reverse("accounts:unlock_request") in response.content.decode()
+    # The link is owed, not lost: a row waits for the mail server with the error of its try.
+    email = UnlockLinkEmail.objects.get(recipient=alice)
+    assert email.status == "pending"
+    assert email.attempts == 1
+    assert "Connection refused" in email.last_error or "111" in email.last_error
+
+
+def test_recovery_sends_the_owed_unlock_link_once_the_mail_server_is_back(
+    client, user_factory, mail_server_down, settings, mailoutbox
+):
+    alice = user_factory(username="alice")
+    _lock(client, "alice")
+    email = UnlockLinkEmail.objects.get(recipient=alice)
+    assert mailoutbox == []
+    # The mail server is back; the retry is due.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    UnlockLinkEmail.objects.filter(pk=email.pk).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=10)
+    )
+
+    assert deliveries.recover_owed()["unlock_link"] == 1
+
+    assert [message.to for message in mailoutbox] == [[alice.email]]
+    email.refresh_from_db()
+    assert email.status == "sent"
+    link = re.search(r"http://testserver(/account/unlock/\S+/)", mailoutbox[0].body).group(1)
+    assert client.post(link).status_code == 302
+    assert _login(Client(), "alice", PASSWORD).status_code == 302
+
+
+def test_an_owed_unlock_link_is_not_sent_once_the_account_is_unlocked(
+    client, user_factory, mail_server_down, settings, mailoutbox
+):
+    alice = user_factory(username="alice")
+    _lock(client, "alice")
+    AccessAttempt.objects.filter(username="alice").delete()  # a manager cleared the lockout
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email = UnlockLinkEmail.objects.get(recipient=alice)
+
+    tasks.deliver_unlock_link.delay(email_id=email.pk)
+
+    email.refresh_from_db()
+    assert email.status == "skipped"
+    assert mailoutbox == []

@@ -122,6 +122,33 @@ def test_an_unverified_email_is_refused_with_a_clear_message(client, sso):
     assert not User.objects.filter(email="eve@example.com").exists()
 
 
+def test_a_provider_that_sends_no_email_verified_is_refused_by_default(client, sso):
+    set_user(sso, "sub-ned", email="ned@example.com")
+    response = client.get(_callback_path(authorize(_start(client), "sub-ned")))
+    assert response.url == reverse("login")
+    assert any("did not confirm your email" in text for text in _messages(response))
+    assert not User.objects.filter(email="ned@example.com").exists()
+
+
+def test_a_provider_trusted_without_email_verified_signs_people_in(client, sso, settings):
+    settings.OIDC_TRUST_UNVERIFIED_EMAIL = True
+    set_user(sso, "sub-ned", email="ned@example.com", groups=["sre"])
+    response = client.get(_callback_path(authorize(_start(client), "sub-ned")))
+    assert response.status_code == 302 and response.url != reverse("login")
+    ned = User.objects.get(email="ned@example.com")
+    assert client.get(reverse("incidents:list")).context["user"] == ned
+
+
+def test_a_trusted_provider_saying_the_email_is_not_verified_is_still_refused(
+    client, sso, settings
+):
+    settings.OIDC_TRUST_UNVERIFIED_EMAIL = True
+    set_user(sso, "sub-eve", email="eve@example.com", email_verified=False)
+    response = client.get(_callback_path(authorize(_start(client), "sub-eve")))
+    assert response.url == reverse("login")
+    assert not User.objects.filter(email="eve@example.com").exists()
+
+
 def test_a_replayed_state_is_refused_with_a_clear_message(client, sso):
     set_user(sso, "sub-ray", email="ray@example.com", email_verified=True)
     callback = _callback_path(authorize(_start(client), "sub-ray"))

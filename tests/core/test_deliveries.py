@@ -72,9 +72,11 @@ def test_recovery_sends_a_digest_whose_task_was_lost(mailoutbox, settings):
         "reminder": 1,
         "event": 0,
         "webhook": 0,
+        "webhook_disabled_email": 0,
         "tracker_issue": 0,
         "tracker_state": 0,
         "notification_email": 0,
+        "unlock_link": 0,
     }
 
     assert [message.to for message in mailoutbox] == [[lost.recipient.email]]
@@ -134,7 +136,8 @@ def test_status_prints_the_counts_of_each_day(settings):
     assert lines[3].split() == ["2026-03-18", "1", "0", "1", "0", "1"]
     assert lines[4] == (
         "Owed for longer than the stale limit: reminder 1, event 0, webhook 0, "
-        "tracker_issue 0, tracker_state 0, "
+        "webhook_disabled_email 0, "
+        "tracker_issue 0, tracker_state 0, unlock_link 0, "
         "notification_email 0."
     )
 
@@ -150,7 +153,9 @@ def test_health_reports_deliveries_overdue_by_more_than_the_stale_limit(client, 
         "reminder": 1,
         "event": 0,
         "webhook": 0,
+        "webhook_disabled_email": 0,
         "tracker_issue": 0,
         "tracker_state": 0,
         "notification_email": 0,
+        "unlock_link": 0,
     }

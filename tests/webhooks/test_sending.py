@@ -12,7 +12,7 @@ from werkzeug import Response
 from core import deliveries
 from tests.factories import UserFactory
 from webhooks import sending, tasks
-from webhooks.models import WebhookAttempt, WebhookDelivery
+from webhooks.models import EndpointDisabledEmail, WebhookAttempt, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +154,7 @@ def test_a_failed_try_is_logged_and_handed_back_with_backoff(httpserver, make_de
 
     outcome = sending.deliver(delivery.pk)
 
-    assert outcome.retry_in == deliveries.retry_delay(1)
+    assert outcome.retry_in == 30
     delivery.refresh_from_db()
     assert delivery.status == "pending"
     assert delivery.next_attempt_at > timezone.now()
@@ -165,7 +165,7 @@ def test_a_failed_try_is_logged_and_handed_back_with_backoff(httpserver, make_de
     assert delivery.endpoint.__class__.objects.get().failing_since is not None
 
     outcome = sending.deliver(delivery.pk)
-    assert outcome.retry_in == deliveries.retry_delay(2)
+    assert outcome.retry_in == 60
     assert WebhookAttempt.objects.count() == 2
 
 
@@ -209,13 +209,30 @@ def test_the_last_retry_of_the_day_is_not_scheduled_past_its_end(
     assert 1 <= outcome.retry_in <= 61
 
 
-def test_an_endpoint_failing_for_three_days_is_disabled_and_its_manager_told(
+def test_the_retries_of_a_delivery_back_off_to_hourly_and_stop_after_a_day():
+    waits = [sending.retry_delay(attempts) for attempts in range(1, 12)]
+    assert waits == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600, 3600]
+    # A receiver that is down for the whole day is tried about 30 times, not 150.
+    elapsed, tries = 0, 1
+    while elapsed + sending.retry_delay(tries) < 24 * 3600:
+        elapsed += sending.retry_delay(tries)
+        tries += 1
+    assert 25 <= tries <= 35
+
+
+def _failing_endpoint(make_endpoint, receiver_url, *, hours: float, failures: int):
+    return make_endpoint(
+        url=receiver_url,
+        failing_since=timezone.now() - timedelta(hours=hours),
+        consecutive_failures=failures,
+    )
+
+
+def test_an_endpoint_failing_for_a_day_and_ten_tries_is_disabled_and_its_manager_told(
     httpserver, make_delivery, make_endpoint, receiver_url, mailoutbox
 ):
     httpserver.expect_request("/hook").respond_with_data("down", status=500)
-    endpoint = make_endpoint(
-        url=receiver_url, failing_since=timezone.now() - timedelta(days=3, minutes=1)
-    )
+    endpoint = _failing_endpoint(make_endpoint, receiver_url, hours=24.1, failures=9)
     delivery = make_delivery(endpoint=endpoint)
 
     tasks.deliver_webhook.delay(delivery_id=delivery.pk)
@@ -223,14 +240,17 @@ def test_an_endpoint_failing_for_three_days_is_disabled_and_its_manager_told(
     endpoint.refresh_from_db()
     assert not endpoint.is_active
     assert endpoint.disabled_at is not None
+    assert endpoint.consecutive_failures == 10
     delivery.refresh_from_db()
     assert delivery.status == "failed"
     (mail,) = mailoutbox
     assert mail.to == [endpoint.team.manager.email]
     assert "disabled" in mail.subject
+    assert "failed for 24 hours" in mail.body
     assert endpoint.url in mail.body
     assert f"http://testserver/webhooks/{endpoint.pk}/" in mail.body
     assert mail.alternatives[0][1] == "text/html"
+    assert EndpointDisabledEmail.objects.get().status == "sent"
 
     # Its other deliveries are skipped, and nobody is told twice.
     other = make_delivery(endpoint=endpoint)
@@ -240,27 +260,64 @@ def test_an_endpoint_failing_for_three_days_is_disabled_and_its_manager_told(
     assert len(mailoutbox) == 1
 
 
-def test_an_endpoint_failing_for_less_than_three_days_stays_enabled(
+def test_the_disabled_email_is_owed_while_the_mail_server_is_down(
+    httpserver, make_delivery, make_endpoint, receiver_url, mailoutbox, settings
+):
+    httpserver.expect_request("/hook").respond_with_data("down", status=500)
+    endpoint = _failing_endpoint(make_endpoint, receiver_url, hours=25, failures=40)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sock.getsockname()[1]
+
+    tasks.deliver_webhook.delay(delivery_id=make_delivery(endpoint=endpoint).pk)
+
+    email = EndpointDisabledEmail.objects.get(endpoint=endpoint)
+    assert email.status == "pending" and email.attempts == 1
+    assert email.recipient == endpoint.team.manager
+    # The mail server is back; recovery sends what is owed once its retry is due.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    EndpointDisabledEmail.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+    assert deliveries.recover_owed()["webhook_disabled_email"] == 1
+    (mail,) = mailoutbox
+    assert "disabled" in mail.subject
+    email.refresh_from_db()
+    assert email.status == "sent"
+
+
+def test_an_endpoint_failing_for_less_than_a_day_stays_enabled(
     httpserver, make_delivery, make_endpoint, receiver_url, mailoutbox
 ):
     httpserver.expect_request("/hook").respond_with_data("down", status=500)
-    endpoint = make_endpoint(
-        url=receiver_url, failing_since=timezone.now() - timedelta(days=2, hours=23)
-    )
+    endpoint = _failing_endpoint(make_endpoint, receiver_url, hours=23.9, failures=100)
     sending.deliver(make_delivery(endpoint=endpoint).pk)
 
     endpoint.refresh_from_db()
     assert endpoint.is_active
     assert mailoutbox == []
+    assert not EndpointDisabledEmail.objects.exists()
+
+
+def test_an_endpoint_with_few_failed_tries_in_a_day_stays_enabled(
+    httpserver, make_delivery, make_endpoint, receiver_url, mailoutbox
+):
+    httpserver.expect_request("/hook").respond_with_data("down", status=500)
+    endpoint = _failing_endpoint(make_endpoint, receiver_url, hours=30, failures=3)
+    sending.deliver(make_delivery(endpoint=endpoint).pk)
+
+    endpoint.refresh_from_db()
+    assert endpoint.is_active and endpoint.consecutive_failures == 4
+    assert mailoutbox == []
 
 
 def test_a_success_ends_the_failing_streak(httpserver, make_delivery, make_endpoint, receiver_url):
     httpserver.expect_request("/hook").respond_with_data("ok")
-    endpoint = make_endpoint(url=receiver_url, failing_since=timezone.now() - timedelta(days=2))
+    endpoint = _failing_endpoint(make_endpoint, receiver_url, hours=20, failures=8)
     sending.deliver(make_delivery(endpoint=endpoint).pk)
 
     endpoint.refresh_from_db()
     assert endpoint.failing_since is None
+    assert endpoint.consecutive_failures == 0
 
 
 def test_a_delivery_claimed_by_another_worker_is_not_sent(httpserver, make_delivery):
