@@ -54,7 +54,7 @@ echo "  Postmortems is running at $SITE_URL/"
 echo "  Log in as alice / postmortems-demo (carol is a manager). Ctrl-C stops everything."
 if [[ -z "${EMAIL_BACKEND:-}" && "$DEBUG" =~ ^(1|true|yes|on)$ ]]; then
   echo "  Mail is not sent: it is caught in .venv/mail/ and listed at $SITE_URL/dev/mail/"
-  echo "  for superusers (make one: $PY manage.py createsuperuser)."
+  echo "  for superusers: sign in as carol (the demo manager) to read it."
 fi
 echo
 $PY manage.py runserver "127.0.0.1:$PORT"
