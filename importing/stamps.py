@@ -242,6 +242,20 @@ def split_entry(text: str) -> tuple[Stamp | None, str, str]:
     return stamp, rest.strip(), ""
 
 
+def starts_with_time(heading: str) -> bool:
+    """Return whether a heading opens with a time of day ("07:30am - First report")."""
+    stamp, _rest, error = split_entry(heading)
+    return bool(error) or (stamp is not None and stamp.clock is not None)
+
+
+def heading_date(heading: str) -> date | None:
+    """Return the date a short heading names among a few words ("Day 1 — March 3, 2024",
+    "March 4, 2024 — recovery"), or None."""
+    if len(re.findall(r"[A-Za-z]+", DATE_ANYWHERE.sub(" ", heading))) > 4:
+        return None
+    return find_date(heading)
+
+
 def is_stamp_heading(heading: str) -> bool:
     """Return whether a heading is a date or time alone ("May 12", "2020-10-21 (UTC)")."""
     stamp, rest, error = split_entry(heading)
