@@ -39,6 +39,7 @@ from importing.times import (
     start_from_prose,
     times_from_fields,
 )
+from importing.zone_names import ambiguous_choices
 from incidents.models import Cause, TimelineEvent
 
 
@@ -63,6 +64,9 @@ def parse_postmortem(
         parsed = own_export.parse_export(source, default_date=default_date, time_zone=time_zone)
         return settle_incident_times(parsed, from_timeline=False)
     zone_unknown = ""
+    zone_warnings: list[str] = []
+    # IST, CST: which zone the document means, said once for the document.
+    choices = ambiguous_choices(source, zone_warnings) if not time_zone else {}
     if time_zone:
         zone_name, zone_reason = time_zone, "chosen on import"
         if zone_or_none(zone_name) is None:  # the caller's own zone: theirs to correct
@@ -71,13 +75,14 @@ def parse_postmortem(
                 "an offset such as GMT+2, or UTC"
             )
     else:
-        zone_name, zone_reason, zone_unknown = document_zone(source)
+        zone_name, zone_reason, zone_unknown = document_zone(source, choices, zone_warnings)
     zone = zone_or_none(zone_name)
     names = {name: key for name, (key, _title) in (section_names or {}).items()}
     titles = {key: title for key, title in (section_names or {}).values()}
     title, sections = group_sections(split_blocks(source), names)
     parsed = ParsedPostmortem(title="", time_zone=zone_name, started_at=None, resolved_at=None)
     parsed.zone_reason = zone_reason
+    parsed.warnings += zone_warnings
     if zone_unknown:
         parsed.warnings.append(
             f"{zone_unknown}; entries without a zone of their own are kept as text, "
@@ -176,7 +181,7 @@ def parse_postmortem(
         text, dead_end = DEAD_END.subn("", raw.text)
         text, _, kind_hint = text.partition(KIND_NOTE)
         text = text.strip()
-        stamp_zone, zone_error = stamp_tzinfo(stamp.zone) if stamp else (None, "")
+        stamp_zone, zone_error = stamp_tzinfo(stamp.zone, choices) if stamp else (None, "")
         why = raw.error or zone_error
         if not why and stamp is None:
             why = "this entry has no time"

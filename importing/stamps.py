@@ -11,38 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 
-ZONE_ABBREVIATIONS = {
-    "UTC": "UTC",
-    "GMT": "UTC",
-    "Z": "UTC",
-    "PST": "America/Los_Angeles",
-    "PDT": "America/Los_Angeles",
-    "PT": "America/Los_Angeles",
-    "MST": "America/Denver",
-    "MDT": "America/Denver",
-    "MT": "America/Denver",
-    "CST": "America/Chicago",
-    "CDT": "America/Chicago",
-    "CT": "America/Chicago",
-    "EST": "America/New_York",
-    "EDT": "America/New_York",
-    "ET": "America/New_York",
-    "BST": "Europe/London",
-    # Central European Time as people use it: local time in Berlin, Paris, Amsterdam,
-    # summer time included.
-    "CET": "Europe/Berlin",
-    "CEST": "Europe/Berlin",
-    "EET": "Europe/Athens",
-    "EEST": "Europe/Athens",
-    "IST": "Asia/Kolkata",
-    "JST": "Asia/Tokyo",
-    "KST": "Asia/Seoul",
-    "SGT": "Asia/Singapore",
-    "AEST": "Australia/Sydney",
-    "AEDT": "Australia/Sydney",
-    "NZST": "Pacific/Auckland",
-    "NZDT": "Pacific/Auckland",
-}
+from importing.zone_names import zone_pattern
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -60,7 +30,7 @@ _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _ZONE = (
     r"(?:(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|(?<=\d:\d\d:\d\d)[+-]\d{2}:\d{2}|"
-    + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True))
+    + zone_pattern()
     + r")(?![A-Za-z])"
 )
 _APPROX = r"(?P<approx>~\s*|≈\s*|(?:ca|circa|approx|approximately|around|about)\.?\s+)?"
