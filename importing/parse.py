@@ -39,6 +39,7 @@ from importing.times import (
     start_from_prose,
     times_from_fields,
 )
+from importing.years import far_from, read_years
 from importing.zone_names import ambiguous_choices
 from incidents.models import Cause, TimelineEvent
 
@@ -65,6 +66,9 @@ def parse_postmortem(
         return settle_incident_times(parsed, from_timeline=False)
     zone_unknown = ""
     zone_warnings: list[str] = []
+    # "20244-03-02" among 2024 dates: read as 2024 before anything reads the dates.
+    years = read_years(source, zone_warnings)
+    source = years.source
     # IST, CST: which zone the document means, said once for the document.
     choices = ambiguous_choices(source, zone_warnings) if not time_zone else {}
     if time_zone:
@@ -162,6 +166,14 @@ def parse_postmortem(
     if lessons:
         unplaced.append("## Lessons learned\n\n" + "\n\n".join(lessons))
 
+    for raw in raw_events:
+        if raw.stamp and raw.stamp.day and far_from(raw.stamp.day.year, years.usual):
+            # "2031-03-02" among 2024 dates, no slip of a key away: no day to trust.
+            raw.error = (
+                f"the year {raw.stamp.day.year} is far from the document's other dates "
+                f"({years.usual})"
+            )
+            raw.stamp, raw.day_marker = None, False
     base_day = incident_day(raw_events, fields, title, source, parsed.warnings, default_date)
 
     def at(day: date, clock: time, stamp_zone) -> datetime:

@@ -141,6 +141,12 @@ def read_stamp(text: str, *, year: int | None = None) -> Stamp | None:
             if not 1 <= hour <= 12:
                 raise StampError(f"{match.group(0).strip()!r} is not a time on a 12-hour clock")
             hour = hour % 12 + (12 if groups["ampm"].lower() == "p" else 0)
+        elif (end_half := re.search(r"([AaPp])\.?[Mm]", groups["end"] or "")) and 1 <= hour <= 12:
+            # "2:00-3:30 PM": the range's half of the day is written once, after its end.
+            end_hour, end_minute = (int(part) for part in groups["end"][:5].split(":")[:2])
+            end_hour = end_hour % 12 + (12 if end_half.group(1).lower() == "p" else 0)
+            afternoon = hour % 12 + (12 if end_half.group(1).lower() == "p" else 0)
+            hour = afternoon if (afternoon, minute) <= (end_hour, end_minute) else hour % 12
         if hour > 23 or minute > 59 or second > 59:
             raise StampError(f"{match.group(0).strip()!r} is not a valid time of day")
         clock = time(hour, minute, second)

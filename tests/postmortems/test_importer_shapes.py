@@ -487,12 +487,13 @@ EXPECTED = {
     ),
     "typo_year_and_bad_zone_entry.md": Expected(
         zone="UTC",
-        times=["2024-04-02 10:00", "2024-04-02 10:45"],
+        times=["2024-04-02 10:00", "2024-04-02 10:20", "2024-04-02 10:45"],
         items=[
             ("Alert when retries stop", "", "open"),
         ],
-        # A 5-digit year and an unknown zone leave those entries without a time; an
-        # unknown status is reported and the item stays open.
+        # The 5-digit year is read as 2024, the year of the other entries, with a warning;
+        # an unknown zone leaves its entry without a time; an unknown status is reported
+        # and the item stays open.
         warning_lines=[7, 8, 13],
     ),
     "wiki_groups_team_owner.md": Expected(
