@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from core.zones import zone_or_none
 from importing import own_export
 from importing.action_items import action_items
+from importing.announced import announced_items, new_items
 from importing.errors import PostmortemImportError
 from importing.fields import labelled_fields, read_causes, users_affected
 from importing.kinds import EVENT_KIND_NAMES, EVENT_KINDS, classify
@@ -98,9 +99,12 @@ def parse_postmortem(
     fields: dict[str, str] = {}
     raw_events: list[RawEvent] = []
 
+    announced = []
     for section in sections:
         if section.key is None and section.heading and looks_like_timeline(section):
             section.key = "timeline"  # "What happened" written as timed entries
+        if section.key not in {"timeline", "action_items"}:
+            announced += announced_items(section, parsed.warnings)
         text = section.text()
         if section.key is None:
             preamble_fields, rest = labelled_fields(text)
@@ -148,6 +152,9 @@ def parse_postmortem(
             if leftovers:
                 parsed.closing_remarks = "\n\n".join(leftovers)
 
+    # "Actions planned:" in a Resolution, "We will ..." in the lessons: items too, unless
+    # the action item section lists them already.
+    parsed.action_items += new_items(announced, parsed.action_items)
     if not title:
         title = _first_words(source) or "Imported postmortem"
         parsed.warnings.append(
