@@ -698,6 +698,73 @@ EXPECTED = {
             ("Alert when fewer than two CoreDNS replicas are ready", "", "open"),
         ],
     ),
+    "heldout_heading_entries_under_day_headings.md": Expected(
+        zone="America/Los_Angeles",
+        times=[
+            "2024-03-12 21:12",
+            "2024-03-12 21:30",
+            "2024-03-13 00:40",
+            "2024-03-13 01:25",
+            "2024-03-13 01:50",
+        ],
+        items=[
+            ("Alert on upload error rate, not only on crashes", "", "open"),
+            ("Run schema changes during staffed hours", "", "open"),
+        ],
+    ),
+    "heldout_nzdt_actions_in_resolution.md": Expected(
+        zone="Pacific/Auckland",
+        times=[
+            "2024-02-20 08:05",
+            "2024-02-20 08:20",
+            "2024-02-20 08:34",
+            "2024-02-20 08:51",
+            "2024-02-20 09:15",
+        ],
+        items=[
+            ("Pinned the template library to the previous major version", "", "done"),
+            ("Add a rendering test for every invoice template", "", "open"),
+            ("Alert when the mailer's send rate drops to zero for 10 minutes", "", "open"),
+        ],
+    ),
+    "heldout_us_pacfic_range_table.md": Expected(
+        zone="US/Pacific",
+        times=["2024-05-07 09:00", "2024-05-07 09:12", "2024-05-07 09:40", "2024-05-07 10:05"],
+        items=[
+            ("Add capacity alarms to the session store", "Identity SRE", "done"),
+            ("Automate session store failover", "Identity SRE", "in_progress"),
+        ],
+        warning_lines=[4],  # US/Pacfic read as US/Pacific
+    ),
+    "heldout_typo_year_swapped_we_will.md": Expected(
+        zone="Europe/Berlin",
+        times=[
+            "2024-12-03 16:20",
+            "2024-12-03 16:31",
+            "2024-12-03 16:45",
+            "2024-12-03 16:58",
+            "2024-12-03 17:10",
+        ],
+        items=[
+            ("Add zero-result queries to the search quality test set", "", "open"),
+        ],
+        warning_lines=[12],  # 2042 read as 2024
+    ),
+    "heldout_akst_followups_in_lessons.md": Expected(
+        zone="America/Anchorage",
+        times=[
+            "2025-01-16 08:05",
+            "2025-01-16 08:22",
+            "2025-01-16 09:10",
+            "2025-01-16 09:32",
+            "2025-01-16 09:40",
+        ],
+        items=[
+            ("Monitor the portal login page from outside our network", "Web team", "open"),
+            ("Add a chain check to the certificate renewal checklist", "", "open"),
+            ("Move certificate renewals to an automated service", "", "open"),
+        ],
+    ),
 }
 
 
