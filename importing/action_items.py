@@ -137,7 +137,7 @@ URL = re.compile(r"https?://[^\s)>\]]+")
 INLINE_ITEM = re.compile(r"^(?:\*\*|__)?action(?: item)?:?(?:\*\*|__)?\s*:?\s*(?P<text>.+)$", re.I)
 
 
-def _item_from_line(
+def action_item_from_line(
     text: str, line: int, warnings: list[str], *, status: str | None, kind: str | None
 ) -> ParsedActionItem:
     """Read one action item in its usual shapes: [x], ✅, ~~struck~~, DONE:, (in progress),
@@ -233,13 +233,17 @@ def action_items(section: Section, warnings: list[str]) -> tuple[list[ParsedActi
             if line.verbatim:
                 leftovers.append(line.text)
             elif line.kind == "item":
-                items.append(_item_from_line(text, line.number, warnings, status=status, kind=kind))
+                items.append(
+                    action_item_from_line(text, line.number, warnings, status=status, kind=kind)
+                )
             elif line.kind == "cont" and items and items[-1] is not None:
                 # Sub-bullets and wrapped lines belong to the item above.
                 items[-1].description = f"{items[-1].description}\n{text}".strip()
             elif match := INLINE_ITEM.match(text):
                 items.append(
-                    _item_from_line(match["text"], line.number, warnings, status=status, kind=kind)
+                    action_item_from_line(
+                        match["text"], line.number, warnings, status=status, kind=kind
+                    )
                 )
             else:
                 leftovers.append(text)

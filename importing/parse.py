@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from core.zones import zone_or_none
 from importing import own_export
 from importing.action_items import action_items
+from importing.announced import announced_items, new_items
 from importing.errors import PostmortemImportError
 from importing.fields import labelled_fields, read_causes, users_affected
 from importing.kinds import EVENT_KIND_NAMES, EVENT_KINDS, classify
@@ -39,6 +40,8 @@ from importing.times import (
     start_from_prose,
     times_from_fields,
 )
+from importing.years import far_from, read_years
+from importing.zone_names import ambiguous_choices
 from incidents.models import Cause, TimelineEvent
 
 
@@ -63,6 +66,12 @@ def parse_postmortem(
         parsed = own_export.parse_export(source, default_date=default_date, time_zone=time_zone)
         return settle_incident_times(parsed, from_timeline=False)
     zone_unknown = ""
+    zone_warnings: list[str] = []
+    # "20244-03-02" among 2024 dates: read as 2024 before anything reads the dates.
+    years = read_years(source, zone_warnings)
+    source = years.source
+    # IST, CST: which zone the document means, said once for the document.
+    choices = ambiguous_choices(source, zone_warnings) if not time_zone else {}
     if time_zone:
         zone_name, zone_reason = time_zone, "chosen on import"
         if zone_or_none(zone_name) is None:  # the caller's own zone: theirs to correct
@@ -71,13 +80,14 @@ def parse_postmortem(
                 "an offset such as GMT+2, or UTC"
             )
     else:
-        zone_name, zone_reason, zone_unknown = document_zone(source)
+        zone_name, zone_reason, zone_unknown = document_zone(source, choices, zone_warnings)
     zone = zone_or_none(zone_name)
     names = {name: key for name, (key, _title) in (section_names or {}).items()}
     titles = {key: title for key, title in (section_names or {}).values()}
     title, sections = group_sections(split_blocks(source), names)
     parsed = ParsedPostmortem(title="", time_zone=zone_name, started_at=None, resolved_at=None)
     parsed.zone_reason = zone_reason
+    parsed.warnings += zone_warnings
     if zone_unknown:
         parsed.warnings.append(
             f"{zone_unknown}; entries without a zone of their own are kept as text, "
@@ -89,9 +99,12 @@ def parse_postmortem(
     fields: dict[str, str] = {}
     raw_events: list[RawEvent] = []
 
+    announced = []
     for section in sections:
         if section.key is None and section.heading and looks_like_timeline(section):
             section.key = "timeline"  # "What happened" written as timed entries
+        if section.key not in {"timeline", "action_items"}:
+            announced += announced_items(section, parsed.warnings)
         text = section.text()
         if section.key is None:
             preamble_fields, rest = labelled_fields(text)
@@ -139,6 +152,9 @@ def parse_postmortem(
             if leftovers:
                 parsed.closing_remarks = "\n\n".join(leftovers)
 
+    # "Actions planned:" in a Resolution, "We will ..." in the lessons: items too, unless
+    # the action item section lists them already.
+    parsed.action_items += new_items(announced, parsed.action_items)
     if not title:
         title = _first_words(source) or "Imported postmortem"
         parsed.warnings.append(
@@ -157,6 +173,14 @@ def parse_postmortem(
     if lessons:
         unplaced.append("## Lessons learned\n\n" + "\n\n".join(lessons))
 
+    for raw in raw_events:
+        if raw.stamp and raw.stamp.day and far_from(raw.stamp.day.year, years.usual):
+            # "2031-03-02" among 2024 dates, no slip of a key away: no day to trust.
+            raw.error = (
+                f"the year {raw.stamp.day.year} is far from the document's other dates "
+                f"({years.usual})"
+            )
+            raw.stamp, raw.day_marker = None, False
     base_day = incident_day(raw_events, fields, title, source, parsed.warnings, default_date)
 
     def at(day: date, clock: time, stamp_zone) -> datetime:
@@ -176,7 +200,7 @@ def parse_postmortem(
         text, dead_end = DEAD_END.subn("", raw.text)
         text, _, kind_hint = text.partition(KIND_NOTE)
         text = text.strip()
-        stamp_zone, zone_error = stamp_tzinfo(stamp.zone) if stamp else (None, "")
+        stamp_zone, zone_error = stamp_tzinfo(stamp.zone, choices) if stamp else (None, "")
         why = raw.error or zone_error
         if not why and stamp is None:
             why = "this entry has no time"

@@ -11,38 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, time
 
-ZONE_ABBREVIATIONS = {
-    "UTC": "UTC",
-    "GMT": "UTC",
-    "Z": "UTC",
-    "PST": "America/Los_Angeles",
-    "PDT": "America/Los_Angeles",
-    "PT": "America/Los_Angeles",
-    "MST": "America/Denver",
-    "MDT": "America/Denver",
-    "MT": "America/Denver",
-    "CST": "America/Chicago",
-    "CDT": "America/Chicago",
-    "CT": "America/Chicago",
-    "EST": "America/New_York",
-    "EDT": "America/New_York",
-    "ET": "America/New_York",
-    "BST": "Europe/London",
-    # Central European Time as people use it: local time in Berlin, Paris, Amsterdam,
-    # summer time included.
-    "CET": "Europe/Berlin",
-    "CEST": "Europe/Berlin",
-    "EET": "Europe/Athens",
-    "EEST": "Europe/Athens",
-    "IST": "Asia/Kolkata",
-    "JST": "Asia/Tokyo",
-    "KST": "Asia/Seoul",
-    "SGT": "Asia/Singapore",
-    "AEST": "Australia/Sydney",
-    "AEDT": "Australia/Sydney",
-    "NZST": "Pacific/Auckland",
-    "NZDT": "Pacific/Auckland",
-}
+from importing.zone_names import zone_pattern
+
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -60,7 +30,7 @@ _MONTH = r"(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
 _ZONE = (
     r"(?:(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|(?<=\d:\d\d:\d\d)[+-]\d{2}:\d{2}|"
-    + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True))
+    + zone_pattern()
     + r")(?![A-Za-z])"
 )
 _APPROX = r"(?P<approx>~\s*|≈\s*|(?:ca|circa|approx|approximately|around|about)\.?\s+)?"
@@ -171,6 +141,12 @@ def read_stamp(text: str, *, year: int | None = None) -> Stamp | None:
             if not 1 <= hour <= 12:
                 raise StampError(f"{match.group(0).strip()!r} is not a time on a 12-hour clock")
             hour = hour % 12 + (12 if groups["ampm"].lower() == "p" else 0)
+        elif (end_half := re.search(r"([AaPp])\.?[Mm]", groups["end"] or "")) and 1 <= hour <= 12:
+            # "2:00-3:30 PM": the range's half of the day is written once, after its end.
+            end_hour, end_minute = (int(part) for part in groups["end"][:5].split(":")[:2])
+            end_hour = end_hour % 12 + (12 if end_half.group(1).lower() == "p" else 0)
+            afternoon = hour % 12 + (12 if end_half.group(1).lower() == "p" else 0)
+            hour = afternoon if (afternoon, minute) <= (end_hour, end_minute) else hour % 12
         if hour > 23 or minute > 59 or second > 59:
             raise StampError(f"{match.group(0).strip()!r} is not a valid time of day")
         clock = time(hour, minute, second)
@@ -240,6 +216,20 @@ def split_entry(text: str) -> tuple[Stamp | None, str, str]:
     if stamp.approximate:
         rest = f"{rest} (time approximate)".strip()
     return stamp, rest.strip(), ""
+
+
+def starts_with_time(heading: str) -> bool:
+    """Return whether a heading opens with a time of day ("07:30am - First report")."""
+    stamp, _rest, error = split_entry(heading)
+    return bool(error) or (stamp is not None and stamp.clock is not None)
+
+
+def heading_date(heading: str) -> date | None:
+    """Return the date a short heading names among a few words ("Day 1 — March 3, 2024",
+    "March 4, 2024 — recovery"), or None."""
+    if len(re.findall(r"[A-Za-z]+", DATE_ANYWHERE.sub(" ", heading))) > 4:
+        return None
+    return find_date(heading)
 
 
 def is_stamp_heading(heading: str) -> bool:

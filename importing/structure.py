@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-from importing.stamps import is_stamp_heading
+from importing.stamps import heading_date, is_stamp_heading, starts_with_time
 
 # --- Section names ---------------------------------------------------------------------
 
@@ -261,8 +261,13 @@ def group_sections(
         fuzzy = bool(title) or block.level > 1 or current.key is not None
         key = _section_key(block.heading, fuzzy=fuzzy, names=names)
         current_level = current.blocks[0].level if current.key else 0
-        if current.key == "timeline" and key is None and is_stamp_heading(block.heading):
-            current.blocks.append(block)  # "## May 12" inside a timeline is a date, not a section
+        if current.key == "timeline" and (
+            starts_with_time(block.heading)
+            or (key is None and (is_stamp_heading(block.heading) or heading_date(block.heading)))
+        ):
+            # "## May 12" or "### 08:15am - Impact assessed" inside a timeline is a date or
+            # an entry, at any level, whatever words follow the time.
+            current.blocks.append(block)
             continue
         if (
             key is None

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-from importing.stamps import Stamp, split_entry
+from importing.stamps import Stamp, heading_date, split_entry
 from importing.structure import Line, Section, column, table_rows
 
 DEAD_END = re.compile(r"\s*[*_]?\((?:dead[ -]end|did not help|red herring)\)[*_]?[.;]?\s*$", re.I)
@@ -52,12 +52,17 @@ def timeline_entries(section: Section) -> tuple[list[RawEvent], list[str]]:
             return True
         if stamp and stamp.clock is None:
             entries.append(RawEvent(stamp, "", line, day_marker=True, block=block))
-            if re.search(r"\w", re.sub(r"\(.*?\)", "", rest)):
+            if not from_heading and re.search(r"\w", re.sub(r"\(.*?\)", "", rest)):
                 # "**May 12** the deploy started": an entry without a time
                 entries.append(RawEvent(None, rest, line, block=block))
             return True
         if stamp:
             entries.append(RawEvent(stamp, rest, line, from_heading=from_heading, block=block))
+            return True
+        if from_heading and (day := heading_date(text)):
+            # "## Day 2 — Saturday, February 10, 2024": the date sets the day below it.
+            marker = Stamp(day, None, "", "", month_day=None, approximate=False, length=0)
+            entries.append(RawEvent(marker, "", line, day_marker=True, block=block))
             return True
         if must:
             entries.append(RawEvent(None, rest, line, block=block))

@@ -11,20 +11,26 @@ from core.zones import zone_or_none
 from importing.errors import PostmortemImportError
 from importing.parsed import ParsedPostmortem
 from importing.stamps import (
-    ZONE_ABBREVIATIONS,
     Stamp,
     StampError,
     find_date,
     read_stamp,
 )
 from importing.structure import clean
+from importing.zone_names import ALL_ABBREVIATIONS, ANY_CASE, corrected_zone_name
 from incidents.models import TimelineEvent
 
 OFFSET_ZONE = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?00)?\b")
 ABBREVIATION = re.compile(
-    r"\b(" + "|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)) + r")\b"
+    r"\b(" + "|".join(sorted(ALL_ABBREVIATIONS, key=len, reverse=True)) + r")\b"
 )
-IANA_NAME = re.compile(r"\b([A-Z][A-Za-z]+/[A-Z][A-Za-z_-]+(?:/[A-Z][A-Za-z_-]+)?)\b")
+# "Europe/Berlin", and as people misspell it: "America/Los Angeles", "US/Pacfic".
+IANA_NAME = re.compile(
+    r"\b([A-Z][A-Za-z]+/[A-Z][A-Za-z_-]+(?: [A-Z][a-z]+)?(?:/[A-Z][A-Za-z_-]+)?)(?![\w/])"
+)
+# A newer abbreviation counts as a zone only where a zone is written: after a time, in
+# brackets, or alone ("ICT team" is a department).
+_ZONE_PLACE = re.compile(r"(?:\d\s*(?:[AaPp]\.?[Mm]\.?)?\s*|\()$")
 
 TIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})?[ T]?"
@@ -54,8 +60,30 @@ LONG_ZONE_NAMES = [
 ]
 
 
-def zone_for(text: str) -> str | None:
-    """Return the IANA zone a piece of text names ("GMT+2", "PST", "Europe/Berlin")."""
+def iana_name(text: str) -> tuple[str, str] | None:
+    """Return the region name a text writes and the zone it means, corrected when it is
+    misspelt ("Europe/Berlln" → "Europe/Berlin"), or None when it writes none."""
+    for match in IANA_NAME.finditer(text):
+        written = match.group(1)
+        # "America/Los Angeles" with its space, else the name up to the space.
+        for candidate in (written, written.split(" ")[0]):
+            if zone := corrected_zone_name(candidate):
+                return candidate, zone
+    return None
+
+
+def _abbreviation(text: str, choices: dict[str, str] | None) -> str | None:
+    for match in ABBREVIATION.finditer(text):
+        name = match.group(1)
+        alone = not re.sub(r"[\W_]", "", text.replace(name, "", 1))
+        if name in ANY_CASE or alone or _ZONE_PLACE.search(text[: match.start()]):
+            return (choices or {}).get(name) or ALL_ABBREVIATIONS[name]
+    return None
+
+
+def zone_for(text: str, choices: dict[str, str] | None = None) -> str | None:
+    """Return the IANA zone a piece of text names ("GMT+2", "PST", "Europe/Berlin"), an
+    ambiguous abbreviation as `choices` reads it."""
     for pattern, name in LONG_ZONE_NAMES:
         if pattern.search(text):
             return name
@@ -68,13 +96,9 @@ def zone_for(text: str) -> str | None:
         # Etc/GMT-14 to Etc/GMT+12; an offset outside that is no zone at all.
         name = f"Etc/GMT{'-' if sign == '+' else '+'}{int(hours)}"
         return name if _zone_exists(name) else None
-    iana = IANA_NAME.search(text)
-    if iana and _zone_exists(iana.group(1)):
-        return iana.group(1)
-    abbreviation = ABBREVIATION.search(text)
-    if abbreviation:
-        return ZONE_ABBREVIATIONS[abbreviation.group(1)]
-    return None
+    if iana := iana_name(text):
+        return iana[1]
+    return _abbreviation(text, choices)
 
 
 ZONE_DECLARATIONS = (
@@ -97,7 +121,7 @@ def _refuse_unknown_zone(text: str, line: int) -> None:
             f"{offset.group(0)!r} is not a real offset; they run from UTC-12 to UTC+14", line
         )
     iana = IANA_NAME.search(text)
-    if iana and not offset and not _zone_exists(iana.group(1)):
+    if iana and not offset and not iana_name(text):
         raise PostmortemImportError(
             f"{iana.group(1)!r} is not a time zone; use a name such as Europe/Berlin, "
             "an offset such as GMT+2, or UTC",
@@ -105,9 +129,22 @@ def _refuse_unknown_zone(text: str, line: int) -> None:
         )
 
 
-def document_zone(source: str) -> tuple[str, str, str]:
+def _say_correction(text: str, number: int, warnings: list[str]) -> None:
+    iana = iana_name(text)
+    if iana and iana[0] != iana[1]:
+        warnings.append(
+            f"line {number}: {iana[0]!r} is no time zone; read as {iana[1]}, "
+            "choose the zone on import if the document means another"
+        )
+
+
+def document_zone(
+    source: str, choices: dict[str, str] | None = None, warnings: list[str] | None = None
+) -> tuple[str, str, str]:
     """Return the zone declared for the document ("All times GMT+2", "Timeline (UTC)"), why
-    it was chosen, and the complaint when the declared zone does not exist."""
+    it was chosen, and the complaint when the declared zone does not exist. A misspelt
+    region name is read as the zone it is close to, with a warning in `warnings`."""
+    warnings = [] if warnings is None else warnings
     lines = [(number, clean(text)) for number, text in enumerate(source.splitlines(), 1)]
     for pattern in ZONE_DECLARATIONS:
         for number, text in lines:
@@ -116,17 +153,19 @@ def document_zone(source: str) -> tuple[str, str, str]:
                     _refuse_unknown_zone(match.group(1), number)
                 except PostmortemImportError as error:
                     return "UTC", "", str(error)
-                zone = zone_for(match.group(1))
+                zone = zone_for(match.group(1), choices)
                 if zone:
+                    _say_correction(match.group(1), number, warnings)
                     return zone, f"declared on line {number}: {match.group(0).strip()!r}", ""
     for number, text in lines:
-        zone = zone_for(text)
+        zone = zone_for(text, choices)
         if zone:
+            _say_correction(text, number, warnings)
             return zone, f"the first zone named, on line {number}", ""
     return "UTC", "no zone is named in the document; UTC assumed", ""
 
 
-def stamp_tzinfo(text: str):
+def stamp_tzinfo(text: str, choices: dict[str, str] | None = None):
     """Return the tzinfo a stamp's own zone names (None for none), and the complaint when
     it names no real zone."""
     if not text:
@@ -135,7 +174,7 @@ def stamp_tzinfo(text: str):
         sign = 1 if text[0] == "+" else -1
         offset = timedelta(hours=int(text[1:3]), minutes=int(text[4:6]))
         return timezone(sign * offset), ""
-    name = zone_for(text.upper() if len(text) <= 5 else text)
+    name = zone_for(text.upper() if len(text) <= 5 else text, choices)
     if name is None:
         return None, f"{text!r} is not a real zone"
     return ZoneInfo(name), ""

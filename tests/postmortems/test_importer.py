@@ -295,3 +295,56 @@ def test_cet_is_central_european_local_time_with_summer_time():
         default_date=DEFAULT_DATE,
     )
     assert parsed.events[0].occurred_at.utcoffset().total_seconds() == 2 * 3600
+
+
+def test_a_misspelt_region_is_read_as_the_close_zone_and_an_unknown_one_is_not():
+    from importing.times import zone_for
+
+    assert zone_for("US/Pacfic") == "US/Pacific"
+    assert zone_for("All times America/Los Angeles") == "America/Los_Angeles"
+    assert zone_for("Europe/Berlln") == "Europe/Berlin"
+    assert zone_for("Mars/Olympus") is None
+
+
+def test_an_ambiguous_abbreviation_follows_the_documents_words_without_a_warning():
+    parsed = parse_postmortem(
+        "# Outage\n\nOur Dublin office saw it first.\n\n## Timeline\n\n"
+        "- 2024-07-03 09:00 IST Alert\n- 2024-07-03 09:30 IST Fixed\n",
+        default_date=DEFAULT_DATE,
+    )
+    assert parsed.time_zone == "Europe/Dublin"
+    assert parsed.events[0].occurred_at.utcoffset().total_seconds() == 3600
+    assert not any("IST" in warning for warning in parsed.warnings)
+
+
+def test_a_capitalised_word_after_a_time_is_text_not_a_zone():
+    parsed = parse_postmortem(
+        "# Outage\n\nDate: 2024-05-01\n\n## Timeline\n\n- 14:00 west region fails\n"
+        "- 14:30 art assets restored\n",
+        default_date=DEFAULT_DATE,
+    )
+    assert parsed.time_zone == "UTC"
+    assert local_times(parsed) == ["2024-05-01 14:00", "2024-05-01 14:30"]
+    assert parsed.events[0].description == "west region fails"
+
+
+def test_a_far_year_no_slip_explains_keeps_its_entry_as_text_and_the_rest_imports():
+    parsed = parse_postmortem(
+        "# Outage\n\n## Timeline\n\n| Date | Time | Event |\n|---|---|---|\n"
+        "| 2024-03-02 | 09:00 | Alert |\n| 2031-03-02 | 09:10 | Paged |\n"
+        "| 2024-03-02 | 09:40 | Fixed |\n",
+        default_date=DEFAULT_DATE,
+    )
+    assert local_times(parsed) == ["2024-03-02 09:00", "2024-03-02 09:40"]
+    assert any(w.startswith("line 8: the year 2031 is far") for w in parsed.warnings)
+    assert "Paged" in parsed.unplaced_text
+
+
+def test_promises_about_the_report_are_no_action_items():
+    parsed = parse_postmortem(
+        "# Outage\n\n## Summary\n\nWe will publish a full report. We will add alerts.\n\n"
+        "## Lessons learned\n\nWe will continue to monitor the cluster. "
+        "We will add a disk alert.\n",
+        default_date=DEFAULT_DATE,
+    )
+    assert [item.title for item in parsed.action_items] == ["Add a disk alert"]

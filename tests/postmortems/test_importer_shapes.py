@@ -100,6 +100,7 @@ EXPECTED = {
         items=[
             ("Alert 30 days before storage credentials expire", "dana", "open"),
         ],
+        warning_lines=[5],  # CST is also China Standard Time: the choice is named
     ),
     "c_fly_status.md": Expected(
         zone="UTC",
@@ -486,12 +487,13 @@ EXPECTED = {
     ),
     "typo_year_and_bad_zone_entry.md": Expected(
         zone="UTC",
-        times=["2024-04-02 10:00", "2024-04-02 10:45"],
+        times=["2024-04-02 10:00", "2024-04-02 10:20", "2024-04-02 10:45"],
         items=[
             ("Alert when retries stop", "", "open"),
         ],
-        # A 5-digit year and an unknown zone leave those entries without a time; an
-        # unknown status is reported and the item stays open.
+        # The 5-digit year is read as 2024, the year of the other entries, with a warning;
+        # an unknown zone leaves its entry without a time; an unknown status is reported
+        # and the item stays open.
         warning_lines=[7, 8, 13],
     ),
     "wiki_groups_team_owner.md": Expected(
@@ -510,6 +512,257 @@ EXPECTED = {
         items=[
             ("Add a login smoke test to the deploy pipeline", "kenji", "open"),
             ("Page on login error rate, not only on uptime", "ana", "open"),
+        ],
+    ),
+    "heading_entries_ampm_paragraphs.md": Expected(
+        zone="America/New_York",
+        times=[
+            "2024-03-05 07:30",
+            "2024-03-05 07:52",
+            "2024-03-05 08:15",
+            "2024-03-05 08:40",
+            "2024-03-05 09:05",
+            "2024-03-05 09:40",
+        ],
+        items=[
+            ("Monitor certificate chain validity on the mail relays", "mail-team", "open"),
+            ("Add an alert on email delivery latency", "", "open"),
+        ],
+    ),
+    "heading_entries_h4_utc_em_dash.md": Expected(
+        zone="UTC",
+        times=[
+            "2023-11-28 13:41",
+            "2023-11-28 13:44",
+            "2023-11-28 13:49",
+            "2023-11-28 13:58",
+            "2023-11-28 14:02",
+            "2023-11-28 14:32",
+        ],
+        items=[
+            ("Validate health check paths against every backend version before a push", "", "open"),
+            ("Push load balancer configuration one region at a time", "", "open"),
+        ],
+    ),
+    "date_headings_same_level_bullets.md": Expected(
+        zone="UTC",
+        times=[
+            "2024-03-03 09:10",
+            "2024-03-03 10:45",
+            "2024-03-03 11:20",
+            "2024-03-04 11:30",
+            "2024-03-04 13:15",
+            "2024-03-04 16:40",
+        ],
+        items=[
+            ("Canary firmware updates on one rack for 24 hours", "", "open"),
+            ("Pause the rollout automatically when error rates rise", "", "done"),
+        ],
+    ),
+    "date_headings_day_labels.md": Expected(
+        zone="America/Los_Angeles",
+        times=[
+            "2024-02-09 09:10",
+            "2024-02-09 10:25",
+            "2024-02-09 15:50",
+            "2024-02-10 16:30",
+            "2024-02-10 21:15",
+        ],
+        items=[
+            ("Test index migrations against production-sized data", "search", "open"),
+            ("Add a runbook for pausing migrations", "", "open"),
+        ],
+    ),
+    "zone_hkt_table.md": Expected(
+        zone="Asia/Hong_Kong",
+        times=["2024-08-15 19:02", "2024-08-15 19:10", "2024-08-15 19:24", "2024-08-15 19:41"],
+        items=[
+            ("Alert on broker disk usage at 75%", "Wing", "done"),
+            ("Shorten broker retention to 3 days", "Mei", "open"),
+        ],
+    ),
+    "zone_ist_ambiguous_bullets.md": Expected(
+        zone="Asia/Kolkata",
+        times=[
+            "2024-10-03 20:00",
+            "2024-10-03 20:06",
+            "2024-10-03 20:11",
+            "2024-10-03 20:35",
+            "2024-10-03 21:02",
+        ],
+        items=[
+            (
+                "Load test the inventory service at 5x normal traffic before each sale",
+                "Arjun",
+                "open",
+            ),
+            ("Pre-scale the inventory service an hour before a sale", "", "open"),
+        ],
+        warning_lines=[12],  # IST is also Irish and Israel time: the choice is named
+    ),
+    "zone_misspelt_region_name.md": Expected(
+        zone="Europe/Berlin",
+        times=[
+            "2024-06-18 10:02",
+            "2024-06-18 10:05",
+            "2024-06-18 10:14",
+            "2024-06-18 10:31",
+            "2024-06-18 10:40",
+        ],
+        items=[
+            ("Review identity provider changes with two people", "lena", "open"),
+            ("Synthetic login check every minute", "", "open"),
+        ],
+        warning_lines=[4],  # Europe/Berlln read as Europe/Berlin
+    ),
+    "zone_space_in_region_name.md": Expected(
+        zone="America/Los_Angeles",
+        times=["2024-11-02 16:48", "2024-11-02 16:51", "2024-11-02 17:05", "2024-11-02 17:35"],
+        items=[
+            ("Alert on replica lag over 60 seconds", "", "open"),
+            ("Rehearse database failover every quarter", "", "open"),
+        ],
+        warning_lines=[4],  # America/Los Angeles read as America/Los_Angeles
+    ),
+    "typo_year_in_table_row.md": Expected(
+        zone="Europe/London",
+        times=[
+            "2024-03-02 09:12",
+            "2024-03-02 09:20",
+            "2024-03-02 09:48",
+            "2024-03-02 10:30",
+            "2024-03-02 11:15",
+        ],
+        items=[
+            ("Stage scanner updates in pre-production for a day", "Platform team", "open"),
+            ("Alert on upload error rate per document type", "Platform team", "done"),
+        ],
+        warning_lines=[16],  # 20244 read as 2024, the year of every other row
+    ),
+    "typo_year_far_from_others.md": Expected(
+        zone="UTC",
+        times=[
+            "2024-09-14 07:05",
+            "2024-09-14 08:40",
+            "2024-09-14 09:02",
+            "2024-09-14 09:30",
+            "2024-09-14 10:12",
+        ],
+        items=[
+            ("Alert when a CDN purge job fails", "", "open"),
+            ("Check index freshness from three regions every 5 minutes", "", "open"),
+        ],
+        warning_lines=[12],  # 2204 read as 2024, the year of every other entry
+    ),
+    "range_date_only_entry.md": Expected(
+        zone="UTC",
+        # A range is one entry at its start; its end stays in the text ("until 15:30").
+        times=["2024-03-02 13:45", "2024-03-02 14:00", "2024-03-02 15:40", "2024-03-02 16:05"],
+        items=[
+            ("Rehearse the failover on a production-sized copy", "", "open"),
+            ("Publish expected write downtime before maintenance windows", "", "open"),
+        ],
+    ),
+    "range_shared_pm_suffix.md": Expected(
+        zone="America/Los_Angeles",
+        times=["2024-03-02 13:40", "2024-03-02 14:00", "2024-03-02 15:45"],
+        items=[
+            ("Rebalance the cache cluster outside business hours", "", "open"),
+            ("Alert on checkout latency above 2 seconds", "", "open"),
+        ],
+    ),
+    "actions_taken_planned_in_resolution.md": Expected(
+        zone="UTC",
+        times=["2024-05-21 02:00", "2024-05-21 02:47", "2024-05-21 03:05", "2024-05-21 03:30"],
+        items=[
+            ("Moved backup output to object storage", "", "done"),
+            ("Added a disk usage alert at 80% on the database volume", "", "done"),
+            ("Run backups from a replica instead of the primary", "", "open"),
+            ("Delete local backup files after upload", "", "open"),
+            ("Document why each scheduled job runs where it does", "", "open"),
+            ("Review every cron job on the database hosts this quarter", "", "open"),
+        ],
+    ),
+    "actions_todo_followup_inline.md": Expected(
+        zone="UTC",
+        times=[
+            "2024-07-09 11:12",
+            "2024-07-09 11:15",
+            "2024-07-09 11:20",
+            "2024-07-09 11:29",
+            "2024-07-09 11:36",
+        ],
+        items=[
+            ("Add a PodDisruptionBudget for CoreDNS", "kai", "open"),
+            ("Spread CoreDNS replicas across node pools with anti-affinity rules", "", "open"),
+            ("Alert when fewer than two CoreDNS replicas are ready", "", "open"),
+        ],
+    ),
+    "heldout_heading_entries_under_day_headings.md": Expected(
+        zone="America/Los_Angeles",
+        times=[
+            "2024-03-12 21:12",
+            "2024-03-12 21:30",
+            "2024-03-13 00:40",
+            "2024-03-13 01:25",
+            "2024-03-13 01:50",
+        ],
+        items=[
+            ("Alert on upload error rate, not only on crashes", "", "open"),
+            ("Run schema changes during staffed hours", "", "open"),
+        ],
+    ),
+    "heldout_nzdt_actions_in_resolution.md": Expected(
+        zone="Pacific/Auckland",
+        times=[
+            "2024-02-20 08:05",
+            "2024-02-20 08:20",
+            "2024-02-20 08:34",
+            "2024-02-20 08:51",
+            "2024-02-20 09:15",
+        ],
+        items=[
+            ("Pinned the template library to the previous major version", "", "done"),
+            ("Add a rendering test for every invoice template", "", "open"),
+            ("Alert when the mailer's send rate drops to zero for 10 minutes", "", "open"),
+        ],
+    ),
+    "heldout_us_pacfic_range_table.md": Expected(
+        zone="US/Pacific",
+        times=["2024-05-07 09:00", "2024-05-07 09:12", "2024-05-07 09:40", "2024-05-07 10:05"],
+        items=[
+            ("Add capacity alarms to the session store", "Identity SRE", "done"),
+            ("Automate session store failover", "Identity SRE", "in_progress"),
+        ],
+        warning_lines=[4],  # US/Pacfic read as US/Pacific
+    ),
+    "heldout_typo_year_swapped_we_will.md": Expected(
+        zone="Europe/Berlin",
+        times=[
+            "2024-12-03 16:20",
+            "2024-12-03 16:31",
+            "2024-12-03 16:45",
+            "2024-12-03 16:58",
+            "2024-12-03 17:10",
+        ],
+        items=[
+            ("Add zero-result queries to the search quality test set", "", "open"),
+        ],
+        warning_lines=[12],  # 2042 read as 2024
+    ),
+    "heldout_akst_followups_in_lessons.md": Expected(
+        zone="America/Anchorage",
+        times=[
+            "2025-01-16 08:05",
+            "2025-01-16 08:22",
+            "2025-01-16 09:10",
+            "2025-01-16 09:32",
+            "2025-01-16 09:40",
+        ],
+        items=[
+            ("Monitor the portal login page from outside our network", "Web team", "open"),
+            ("Add a chain check to the certificate renewal checklist", "", "open"),
+            ("Move certificate renewals to an automated service", "", "open"),
         ],
     ),
 }
