@@ -99,7 +99,7 @@ def create_issue(creation_id: int) -> Outcome:
     except TrackerError as error:
         return _failed(row, issue, error)
     with transaction.atomic():
-        linked = tracker_issue_link(
+        tracker_issue_link(
             item=item,
             kind=issue.kind,
             key=remote.key,
@@ -108,9 +108,8 @@ def create_issue(creation_id: int) -> Outcome:
             assignee=remote.assignee,
             remote_updated_at=remote.updated_at,
             actor=None,
+            creation_note=note,
         )
-        if note:
-            tracker_issue_note_error(issue=linked, error=note)
         deliveries.finish(row, Delivery.Status.SENT)
     return Outcome()
 

@@ -67,7 +67,7 @@ def test_a_rate_limited_search_still_creates_the_issue_unassigned_and_says_why(
     assert row.status == "sent"
     assert github.issues[1]["assignees"] == []
     issue = TrackerIssue.objects.get(action_item=item)
-    assert issue.state == "open" and "user search is rate-limiting us" in issue.last_error
+    assert issue.state == "open" and "user search is rate-limiting us" in issue.creation_note
     assert not GitHubLoginLookup.objects.exists()  # not kept: the next create asks again
     client.force_login(item.owner)
     page = client.get(reverse("trackers:item", args=[item.pk])).content.decode()

@@ -73,7 +73,7 @@ def test_the_item_says_when_github_made_its_issue_without_labels_and_assignee(
     assert github.issues[1]["labels"] == [] and github.issues[1]["assignees"] == []
     issue = TrackerIssue.objects.get(action_item=item)
     assert issue.state == "open"
-    assert "without its labels and assignee" in issue.last_error
+    assert "without its labels and assignee" in issue.creation_note
     client.force_login(item.owner)
     page = client.get(reverse("trackers:item", args=[item.pk])).content.decode()
     assert "no push (Write) access to acme/web" in page
@@ -84,5 +84,5 @@ def test_with_push_access_the_issue_keeps_its_labels_and_says_nothing(
 ):
     ask(item, django_capture_on_commit_callbacks)
     assert github.issues[1]["labels"] == ["postmortem", "prevent", "P3"]
-    assert TrackerIssue.objects.get(action_item=item).last_error == ""
+    assert TrackerIssue.objects.get(action_item=item).creation_note == ""
     assert TrackerConnection.objects.get().github_token_login == ""  # never needed
