@@ -102,10 +102,12 @@ def tracker_issue_link(
     etag: str = "",
     remote_updated_at: datetime | None = None,
     actor: User | None,
+    creation_note: str = "",
 ) -> TrackerIssue:
     """Link the item to an issue that exists in its tracker, and take over its state.
 
-    actor is who linked it, or None when the app did (an issue it created, an import).
+    actor is who linked it, or None when the app did (an issue it created, an import);
+    creation_note says what the tracker did not take when the app made the issue.
     """
     issue, _ = TrackerIssue.objects.select_for_update().get_or_create(
         action_item=item, defaults={"kind": kind}
@@ -113,6 +115,7 @@ def tracker_issue_link(
     old_key = issue.key if issue.is_linked else ""
     issue.kind, issue.key, issue.url, issue.last_error = kind, key, url, ""
     issue.etag = ""  # a validator of another issue's answer would be wrong for this one
+    issue.creation_note = creation_note[:500]
     issue.remote_updated_at = None  # so is another issue's time
     issue.state = TrackerIssue.State.UNCHECKED
     issue.save()

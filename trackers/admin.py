@@ -11,7 +11,10 @@ class TrackerConnectionAdmin(admin.ModelAdmin):
     list_display = ["team", "kind", "target", "last_check_ok", "last_checked_at"]
     list_select_related = ["team"]
     exclude = ["token_encrypted", "webhook_secret_encrypted"]
-    readonly_fields = ["last_checked_at", "last_check_ok", "last_check_message"]
+    readonly_fields = [
+        "last_checked_at", "last_check_ok", "last_check_message",
+        "github_token_login", "github_repository_id",
+    ]  # fmt: skip
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 

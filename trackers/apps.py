@@ -16,9 +16,12 @@ class TrackersConfig(AppConfig):
         from trackers import models as m
 
         # Token and webhook secret are written as stored, encrypted (TRACKER_ENCRYPTION_KEYS).
-        register_backup(m.TrackerConnection, m.TrackerAccount)
+        register_backup(m.TrackerConnection, m.TrackerAccount, m.TrackerRepositoryRename)
         register_backup(m.TrackerIssueCreation, incident_paths="action_item__incident__")
         register_backup(m.TrackerIssueUpdate, incident_paths="issue__action_item__incident__")
         register_backup_exclusion(
             m.TrackerWebhookDelivery, reason="a week of delivery ids, against replays"
+        )
+        register_backup_exclusion(
+            m.GitHubLoginLookup, reason="GitHub's user search answers, kept a day or a week"
         )

@@ -10,7 +10,10 @@ Every call goes through core.outgoing: the host is resolved once, a tracker on a
 loopback or link-local address is refused (unless TRACKER_ALLOW_PRIVATE_ADDRESSES), and the
 connection goes to the address that was checked, so a connection cannot be used to reach
 the inside of our network, even by a name that answers differently the second time.
-Redirects are not followed.
+Redirects are not followed: a 301 for a renamed repository is read by github_renames, which
+asks the same API host where the repository went before calling there.
+
+GitHub's people (the token's own login, owners found by e-mail) are in github_people.
 """
 
 import logging
@@ -27,42 +30,14 @@ from django.utils import timezone
 
 from core import outgoing
 from incidents.models import TrackerIssue
+from trackers import github_people, github_renames
+from trackers.errors import IssueGone, TrackerError
 from trackers.models import TrackerConnection
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "postmortems-trackers/1"
 OPEN, CLOSED = TrackerIssue.State.OPEN, TrackerIssue.State.CLOSED
-
-
-class TrackerError(Exception):
-    """A call to a tracker failed; the message is for people, `transient` for retries."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        transient: bool = False,
-        retry_after: int | None = None,
-        location: str = "",
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.transient = transient
-        self.retry_after = retry_after
-        self.location = location  # where a 301 said the thing went; never followed blindly
-
-
-class IssueGone(TrackerError):
-    """The issue was deleted in its tracker, or moved (then moved_to_key and moved_to_url)."""
-
-    def __init__(
-        self, message: str, *, status: int = 410, moved_to_key: str = "", moved_to_url: str = ""
-    ) -> None:
-        super().__init__(message, status=301 if moved_to_key else status)
-        self.moved_to_key = moved_to_key
-        self.moved_to_url = moved_to_url
 
 
 @dataclass
@@ -77,6 +52,8 @@ class RemoteIssue:
     etag: str = ""
     # When the tracker last changed the issue, in its own clock (None when it did not say).
     updated_at: datetime | None = None
+    # The label names it carries (GitHub), None when the answer did not list them.
+    labels: list[str] | None = None
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -90,6 +67,11 @@ def parse_time(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         return None
     return parsed.astimezone(UTC)
+
+
+def github_time(value: datetime) -> str:
+    """Return the time as GitHub's parameters take it: ISO 8601 in UTC, to the second."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def next_link(response: requests.Response) -> str:
@@ -238,6 +220,44 @@ class GitHubClient(_Client):
     def _url(self, path: str) -> str:
         return f"{self.connection.github_api_url.rstrip('/')}{path}"
 
+    def request(self, method: str, url: str, **kwargs) -> requests.Response:
+        """Make the call; when the repository was renamed or moved, follow it and call once more.
+
+        GitHub answers a renamed repository's old path with a redirect to its id; the
+        connection (and its issues' keys) move to the new name and the call is made there.
+        """
+        try:
+            return self.request_here(method, url, **kwargs)
+        except TrackerError as error:
+            if error.status not in github_renames.MOVED:
+                raise
+            moved_url = github_renames.follow(self, url, error)
+            if moved_url is None:
+                raise
+        return self.request_here(method, moved_url, **kwargs)
+
+    def request_here(self, method: str, url: str, **kwargs) -> requests.Response:
+        """Make the call to this very URL: a redirect is an error, as with every tracker."""
+        return super().request(method, url, **kwargs)
+
+    def pages(
+        self, url: str, params: dict[str, Any] | None, *, limit: int | None = None
+    ) -> Iterator[requests.Response]:
+        """Yield the answers of a list and its next pages (at most `limit`), on this host only.
+
+        The Link header's next page is followed only while it stays on this API's host: the
+        token goes nowhere else.
+        """
+        count = 0
+        while url and (limit is None or count < limit):
+            response = self.request("GET", url, params=params)
+            count += 1
+            yield response
+            url, params = next_link(response), None
+            if url and not self.same_api_host(url):
+                logger.warning("GitHub's next page is on another host; not followed: %s", url)
+                return
+
     def _explain(self, status: int, said: str) -> str:
         repo = self.repository
         reason = {
@@ -262,10 +282,16 @@ class GitHubClient(_Client):
             not_planned=data.get("state_reason") == "not_planned",
             etag=etag,
             updated_at=parse_time(data.get("updated_at")),
+            labels=[
+                str(label.get("name", "")) for label in data["labels"] if isinstance(label, dict)
+            ]
+            if isinstance(data.get("labels"), list)
+            else None,
         )
 
     def check(self) -> str:
         data = self.request("GET", self._url(f"/repos/{self.repository}")).json()
+        github_renames.note_repository_id(self.connection, data.get("id"))
         if data.get("has_issues") is False:
             raise TrackerError(f"Issues are turned off for {self.repository}.")
         return f"Connected to {data.get('full_name', self.repository)}."
@@ -287,41 +313,22 @@ class GitHubClient(_Client):
             response = self.request("POST", url, json=payload, expect=(201,))
         return self._issue(response.json())
 
-    def find_by_marker(self, marker: str) -> RemoteIssue | None:
-        """Return the issue labelled `postmortem` whose body carries the marker, or None.
-
-        The repository's issue list, newest first, not the search API: search is indexed
-        behind, and a retry seconds after a lost answer must see the issue just made.
-        """
-        response = self.request(
-            "GET",
-            self._url(f"/repos/{self.repository}/issues"),
-            params={"state": "all", "labels": "postmortem", "sort": "created",
-                    "direction": "desc", "per_page": 100},
-        )  # fmt: skip
-        for data in response.json():
-            if "pull_request" not in data and marker in (data.get("body") or ""):
-                return self._issue(data)
-        return None
+    def find_by_marker(self, marker: str, *, since: datetime) -> RemoteIssue | None:
+        """Return the issue the token's user made since `since` carrying the marker, or None."""
+        return github_people.find_own_issue(self, marker, since=since)
 
     def changed_since(self, since: datetime) -> Iterator[list[RemoteIssue]]:
         """Yield, a page at a time, the repository's issues changed since `since`, oldest first.
 
-        GitHub's issue list (`since`, sorted by update, ascending), following the Link
-        header's next page only while it stays on this API's host: the token goes nowhere else.
+        GitHub's issue list (`since`, sorted by update, ascending), page after page.
         """
         url = self._url(f"/repos/{self.repository}/issues")
         params: dict[str, Any] | None = {
-            "state": "all", "since": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "state": "all", "since": github_time(since),
             "sort": "updated", "direction": "asc", "per_page": 100,
         }  # fmt: skip
-        while url:
-            response = self.request("GET", url, params=params)
+        for response in self.pages(url, params):
             yield [self._issue(data) for data in response.json() if "pull_request" not in data]
-            url, params = next_link(response), None
-            if url and urlsplit(url).netloc != urlsplit(self.connection.github_api_url).netloc:
-                logger.warning("GitHub's next page is on another host; not followed: %s", url)
-                return
 
     def get_issue(self, key: str, *, etag: str = "") -> RemoteIssue | None:
         """Return the issue, or None when it did not change since the answer with etag.
@@ -353,7 +360,8 @@ class GitHubClient(_Client):
         if error.status not in (301, 404):
             return
         # Only when the repository itself still answers is the issue what went away.
-        self.request("GET", self._url(f"/repos/{self.repository}"))
+        if not error.repository_answers:
+            self.request("GET", self._url(f"/repos/{self.repository}"))
         if error.status == 404:
             raise IssueGone(f"{key} was deleted in GitHub.", status=404) from None
         if not self.same_api_host(error.location):
@@ -378,14 +386,15 @@ class GitHubClient(_Client):
         url = self._url(f"/repos/{self.repository}/issues/{number}")
         return self._issue(self.request("PATCH", url, json=payload).json())
 
-    def login_for_email(self, email: str) -> str:
-        """Return the login of the one GitHub user with this public e-mail, else ''."""
-        try:
-            response = self.request(
-                "GET", self._url("/search/users"), params={"q": f"{email} in:email"}
-            )
-        except TrackerError:
-            return ""
+    def search_login(self, email: str) -> str:
+        """Return the login of the one GitHub user with this public e-mail, else ''.
+
+        The search API (30 requests a minute): call it through github_people, which keeps
+        the answers. Raise TrackerError when GitHub does not answer (a rate limit).
+        """
+        response = self.request(
+            "GET", self._url("/search/users"), params={"q": f"{email} in:email"}
+        )
         items = response.json().get("items") or []
         return items[0]["login"] if len(items) == 1 else ""
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from incidents.models import ActionItem
+from trackers import github_people
 from trackers.clients import GitHubClient, JiraClient, adf_document
 from trackers.models import TrackerAccount, jira_marker_label, marker_for
 
@@ -53,14 +54,14 @@ def _account(item: ActionItem) -> TrackerAccount | None:
     return TrackerAccount.objects.filter(user=item.owner).first()
 
 
-def github_assignee(item: ActionItem, client: GitHubClient) -> str:
+def github_assignee(item: ActionItem, client: GitHubClient) -> github_people.Assignee:
     """Return the owner's GitHub login from their settings, else matched by e-mail."""
     account = _account(item)
     if account and account.github_login:
-        return account.github_login
+        return github_people.Assignee(login=account.github_login)
     if item.owner is not None and item.owner.email:
-        return client.login_for_email(item.owner.email)
-    return ""
+        return github_people.login_for_email(client, item.owner.email)
+    return github_people.Assignee()
 
 
 def jira_account_id(item: ActionItem, client: JiraClient) -> str:

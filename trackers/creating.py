@@ -34,29 +34,47 @@ class Outcome:
     retry_in: int | None = None
 
 
-def _create(row: TrackerIssueCreation, item: ActionItem) -> RemoteIssue:
+def _create(row: TrackerIssueCreation, item: ActionItem) -> tuple[RemoteIssue, str]:
+    """Return the issue made (or found made by an earlier try), and a note for the item."""
     client = client_for(row.connection)
     if isinstance(client, GitHubClient):
         if row.attempts > 1:
-            found = client.find_by_marker(row.marker)
+            found = client.find_by_marker(row.marker, since=row.created_at)
             if found is not None:
                 logger.info("issue for item %s found by its marker: %s", item.pk, found.key)
-                return found
-        return client.create_issue(
+                return found, ""
+        assignee = content.github_assignee(item, client)
+        remote = client.create_issue(
             title=item.title,
             body=content.github_body(item),
             labels=content.labels_for(item),
-            assignee=content.github_assignee(item, client),
+            assignee=assignee.login,
         )
+        return remote, assignee.why_not or _dropped(remote, assignee.login, client)
     if row.attempts > 1:
         found = client.find_by_label(jira_marker_label(item.pk))
         if found is not None:
-            return found
-    return client.create_issue(
+            return found, ""
+    remote = client.create_issue(
         title=item.title,
         description=content.jira_description(item),
         labels=content.jira_labels(item),
         account_id=content.jira_account_id(item, client),
+    )
+    return remote, ""
+
+
+def _dropped(remote: RemoteIssue, login: str, client: GitHubClient) -> str:
+    """Say so when GitHub made the issue without the labels and assignee it was given.
+
+    GitHub drops both silently when the token's user has no push access to the repository.
+    """
+    if remote.labels is None or remote.labels:
+        return ""
+    return (
+        f"GitHub made the issue without its labels{' and assignee' if login else ''}: the "
+        f"token's user has no push (Write) access to {client.repository}. Give it Write "
+        "access, or label and assign the issue in GitHub."
     )
 
 
@@ -77,7 +95,7 @@ def create_issue(creation_id: int) -> Outcome:
     if not deliveries.renew_claim(row):
         return Outcome()  # another worker took the row over and makes the issue
     try:
-        remote = _create(row, item)
+        remote, note = _create(row, item)
     except TrackerError as error:
         return _failed(row, issue, error)
     with transaction.atomic():
@@ -90,6 +108,7 @@ def create_issue(creation_id: int) -> Outcome:
             assignee=remote.assignee,
             remote_updated_at=remote.updated_at,
             actor=None,
+            creation_note=note,
         )
         deliveries.finish(row, Delivery.Status.SENT)
     return Outcome()

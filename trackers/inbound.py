@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from incidents.models import TrackerIssue
 from incidents.tracker_issues import tracker_issue_gone, tracker_issue_sync
+from trackers import github_renames
 from trackers.clients import GitHubClient, JiraClient
 from trackers.crypto import SecretUnreadable
 from trackers.models import TrackerConnection, TrackerWebhookDelivery
@@ -91,9 +92,9 @@ def _github(connection: TrackerConnection, event: str, payload: dict) -> int:
     action = payload.get("action")
     if event != "issues" or action not in GITHUB_ACTIONS | GITHUB_GONE:
         return 0
-    repo = (payload.get("repository") or {}).get("full_name", "")
     data = payload.get("issue") or {}
-    if repo.lower() != connection.github_repository.lower() or "number" not in data:
+    repository = payload.get("repository") or {}
+    if "number" not in data or not github_renames.is_our_repository(connection, repository):
         return 0
     remote = GitHubClient(connection)._issue(data)
     if action in GITHUB_GONE:

@@ -62,6 +62,12 @@ class TrackerConnection(models.Model):
     # change it has seen, so the next pass asks only for what changed since (in the
     # tracker's clock, never ours).
     reconciled_through = models.DateTimeField(null=True, blank=True, editable=False)
+    # The login of the token's own user (GET /user), learned once and forgotten with the
+    # token: a retried create looks for its earlier copy among the issues that user made.
+    github_token_login = models.CharField(max_length=39, blank=True, editable=False)
+    # GitHub's id of the repository, which survives a rename or a transfer: a webhook
+    # naming it under another full_name is the same repository, renamed.
+    github_repository_id = models.BigIntegerField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -91,6 +97,7 @@ class TrackerConnection(models.Model):
 
     def set_token(self, token: str) -> None:
         self.token_encrypted = crypto.encrypt(token)
+        self.github_token_login = ""  # another token may be another user
 
     @property
     def webhook_secret(self) -> str:
@@ -208,3 +215,52 @@ class TrackerWebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} for {self.connection_id}"
+
+
+class TrackerRepositoryRename(models.Model):
+    """A repository the connection pointed at was renamed or moved, and followed.
+
+    Written when GitHub answered 301 for the old owner/name (or a signed webhook named the
+    repository's id under a new name); the connection and its issues' keys were moved over.
+    """
+
+    connection = models.ForeignKey(
+        TrackerConnection, on_delete=models.CASCADE, related_name="repository_renames"
+    )
+    old_name = models.CharField(max_length=200)
+    new_name = models.CharField(max_length=200)
+    issues_renamed = models.PositiveIntegerField(default=0)
+    noticed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-noticed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.old_name} was renamed to {self.new_name}"
+
+
+class GitHubLoginLookup(models.Model):
+    """What GitHub's user search said about an e-mail, kept so each create does not ask.
+
+    The search API allows 30 requests a minute: a login found is kept a week, an e-mail
+    nobody has (login empty) a day, so a person who makes their e-mail public is found soon.
+    """
+
+    connection = models.ForeignKey(
+        TrackerConnection, on_delete=models.CASCADE, related_name="login_lookups"
+    )
+    email = models.EmailField(max_length=254)  # lowercased
+    login = models.CharField(max_length=39, blank=True)
+    looked_up_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "email"], name="tracker_login_lookup_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.login or '-'}"

@@ -83,6 +83,7 @@ def _detail(request: HttpRequest, connection: TrackerConnection, *, new_secret: 
             "hook_url": _hook_url(request, connection),
             "new_secret": new_secret,
             "gone_issues": services.gone_issues(connection, user=request.user),
+            "renames": connection.repository_renames.all()[:5],
         },
     )
 

@@ -210,6 +210,9 @@ class TrackerIssue(models.Model):
     # When the tracker last changed the issue, by its clock: a webhook or answer older than
     # this (a late or replayed delivery) must not overwrite the newer state we hold.
     remote_updated_at = models.DateTimeField(null=True, blank=True)
+    # What the tracker did not take when the app made the issue (its assignee, its labels)
+    # and why; kept on the item until the item is linked to another issue.
+    creation_note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = TrackerIssueQuerySet.as_manager()

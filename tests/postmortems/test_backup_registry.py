@@ -36,6 +36,7 @@ from trackers.models import (
     TrackerConnection,
     TrackerIssueCreation,
     TrackerIssueUpdate,
+    TrackerRepositoryRename,
 )
 from webhooks.models import WebhookEndpoint
 
@@ -95,6 +96,8 @@ def every_kind_of_row():
     TrackerIssueCreation.objects.create(action_item=item, connection=connection, status="sent")
     TrackerIssueUpdate.objects.create(issue=issue, connection=connection, state="closed",
                                       status="sent")  # fmt: skip
+    TrackerRepositoryRename.objects.create(connection=connection, old_name="acme/website",
+                                           new_name="acme/web", issues_renamed=1)  # fmt: skip
     RecurrenceLink.objects.create(incident=other, same_as=incident, created_by=alice)
     email = NotificationEmail.objects.create(recipient=alice, status="sent")
     Notification.objects.create(

@@ -84,6 +84,17 @@ class FakeGitHub:
     clock: FakeClock = field(default_factory=FakeClock)
     # Issues deleted (None) or transferred (to (repository, number)) since they were made.
     gone: dict[int, tuple[str, int] | None] = field(default_factory=dict)
+    # The token's user. Without push access GitHub makes the issue but drops its labels and
+    # assignees, silently ("Create an issue": they are set only by users with push access).
+    login: str = "postmortems-bot"
+    push_access: bool = True
+    # Creates whose issue is made but whose answer is lost (a gateway answers 502).
+    lose_create_answers: int = 0
+    # Names the repository had before a rename: GitHub redirects them to its id.
+    old_names: list[str] = field(default_factory=list)
+    repository_id: int = 1296269
+    # Public e-mails of GitHub users, as the user search finds them (`<e-mail> in:email`).
+    public_emails: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.server.expect_request(re.compile(r"^/.*")).respond_with_handler(self.handle)
@@ -95,6 +106,11 @@ class FakeGitHub:
     def delete(self, number: int) -> None:
         with self.lock:
             self.gone[number] = None
+
+    def rename(self, new_repo: str) -> None:
+        with self.lock:
+            self.old_names.append(self.repo)
+            self.repo = new_repo
 
     def transfer(self, number: int, repo: str, new_number: int) -> None:
         with self.lock:
@@ -129,7 +145,7 @@ class FakeGitHub:
             "state_reason": issue["state_reason"],
             "title": issue["title"],
             "body": issue["body"],
-            "user": github_user("postmortems-bot"),
+            "user": github_user(issue["creator"]),
             "labels": [
                 {
                     "id": i,
@@ -163,11 +179,18 @@ class FakeGitHub:
         self.failures.setdefault(key, []).append((status, body or {}, headers))
 
     def add_issue(
-        self, title: str, *, body: str = "", state: str = "open", assignee: str = ""
+        self,
+        title: str,
+        *,
+        body: str = "",
+        state: str = "open",
+        assignee: str = "",
+        creator: str = "",
     ) -> int:
         with self.lock:
             number = len(self.issues) + 1
             self.issues[number] = {
+                "creator": creator or self.login,
                 "title": title,
                 "body": body,
                 "state": state,
@@ -209,12 +232,27 @@ class FakeGitHub:
                 },
                 401,
             )
+        if path == "/user" and method == "GET":
+            return _json({**github_user(self.login), "name": None, "email": None})
+        for old in self.old_names:
+            old_path = f"/repos/{old}"
+            if path.lower() == old_path.lower() or path.lower().startswith(old_path.lower() + "/"):
+                # Renamed: the old path answers with a redirect to the repository's id,
+                # 301 for GET and 307 for the other methods.
+                location = (
+                    f"{self.api_url}/repositories/{self.repository_id}{path[len(old_path) :]}"
+                )
+                return _json(
+                    {"message": "Moved Permanently", "url": location,
+                     "documentation_url": "https://docs.github.com/v3/#http-redirects"},
+                    301 if method == "GET" else 307, {"Location": location},
+                )  # fmt: skip
         repo_path = f"/repos/{self.repo}"
-        if path == repo_path and method == "GET":
+        if path in (repo_path, f"/repositories/{self.repository_id}") and method == "GET":
             owner, name = self.repo.split("/")
             return _json(
                 {
-                    "id": 1296269,
+                    "id": self.repository_id,
                     "name": name,
                     "full_name": self.repo,
                     "owner": github_user(owner),
@@ -267,7 +305,9 @@ class FakeGitHub:
                 self.reopen(number)
             return _json(self.issue_json(number))
         if path == "/search/users":
-            return _json({"total_count": 0, "incomplete_results": False, "items": []})
+            email = request.args.get("q", "").removesuffix(" in:email").lower()
+            found = [github_user(login) for e, login in self.public_emails.items() if e == email]
+            return _json({"total_count": len(found), "incomplete_results": False, "items": found})
         return _json({"message": "Not Found"}, 404)
 
     def _list(self, request: Request) -> Response:
@@ -286,7 +326,7 @@ class FakeGitHub:
                 and labels <= set(self.issues[n]["labels"])
                 and state in ("all", self.issues[n]["state"])
                 and (since is None or _github_time(self.issues[n]["updated_at"]) >= since)
-                and args.get("creator", "postmortems-bot") == "postmortems-bot"
+                and args.get("creator", self.issues[n]["creator"]) == self.issues[n]["creator"]
             ]
         field_name = "updated_at" if sort == "updated" else "created_at"
         found.sort(key=lambda d: (d[field_name], d["number"]), reverse=direction == "desc")
@@ -312,9 +352,15 @@ class FakeGitHub:
                 422,
             )
         number = self.add_issue(data["title"], body=data.get("body", ""))
+        if self.push_access:
+            with self.lock:
+                self.issues[number]["labels"] = list(data.get("labels") or [])
+                self.issues[number]["assignees"] = list(data.get("assignees") or [])
         with self.lock:
-            self.issues[number]["labels"] = list(data.get("labels") or [])
-            self.issues[number]["assignees"] = list(data.get("assignees") or [])
+            lost = self.lose_create_answers > 0
+            self.lose_create_answers -= lost
+        if lost:
+            return _json({"message": "Server Error"}, 502)
         if self.hold_create is not None:
             # The issue exists; its answer waits, as over a connection whose client died.
             self.hold_create.set()
@@ -341,7 +387,7 @@ class FakeGitHub:
             "action": action,
             "issue": self.issue_json(number),
             "repository": {
-                "id": 1296269,
+                "id": self.repository_id,
                 "name": name,
                 "full_name": self.repo,
                 "owner": github_user(owner),
