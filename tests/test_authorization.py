@@ -177,6 +177,9 @@ TABLE: dict[str, Row] = {
     "logout": everyone(405, anonymous=302),  # GET is refused; logging out is a POST
     "home": everyone(302),
     "health": everyone(200),
+    # Caught mail exists only with DEBUG on, for superusers (tests/config/test_dev_mail.py);
+    # these tests run with DEBUG off, where it is a 404 for everyone, signed in or not.
+    "dev_mail": everyone(404),
     "favicon": everyone(301),  # to the static icon, for anyone: it gives nothing away
     "uploaded_file": everyone(404, anonymous=302, kwargs=lambda world: {"path": "none.png"}),
     "admin:index": Row(302, 302, 302, 302, 200, 302, 302),  # the manager here is a superuser
