@@ -30,3 +30,17 @@ def document_errors(result, generator, request, public):
                     continue
                 responses.setdefault(code, {"description": description, "content": ERROR_BODY})
     return result
+
+
+def document_empty_query_values(result, generator, request, public):
+    """Say that an empty query parameter (`?status=`) is as if it were not given.
+
+    A list's filters are the web page's filters, whose forms send every field, filled or
+    not; a malformed value, in contrast, answers 400 with the parameter's name.
+    """
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from incidents import text_search
 from incidents.models import ActionItem, Cause, Incident, Service, Tag, Team
@@ -31,6 +32,25 @@ def referenced_pk(text: str) -> int | None:
     """Return the id of the incident the text names by reference ("INC-3", "3"), if any."""
     match = _REFERENCE.match(text)
     return int(match.group(1)) if match else None
+
+
+# PostgreSQL's integer, the type of every id: a larger number is refused by the form with
+# the field's name, rather than by the database with "integer out of range" (a 500).
+DATABASE_ID_MAX = 2_147_483_647
+
+
+class DatabaseIdField(forms.IntegerField):
+    """An id as the database can hold it: a whole number from 1 to 2,147,483,647."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=DATABASE_ID_MAX, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": DATABASE_ID_MAX})
+class DatabaseIdFilter(django_filters.NumberFilter):
+    """Filter by the id of a related row (`field_name`), checked against the id range."""
+
+    field_class = DatabaseIdField
 
 
 class IncidentFilter(django_filters.FilterSet):
