@@ -8,13 +8,13 @@ import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
-from incidents.filters import DatabaseIdFilter
+from incidents.filters import ActionItemFilter, DatabaseIdFilter, IncidentReferenceFilter
 from incidents.models import Cause, TimelineEvent
 from postmortems.models import Review
 
 
 class TimelineEventFilter(django_filters.FilterSet):
-    incident = DatabaseIdFilter(field_name="incident_id", label="The incident's id.")
+    incident = IncidentReferenceFilter()
 
     class Meta:
         model = TimelineEvent
@@ -22,7 +22,7 @@ class TimelineEventFilter(django_filters.FilterSet):
 
 
 class CauseFilter(django_filters.FilterSet):
-    incident = DatabaseIdFilter(field_name="incident_id", label="The incident's id.")
+    incident = IncidentReferenceFilter()
 
     class Meta:
         model = Cause
@@ -30,11 +30,19 @@ class CauseFilter(django_filters.FilterSet):
 
 
 class ReviewFilter(django_filters.FilterSet):
+    incident = IncidentReferenceFilter(field_name="postmortem__incident_id")
     postmortem = DatabaseIdFilter(field_name="postmortem_id", label="The postmortem's id.")
 
     class Meta:
         model = Review
         fields: list[str] = []
+
+
+class ActionItemApiFilter(ActionItemFilter):
+    """The board's filters, and the incident an item belongs to (the board's search finds
+    an incident's items by reference as well)."""
+
+    incident = IncidentReferenceFilter()
 
 
 def _takes_many(filter_field) -> bool:
@@ -44,22 +52,43 @@ def _takes_many(filter_field) -> bool:
 
 
 class StrictFilterBackend(DjangoFilterBackend):
-    """Filter a list as DjangoFilterBackend does, refusing a single-valued parameter given
-    twice (`?status=a&status=b` would otherwise keep only the last, silently)."""
+    """Filter a list as DjangoFilterBackend does, refusing what it would silently ignore.
+
+    A parameter the list does not know (`?incident=3` where there is no such filter) would
+    return every row as if filtered; a single-valued one given twice would keep the last.
+    Both answer 400, naming the parameters the list takes.
+    """
+
+    # Read by the pagination, DRF's format suffix and the other backends, not the FilterSet.
+    always_accepted = ("format",)
 
     def filter_queryset(self, request, queryset, view):
         if getattr(view, "action", None) == "list":
-            self.refuse_repeated(request, view)
+            self.refuse_unknown_or_repeated(request, view)
         return super().filter_queryset(request, queryset, view)
 
-    def refuse_repeated(self, request, view) -> None:
+    def accepted_parameters(self, view) -> dict:
+        """Return the list's query parameters by name: its filters, then the paging ones."""
         filterset_class = self.get_filterset_class(view, view.get_queryset())
-        filters = filterset_class.base_filters if filterset_class else {}
-        errors = {
-            name: [f"Give {name} once; to match several values, use a filter that takes many."]
-            for name in request.query_params
-            if len(request.query_params.getlist(name)) > 1
-            and not (name in filters and _takes_many(filters[name]))
-        }
+        accepted = dict(filterset_class.base_filters) if filterset_class else {}
+        paginator = getattr(view, "paginator", None)
+        for name in (
+            getattr(paginator, "cursor_query_param", None),
+            getattr(paginator, "page_size_query_param", None),
+            *self.always_accepted,
+        ):
+            if name:
+                accepted.setdefault(name, None)
+        return accepted
+
+    def refuse_unknown_or_repeated(self, request, view) -> None:
+        accepted = self.accepted_parameters(view)
+        names = ", ".join(sorted(accepted))
+        errors = {}
+        for name in request.query_params:
+            if name not in accepted:
+                errors[name] = [f"This list has no parameter {name}; it takes: {names}."]
+            elif len(request.query_params.getlist(name)) > 1 and not _takes_many(accepted[name]):
+                errors[name] = [f"Give {name} once; it takes one value."]
         if errors:
             raise ValidationError(errors)

@@ -10,7 +10,8 @@ ERROR_BODY = {
     }
 }
 ERRORS = {
-    "400": "The input is invalid: the body names each field that is wrong and why.",
+    "400": "The input is invalid: the body names each field or query parameter that is wrong "
+    "and why; a query parameter the list does not take is refused, with those it takes.",
     "401": "No token, or a token that is unknown, expired or revoked.",
     "403": "Not allowed: the reason is in `detail`.",
     "404": "No such object.",

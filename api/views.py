@@ -14,10 +14,16 @@ from rest_framework.response import Response
 
 from api import serializers as s
 from api.exceptions import PreconditionFailed
-from api.filters import CauseFilter, ReviewFilter, StrictFilterBackend, TimelineEventFilter
+from api.filters import (
+    ActionItemApiFilter,
+    CauseFilter,
+    ReviewFilter,
+    StrictFilterBackend,
+    TimelineEventFilter,
+)
 from api.permissions import CanEditIncidentData, TokenScope
 from incidents import selectors, services
-from incidents.filters import ActionItemFilter, IncidentFilter
+from incidents.filters import IncidentFilter
 from incidents.models import (
     Cause,
     Incident,
@@ -264,7 +270,7 @@ class ActionItemViewSet(RowViewSet):
     """Action items across incidents; filters as on the board."""
 
     serializer_class = s.ActionItemSerializer
-    filterset_class = ActionItemFilter
+    filterset_class = ActionItemApiFilter
     create_row = staticmethod(services.action_item_create)
     update_row = staticmethod(services.action_item_update)
     delete_row = staticmethod(services.action_item_delete)

@@ -53,6 +53,40 @@ class DatabaseIdFilter(django_filters.NumberFilter):
     field_class = DatabaseIdField
 
 
+class IncidentReferenceField(forms.CharField):
+    """An incident named by id (12) or reference (INC-12), cleaned to its id."""
+
+    default_error_messages = {
+        "invalid": "Give the incident's id (12) or its reference (INC-12).",
+    }
+
+    def clean(self, value) -> int | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        pk = referenced_pk(text)
+        if pk is None or not 1 <= pk <= DATABASE_ID_MAX:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return pk
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\s*(?:[Ii][Nn][Cc]-?)?[0-9]+\s*$",
+        "description": "The incident, by id (12) or reference (INC-12).",
+    }
+)
+class IncidentReferenceFilter(django_filters.Filter):
+    """Keep the rows of one incident, named by id or reference (`field_name`: its id)."""
+
+    field_class = IncidentReferenceField
+
+    def __init__(self, field_name: str = "incident_id", **kwargs):
+        kwargs.setdefault("label", "Incident (id or reference, e.g. INC-12)")
+        super().__init__(field_name=field_name, **kwargs)
+
+
 class IncidentFilter(django_filters.FilterSet):
     """Filter the incident list: search by title or reference, then narrow down."""
 
