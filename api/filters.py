@@ -8,7 +8,12 @@ import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
-from incidents.filters import ActionItemFilter, DatabaseIdFilter, IncidentReferenceFilter
+from incidents.filters import (
+    ActionItemFilter,
+    DatabaseIdFilter,
+    IncidentReferenceFilter,
+    StrictBooleanFilter,
+)
 from incidents.models import Cause, TimelineEvent
 from postmortems.models import Review
 
@@ -43,6 +48,10 @@ class ActionItemApiFilter(ActionItemFilter):
     an incident's items by reference as well)."""
 
     incident = IncidentReferenceFilter()
+    # The board's checkboxes read any word as ticked; here a word that is not a boolean
+    # is refused with the parameter's name.
+    mine = StrictBooleanFilter(method="filter_mine", label="Only mine")
+    overdue = StrictBooleanFilter(method="filter_overdue", label="Overdue")
 
 
 def _takes_many(filter_field) -> bool:

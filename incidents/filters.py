@@ -53,6 +53,33 @@ class DatabaseIdFilter(django_filters.NumberFilter):
     field_class = DatabaseIdField
 
 
+class StrictBooleanField(forms.Field):
+    """true or false (also 1/0, yes/no, on/off); anything else is refused, not ignored.
+
+    django-filter's own boolean field reads an unknown word as "not given", so a typo
+    (`?overdue=ture`) returned the whole list as if filtered.
+    """
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Give true or false."}
+    TRUE = frozenset({"true", "1", "yes", "on"})
+    FALSE = frozenset({"false", "0", "no", "off"})
+
+    def to_python(self, value) -> bool | None:
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if not text:
+            return None
+        if text in self.TRUE | self.FALSE:
+            return text in self.TRUE
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class IncidentReferenceField(forms.CharField):
     """An incident named by id (12) or reference (INC-12), cleaned to its id."""
 

@@ -74,3 +74,16 @@ def test_an_empty_parameter_is_as_if_not_given(manager, api_client_for):
 
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [event.pk]
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [("/api/v1/action-items/", "overdue"), ("/api/v1/comment-threads/", "resolved")],
+)
+def test_a_boolean_filter_given_a_word_that_is_not_true_or_false_is_refused(
+    manager, api_client_for, path, parameter
+):
+    response = api_client_for(manager).get(path, {parameter: "ture"})
+
+    assert response.status_code == 400
+    assert response.json()[parameter] == ["Give true or false."]

@@ -23,6 +23,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.models import ApiToken
+from postmortems.collaboration import comments
 from tests.factories import (
     ActionItemFactory,
     CauseFactory,
@@ -101,7 +102,8 @@ def manager_token(db):
     manager = UserFactory(username="fuzz-manager", is_superuser=True, is_staff=True)
     team = TeamFactory(manager=manager, members=[UserFactory()])
     incident = IncidentFactory(team=team, commander=manager)
-    PostmortemFactory(incident=incident, authors=[manager], reviewers=[manager])
+    postmortem = PostmortemFactory(incident=incident, authors=[manager], reviewers=[manager])
+    comments.thread_start(postmortem=postmortem, actor=manager, section="timeline", body="Why?")
     TimelineEventFactory(incident=incident)
     CauseFactory(incident=incident)
     ActionItemFactory(incident=incident, owner=manager)
