@@ -10,7 +10,8 @@ ERROR_BODY = {
     }
 }
 ERRORS = {
-    "400": "The input is invalid: the body names each field that is wrong and why.",
+    "400": "The input is invalid: the body names each field or query parameter that is wrong "
+    "and why; a query parameter the list does not take is refused, with those it takes.",
     "401": "No token, or a token that is unknown, expired or revoked.",
     "403": "Not allowed: the reason is in `detail`.",
     "404": "No such object.",
@@ -29,4 +30,18 @@ def document_errors(result, generator, request, public):
                 if code in WRITE_ONLY and method not in ("patch", "put", "delete"):
                     continue
                 responses.setdefault(code, {"description": description, "content": ERROR_BODY})
+    return result
+
+
+def document_empty_query_values(result, generator, request, public):
+    """Say that an empty query parameter (`?status=`) is as if it were not given.
+
+    A list's filters are the web page's filters, whose forms send every field, filled or
+    not; a malformed value, in contrast, answers 400 with the parameter's name.
+    """
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
     return result

@@ -242,6 +242,17 @@ class PostmortemSectionSerializer(serializers.ModelSerializer):
         fields = ["key", "title", "kind", "help_text", "required", "in_template", "body"]
         read_only_fields = ["title", "kind", "help_text", "required", "in_template"]
 
+    def validate(self, attrs):
+        # A PATCH is partial for the postmortem, not for each section it writes; DRF skips a
+        # nested field's `required` in a partial update, so a section without its key or body
+        # is refused here, by name.
+        missing = {
+            name: ["This field is required."] for name in ("key", "body") if name not in attrs
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
 
 class PostmortemSerializer(ModelSerializer):
     sections = PostmortemSectionSerializer(

@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import comments, views
 
 app_name = "api"
 
@@ -13,6 +13,7 @@ router.register("causes", views.CauseViewSet, basename="cause")
 router.register("action-items", views.ActionItemViewSet, basename="action-item")
 router.register("postmortems", views.PostmortemViewSet, basename="postmortem")
 router.register("reviews", views.ReviewViewSet, basename="review")
+router.register("comment-threads", comments.CommentThreadViewSet, basename="comment-thread")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("services", views.ServiceViewSet, basename="service")
 router.register("tags", views.TagViewSet, basename="tag")

@@ -5,19 +5,25 @@ If-Match names an older version is refused with 412 and the current representati
 """
 
 from django.db.models import Prefetch
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, status, viewsets
 from rest_framework.decorators import action, api_view
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api import serializers as s
 from api.exceptions import PreconditionFailed
+from api.filters import (
+    ActionItemApiFilter,
+    CauseFilter,
+    ReviewFilter,
+    StrictFilterBackend,
+    TimelineEventFilter,
+)
 from api.permissions import CanEditIncidentData, TokenScope
 from incidents import selectors, services
-from incidents.filters import ActionItemFilter, IncidentFilter
+from incidents.filters import IncidentFilter
 from incidents.models import (
     Cause,
     Incident,
@@ -48,6 +54,28 @@ class Cursor(pagination.CursorPagination):
     max_page_size = 200
     page_size_query_param = "page_size"
     ordering = "-id"
+
+    def get_page_size(self, request):
+        """Return the page size asked for, refusing one that is not 1 to max_page_size.
+
+        DRF would quietly fall back to the default, and a client would never learn why it
+        got 50 rows when it asked for 500.
+        """
+        value = request.query_params.get(self.page_size_query_param, "").strip()
+        if not value:
+            return self.page_size
+        if not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: [f"Give a number from 1 to {self.max_page_size}."]}
+            )
+        return int(value)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
 
 def etag(version: int) -> str:
@@ -88,6 +116,7 @@ class VersionedMixin:
 class ApiViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated, TokenScope, CanEditIncidentData]
     pagination_class = Cursor
+    filter_backends = [StrictFilterBackend]
 
     def require_incident_editor(self, incident: Incident) -> None:
         if not can_edit_incident(self.request.user, incident):
@@ -112,7 +141,6 @@ class IncidentViewSet(
     """Incidents with their derived durations; filters as on the incident list."""
 
     serializer_class = s.IncidentSerializer
-    filter_backends = [DjangoFilterBackend]
     filterset_class = IncidentFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -197,7 +225,6 @@ class RowViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("incident", int)]),
     partial_update=extend_schema(parameters=[IF_MATCH]),
     destroy=extend_schema(parameters=[IF_MATCH]),
 )
@@ -205,6 +232,7 @@ class TimelineEventViewSet(RowViewSet):
     """Timeline entries; a chat bot or deploy script adds one with a POST."""
 
     serializer_class = s.TimelineEventSerializer
+    filterset_class = TimelineEventFilter
     create_row = staticmethod(services.timeline_event_create)
     update_row = staticmethod(services.timeline_event_update)
     delete_row = staticmethod(services.timeline_event_delete)
@@ -212,11 +240,10 @@ class TimelineEventViewSet(RowViewSet):
 
     def get_queryset(self):
         rows = TimelineEvent.objects.select_related("incident", "author")
-        return _of_incident(visible(rows, self.request), self.request)
+        return visible(rows, self.request)
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[OpenApiParameter("incident", int)]),
     partial_update=extend_schema(parameters=[IF_MATCH]),
     destroy=extend_schema(parameters=[IF_MATCH]),
 )
@@ -224,6 +251,7 @@ class CauseViewSet(RowViewSet):
     """Root causes and contributing factors."""
 
     serializer_class = s.CauseSerializer
+    filterset_class = CauseFilter
     create_row = staticmethod(services.cause_create)
     update_row = staticmethod(services.cause_update)
     delete_row = staticmethod(services.cause_delete)
@@ -231,7 +259,7 @@ class CauseViewSet(RowViewSet):
 
     def get_queryset(self):
         rows = Cause.objects.select_related("incident").prefetch_related("tags")
-        return _of_incident(visible(rows, self.request), self.request)
+        return visible(rows, self.request)
 
 
 @extend_schema_view(
@@ -242,8 +270,7 @@ class ActionItemViewSet(RowViewSet):
     """Action items across incidents; filters as on the board."""
 
     serializer_class = s.ActionItemSerializer
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = ActionItemFilter
+    filterset_class = ActionItemApiFilter
     create_row = staticmethod(services.action_item_create)
     update_row = staticmethod(services.action_item_update)
     delete_row = staticmethod(services.action_item_delete)
@@ -256,15 +283,6 @@ class ActionItemViewSet(RowViewSet):
 def visible(rows, request, *, incident: str = "incident__"):
     """Leave out the rows of private incidents the requester may not see: for them, 404."""
     return rows_visible_to(rows, request.user, incident=incident)
-
-
-def _of_incident(rows, request):
-    incident = request.query_params.get("incident", "")
-    if incident.isdigit():
-        rows = rows.filter(incident_id=int(incident))
-    elif incident:
-        rows = rows.none()
-    return rows
 
 
 @extend_schema_view(partial_update=extend_schema(parameters=[IF_MATCH]))
@@ -358,20 +376,14 @@ class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     pass
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("postmortem", int)]))
 class ReviewViewSet(ReadOnlyViewSet):
     """Reviewers' comments and verdicts."""
 
     serializer_class = s.ReviewSerializer
+    filterset_class = ReviewFilter
 
     def get_queryset(self):
-        reviews = visible(Review.objects.all(), self.request, incident="postmortem__incident__")
-        postmortem = self.request.query_params.get("postmortem", "")
-        if postmortem.isdigit():
-            reviews = reviews.filter(postmortem_id=int(postmortem))
-        elif postmortem:
-            reviews = reviews.none()
-        return reviews
+        return visible(Review.objects.all(), self.request, incident="postmortem__incident__")
 
 
 class TeamViewSet(ReadOnlyViewSet):

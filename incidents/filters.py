@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from incidents import text_search
 from incidents.models import ActionItem, Cause, Incident, Service, Tag, Team
@@ -31,6 +32,86 @@ def referenced_pk(text: str) -> int | None:
     """Return the id of the incident the text names by reference ("INC-3", "3"), if any."""
     match = _REFERENCE.match(text)
     return int(match.group(1)) if match else None
+
+
+# PostgreSQL's integer, the type of every id: a larger number is refused by the form with
+# the field's name, rather than by the database with "integer out of range" (a 500).
+DATABASE_ID_MAX = 2_147_483_647
+
+
+class DatabaseIdField(forms.IntegerField):
+    """An id as the database can hold it: a whole number from 1 to 2,147,483,647."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=DATABASE_ID_MAX, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": DATABASE_ID_MAX})
+class DatabaseIdFilter(django_filters.NumberFilter):
+    """Filter by the id of a related row (`field_name`), checked against the id range."""
+
+    field_class = DatabaseIdField
+
+
+class StrictBooleanField(forms.Field):
+    """true or false (also 1/0, yes/no, on/off); anything else is refused, not ignored.
+
+    django-filter's own boolean field reads an unknown word as "not given", so a typo
+    (`?overdue=ture`) returned the whole list as if filtered.
+    """
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": "Give true or false."}
+    TRUE = frozenset({"true", "1", "yes", "on"})
+    FALSE = frozenset({"false", "0", "no", "off"})
+
+    def to_python(self, value) -> bool | None:
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if not text:
+            return None
+        if text in self.TRUE | self.FALSE:
+            return text in self.TRUE
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IncidentReferenceField(forms.CharField):
+    """An incident named by id (12) or reference (INC-12), cleaned to its id."""
+
+    default_error_messages = {
+        "invalid": "Give the incident's id (12) or its reference (INC-12).",
+    }
+
+    def clean(self, value) -> int | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        pk = referenced_pk(text)
+        if pk is None or not 1 <= pk <= DATABASE_ID_MAX:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return pk
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\s*(?:[Ii][Nn][Cc]-?)?[0-9]+\s*$",
+        "description": "The incident, by id (12) or reference (INC-12).",
+    }
+)
+class IncidentReferenceFilter(django_filters.Filter):
+    """Keep the rows of one incident, named by id or reference (`field_name`: its id)."""
+
+    field_class = IncidentReferenceField
+
+    def __init__(self, field_name: str = "incident_id", **kwargs):
+        kwargs.setdefault("label", "Incident (id or reference, e.g. INC-12)")
+        super().__init__(field_name=field_name, **kwargs)
 
 
 class IncidentFilter(django_filters.FilterSet):

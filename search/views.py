@@ -67,10 +67,16 @@ def link_delete(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
     incident = get_object_or_404(Incident.objects.visible_to(request.user), pk=pk)
     if not can_edit_incident(request.user, incident):
         raise PermissionDenied
-    link = RecurrenceLink.objects.filter(Q(incident=incident) | Q(same_as=incident), pk=link_id)
-    # Gone already (removed from the other page, or a second click) is what was asked for.
-    for found in link:
-        similar.link_delete(link=found, actor=request.user)
+    # Both ends must be visible: a link to a private incident the editor may not see does not
+    # exist for them (404), like one already removed, so the answer tells nothing apart.
+    visible = Incident.objects.visible_to(request.user).values("pk")
+    link = get_object_or_404(
+        RecurrenceLink.objects.filter(Q(incident=incident) | Q(same_as=incident)).filter(
+            incident__in=visible, same_as__in=visible
+        ),
+        pk=link_id,
+    )
+    similar.link_delete(link=link, actor=request.user)
     messages.success(request, "Removed the same-root-cause link.")
     return redirect(_back(request, incident))
 

@@ -15,7 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from incidents.selectors import incident_for_document
 from postmortems import services
 from postmortems.collaboration import comments
-from postmortems.collaboration.anchors import render_document_html, split_sections
+from postmortems.collaboration.anchors import (
+    render_document_html,
+    section_keys,
+    split_sections,
+)
 from postmortems.collaboration.forms import CommentForm, NewThreadForm
 from postmortems.collaboration.mentions import people_for_autocomplete
 from postmortems.forms import ReopenForm, ReviewForm
@@ -159,7 +163,7 @@ def thread_create(request: HttpRequest, incident_id: int) -> HttpResponse:
     """Start a thread on a section, entry or item, with its first comment."""
     postmortem = postmortem_for_review(request, incident_id)
     document = build_document(postmortem.incident)
-    keys = [s.key for s in split_sections(render_document_html(document)) if s.key != "top"]
+    keys = section_keys(document)
     form = NewThreadForm(
         request.POST,
         section_keys=keys,

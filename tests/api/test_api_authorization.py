@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from incidents.models import Incident
+from postmortems.collaboration import comments
 from postmortems.models import Postmortem, Review
 from tests.factories import (
     ActionItemFactory,
@@ -106,6 +107,30 @@ EDITORS = (401, 403, 200, 403, 200, 403)
 EDITORS_CREATE = (401, 403, 201, 403, 201, 403)
 EDITORS_DELETE = (401, 403, 204, 403, 204, 403)
 REVIEWERS = (401, 403, 403, 200, 200, 403)
+
+
+def a_thread(world: World) -> None:
+    comments.thread_start(
+        postmortem=world.postmortem, actor=world.users["author"], section="timeline", body="Why?"
+    )
+
+
+def a_resolved_thread(world: World) -> None:
+    a_thread(world)
+    comments.thread_resolve(thread=world.postmortem.threads.get(), actor=world.users["author"])
+
+
+def thread_path(action: str = "") -> Callable[[World], str]:
+    def path(world: World) -> str:
+        thread = world.postmortem.threads.get()
+        return f"/api/v1/comment-threads/{thread.pk}/{action}"
+
+    return path
+
+
+# Those who may edit or review the postmortem, and the thread's own people (its author).
+RESOLVERS = (401, 403, 200, 200, 200, 403)
+EVERYONE = (401, 200, 200, 200, 200, 200)
 
 
 def started(world: World, minutes: int = 5) -> str:
@@ -221,6 +246,29 @@ OPERATIONS: dict[str, Op] = {
         (401, 200, 200, 200, 200, 200),
         setup=approved,
     ),
+    "comment_threads_list": Op(
+        "get", lambda w: "/api/v1/comment-threads/", EVERYONE, setup=a_thread
+    ),
+    "comment_threads_retrieve": Op("get", thread_path(), EVERYONE, setup=a_thread),
+    "comment_threads_create": Op(
+        "post",
+        lambda w: "/api/v1/comment-threads/",
+        (401, 201, 201, 201, 201, 201),
+        lambda w: {"postmortem": w.postmortem.pk, "section": "timeline", "body": "Why?"},
+    ),
+    "comment_threads_reply_create": Op(
+        "post",
+        thread_path("reply/"),
+        (401, 201, 201, 201, 201, 201),
+        lambda w: {"body": "Because"},
+        setup=a_thread,
+    ),
+    "comment_threads_resolve_create": Op(
+        "post", thread_path("resolve/"), RESOLVERS, setup=a_thread
+    ),
+    "comment_threads_reopen_create": Op(
+        "post", thread_path("reopen/"), RESOLVERS, setup=a_resolved_thread
+    ),
     "teams_list": read("teams")[0],
     "teams_retrieve": Op(
         "get",
@@ -297,7 +345,15 @@ def test_each_role_gets_the_status_in_the_table(name, role, visibility, api_clie
     assert response.status_code == expected, f"{name} as {role}: {response.content[:300]!r}"
 
 
-INCIDENT_BOUND = ("incidents", "timeline", "causes", "action", "postmortems", "reviews")
+INCIDENT_BOUND = (
+    "incidents",
+    "timeline",
+    "causes",
+    "action",
+    "postmortems",
+    "reviews",
+    "comment_threads",
+)
 
 
 @pytest.mark.django_db
@@ -325,8 +381,10 @@ def test_an_outsider_finds_nothing_of_a_private_incident(name, api_client_for):
     elif name.endswith("_list"):
         assert response.status_code == 200
         assert not hidden & {row["id"] for row in response.json()["results"]}, name
-    elif body and "incident" in body:
-        assert response.status_code == 400  # "no such incident"
-        assert "incident" in response.json()
+        if name.startswith("comment_threads"):
+            assert response.json()["results"] == []
+    elif body and ("incident" in body or "postmortem" in body):
+        assert response.status_code == 400  # "no such incident" (or postmortem)
+        assert {"incident", "postmortem"} & response.json().keys()
     else:
         assert response.status_code == 404, f"{name}: {response.content[:200]!r}"

@@ -168,8 +168,22 @@ def test_an_author_removes_a_link(client, current, website):
     response = client.post(reverse("search:link_delete", args=[other.pk, link.pk]))
     assert response.status_code == 302
     assert not RecurrenceLink.objects.exists()
-    # A second click finds it gone, which is what was asked for.
-    assert client.post(reverse("search:link_delete", args=[other.pk, link.pk])).status_code == 302
+    # A second click finds no such link, as for a link to an incident one may not see.
+    assert client.post(reverse("search:link_delete", args=[other.pk, link.pk])).status_code == 404
+
+
+def test_an_editor_may_not_remove_a_link_to_a_private_incident_they_may_not_see(
+    client, current, website
+):
+    hidden = past(current, title="Hidden", is_private=True, services=[website])
+    link = RecurrenceLink.objects.create(incident=hidden, same_as=current)
+    client.force_login(current.commander)  # edits current; may not see hidden
+
+    response = client.post(reverse("search:link_delete", args=[current.pk, link.pk]))
+
+    assert response.status_code == 404
+    assert RecurrenceLink.objects.filter(pk=link.pk).exists()
+    assert not ChangeRecord.objects.filter(event="recurrence.unlinked").exists()
 
 
 def test_readers_may_not_link_and_links_need_a_post(client, current, website):
