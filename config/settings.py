@@ -151,6 +151,31 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Images uploaded from the editor: MEDIA_ROOT on the local disk by default; with a bucket
+# named, an S3 API (AWS S3, MinIO, Ceph...) that every web node shares. The bucket stays
+# private: images are read back through the storage API by the login-protected view
+# uploaded_file, never linked to the bucket. Keys left empty fall back to boto3's own chain
+# (instance or pod roles).
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("AWS_LOCATION", ""),
+            "addressing_style": env_choice(
+                "AWS_S3_ADDRESSING_STYLE", "auto", ["auto", "path", "virtual"]
+            ),
+            # No ACL on the objects: they are as private as the bucket, and buckets with
+            # ACLs disabled (the AWS default) refuse requests that set one.
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
 
 # Email
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Events and deliveries"
 
     def ready(self) -> None:
-        from core import dashboard_cache
+        from core import checks, dashboard_cache  # noqa: F401 (checks registers itself)
 
         dashboard_cache.register()
