@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes call a node by its address over HTTP (config/health.py).
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -280,6 +282,12 @@ TRACKER_TIMEOUT_SECONDS = env_int("TRACKER_TIMEOUT_SECONDS", 10)
 TRACKER_MAX_ATTEMPTS = env_int("TRACKER_MAX_ATTEMPTS", 8)
 # How often the reconcile sweep asks the trackers what their webhooks may have missed.
 TRACKER_RECONCILE_INTERVAL_SECONDS = env_int("TRACKER_RECONCILE_INTERVAL_SECONDS", 3600)
+# Beat is a singleton: it schedules only while it holds this Redis lock (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:SingletonScheduler"
+BEAT_LOCK_KEY = env_str("BEAT_LOCK_KEY", f"postmortems:beat-lock:{CELERY_TASK_DEFAULT_QUEUE}")
+BEAT_LOCK_TTL_SECONDS = env_int("BEAT_LOCK_TTL_SECONDS", 60)
+# A second beat exits with a message; with this it waits and takes over when the first dies.
+BEAT_LOCK_WAIT = env_bool("BEAT_LOCK_WAIT", False)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders-daily": {
         "task": "incidents.tasks.send_reminders_sweep",
