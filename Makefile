@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install browser clean
+.PHONY: run test lint bench install browser clean cluster
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Two web nodes behind HAProxy, two workers, one beat, Redis and an S3 server on loopback
+# (deploy/cluster.py); PostgreSQL from DATABASE_URL. Needs haproxy and redis-server.
+cluster: install
+	$(BIN)/python -m deploy.cluster
 
 bench: install
 	@scripts/bench.sh

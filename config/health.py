@@ -68,3 +68,20 @@ def health(request: HttpRequest) -> JsonResponse:
             logger.warning("deliveries are overdue", extra={"overdue": overdue})
     # The reasons go to the log, not the anonymous response: they may name hosts.
     return JsonResponse(body, status=503 if failed else 200)
+
+
+class HealthCheckMiddleware:
+    """Answer /health/ before the host check and the HTTPS redirect.
+
+    Load balancers and Kubernetes probes call a node by its own address over plain HTTP
+    (Host: 10.1.2.3:8000), which ALLOWED_HOSTS rightly refuses and SECURE_SSL_REDIRECT
+    would send elsewhere; the check says nothing secret, so it answers whatever the host.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if request.path == "/health/" and request.method in ("GET", "HEAD"):
+            return health(request)
+        return self.get_response(request)

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes call a node by its address over HTTP (config/health.py).
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -151,7 +153,7 @@ USE_TZ = True
 TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -165,6 +167,31 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Images uploaded from the editor: MEDIA_ROOT on the local disk by default; with a bucket
+# named, an S3 API (AWS S3, MinIO, Ceph...) that every web node shares. The bucket stays
+# private: images are read back through the storage API by the login-protected view
+# uploaded_file, never linked to the bucket. Keys left empty fall back to boto3's own chain
+# (instance or pod roles).
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", "") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("AWS_LOCATION", ""),
+            "addressing_style": env_choice(
+                "AWS_S3_ADDRESSING_STYLE", "auto", ["auto", "path", "virtual"]
+            ),
+            # No ACL on the objects: they are as private as the bucket, and buckets with
+            # ACLs disabled (the AWS default) refuse requests that set one.
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
 
 # Email
 # With DEBUG (make run) and no EMAIL_BACKEND of its own, mail is caught in files that the
@@ -288,6 +315,12 @@ TRACKER_RECONCILE_INTERVAL_SECONDS = env_int("TRACKER_RECONCILE_INTERVAL_SECONDS
 # Calls one reconcile of one connection may make (pages of changes, first looks, checks that
 # an issue still exists); what is left over is picked up by the next pass.
 TRACKER_RECONCILE_REQUEST_BUDGET = env_int("TRACKER_RECONCILE_REQUEST_BUDGET", 40)
+# Beat is a singleton: it schedules only while it holds this Redis lock (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:SingletonScheduler"
+BEAT_LOCK_KEY = env_str("BEAT_LOCK_KEY", f"postmortems:beat-lock:{CELERY_TASK_DEFAULT_QUEUE}")
+BEAT_LOCK_TTL_SECONDS = env_int("BEAT_LOCK_TTL_SECONDS", 60)
+# A second beat exits with a message; with this it waits and takes over when the first dies.
+BEAT_LOCK_WAIT = env_bool("BEAT_LOCK_WAIT", False)
 CELERY_BEAT_SCHEDULE = {
     "send-reminders-daily": {
         "task": "incidents.tasks.send_reminders_sweep",

@@ -6,7 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Events and deliveries"
 
     def ready(self) -> None:
-        from core import dashboard_cache
+        from core import checks, dashboard_cache  # noqa: F401 (checks registers itself)
         from core.backup_registry import register_backup, register_backup_exclusion
         from core.models import ChangeRecord, EventHandling
 

@@ -1,17 +1,17 @@
 """Views of the postmortem document: reading, editing and review."""
 
+import mimetypes
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.core.files.storage import default_storage
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django.views.static import serve
 
 from core import page_cache
 from incidents.forms import offer_resave
@@ -241,7 +241,9 @@ def image_upload(request: HttpRequest) -> HttpResponse:
     name = default_storage.save(
         f"markdownx/{uuid.uuid4().hex}.{form.extension}", form.cleaned_data["image"]
     )
-    return JsonResponse({"image_code": f"![]({default_storage.url(name)})"})
+    # Our own URL, not the storage's: an S3 URL would be public or expire with its signature.
+    url = reverse("uploaded_file", kwargs={"path": name})
+    return JsonResponse({"image_code": f"![]({url})"})
 
 
 @login_not_required
@@ -260,7 +262,16 @@ def uploaded_file(request: HttpRequest, path: str) -> HttpResponse:
     """Serve an image uploaded from the editor, to logged-in users only.
 
     Screenshots in a postmortem are as confidential as the text around them, so they are not
-    left on a public static path; and this works with DEBUG off, unlike Django's static().
-    `serve` joins the path safely: `..` cannot leave MEDIA_ROOT.
+    left on a public path: read through the storage API, the same view serves the local disk
+    and a private S3 bucket, on any web node. The storages join the path safely: `..` cannot
+    leave MEDIA_ROOT or the bucket's prefix.
     """
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    try:
+        handle = default_storage.open(path)
+    except (FileNotFoundError, IsADirectoryError, SuspiciousOperation):
+        raise Http404("No such image.") from None
+    content_type, _ = mimetypes.guess_type(path)
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
+    # Browsers may keep it, shared caches may not: it is behind the login.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -35,6 +35,16 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The cluster test puts Debian's HAProxy in front of two web nodes.
+if ! command -v haproxy >/dev/null; then
+  echo "make test: installing Debian's haproxy for the cluster test"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq haproxy >/dev/null; }; then
+    [ "$CI" = "true" ] && fail "could not install haproxy with apt-get."
+    echo "make test: haproxy unavailable, the cluster test will be skipped." >&2
+  fi
+fi
+
 $BIN/ruff check .
 $BIN/ruff format --check .
 # Import contracts (pyproject.toml): incidents never imports postmortems, the domain no consumer.

@@ -142,3 +142,20 @@ def test_env_map_reads_group_to_team_pairs_and_refuses_a_pair_without_equals(mon
     monkeypatch.setenv("OIDC_GROUP_TEAMS", "sre")
     with pytest.raises(ImproperlyConfigured, match="OIDC_GROUP_TEAMS"):
         env_map("OIDC_GROUP_TEAMS", {})
+
+
+def test_check_deploy_warns_when_the_cache_is_kept_in_each_process():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 60 + "production-like-secret-value",
+        "CACHE_URL": "locmem://",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env, cwd=BASE_DIR, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "core.W001" in result.stderr + result.stdout
+    assert "CACHE_URL" in result.stderr + result.stdout

@@ -66,3 +66,16 @@ def test_health_answers_head_requests_from_load_balancers(client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     assert client.head(reverse("health")).status_code == 503
     assert client.post(reverse("health")).status_code == 405
+
+
+def test_a_probe_by_the_nodes_own_address_over_http_gets_the_health_check(
+    client, settings, redis_required
+):
+    # As Kubernetes and the load balancer call a node: its IP as the host, plain HTTP.
+    settings.ALLOWED_HOSTS = ["postmortems.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/health/", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    # Every other page still refuses the unknown host.
+    assert client.get("/login/", HTTP_HOST="10.1.2.3:8000").status_code == 400

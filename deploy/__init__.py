@@ -1,0 +1,1 @@
+"""Deployment files: the gunicorn config, compose's proxy config, the Helm chart, the cluster."""
