@@ -2,12 +2,13 @@
 
 from django import forms
 
+from core.text import NewlinesNormalisedForm
 from incidents.models import Team
 from postmortems.layouts.sections import templates_for
 from postmortems.models import PostmortemTemplate, SectionKind, TemplateSection
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateForm(NewlinesNormalisedForm, forms.ModelForm):
     default_for = forms.ModelMultipleChoiceField(
         queryset=Team.objects.all(),
         required=False,
@@ -31,7 +32,7 @@ class TemplateForm(forms.ModelForm):
             )
 
 
-class SectionForm(forms.ModelForm):
+class SectionForm(NewlinesNormalisedForm, forms.ModelForm):
     """One row of the section list; the order box and the remove tick come from the formset."""
 
     class Meta:
