@@ -31,6 +31,7 @@ EVENTS = [
     "review.created",
     "comment.created",
     "comment.updated",
+    "action_item.created",
     "action_item.updated",
     "action_item.status_changed",
 ]
@@ -148,6 +149,7 @@ def _narrative_mentions(record: ChangeRecord) -> list[Intent]:
 
 
 def _item_intents(records: list[ChangeRecord]) -> list[Intent]:
+    """Tell an item's new owner (when it is created or reassigned), else its owner of a change."""
     owners = dict(
         ActionItem.objects.filter(pk__in={r.target_id for r in records}).values_list(
             "pk", "owner_id"
