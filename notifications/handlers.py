@@ -31,6 +31,7 @@ EVENTS = [
     "review.created",
     "comment.created",
     "comment.updated",
+    "comment_thread.resolved",
     "action_item.created",
     "action_item.updated",
     "action_item.status_changed",
@@ -113,6 +114,19 @@ def _comment_intents(record: ChangeRecord, people: _People) -> list[Intent]:
         for u in people.followers(record)
     ]
     return intents
+
+
+def _resolved_intents(record: ChangeRecord) -> list[Intent]:
+    """Tell the thread's author and repliers (not who resolved it) that it was resolved."""
+    url = _review_url(record, f"#thread-{record.target_id}")
+    text = (
+        f"{_who(record)} resolved a thread you took part in on the {_section(record)} "
+        f"section of {_place(record)}"
+    )
+    return [
+        Intent(u, Kind.THREAD_RESOLVED, record, text, url)
+        for u in record.values.get("participants", [])
+    ]
 
 
 def _section_mentioning(record: ChangeRecord, username: str) -> str:
@@ -227,6 +241,8 @@ def notify_people(records: list[ChangeRecord]) -> None:
             intents += _comment_intents(record, people)
             if record.actor_id:
                 took_part.add((record.actor_id, incident_id))
+        elif record.event == "comment_thread.resolved":
+            intents += _resolved_intents(record)
         elif record.event.startswith("action_item."):
             items.append(record)
     if items:

@@ -97,22 +97,24 @@ def test_alice_mentions_bob_who_follows_the_email_replies_and_resolves(
     thread.get_by_role("button", name="Resolve").click()
     expect(page_bob.locator("#section-timeline")).to_contain_text("1 resolved thread")
 
-    # Alice is told of the reply in her thread: the count goes up...
-    def alice_sees_one() -> bool:
+    # Alice is told of the reply in her thread and of its resolving: the count goes up...
+    def alice_sees_two() -> bool:
         page_alice.reload()
         page_alice.wait_for_load_state("networkidle")
-        return _unread(page_alice) == "1"
+        return _unread(page_alice) == "2"
 
-    wait_until(alice_sees_one, 60, "Alice's unread count to show the reply")
+    wait_until(alice_sees_two, 60, "Alice's unread count to show the reply and the resolving")
     screenshot(page_alice, "collaboration-review-1280")
     page_alice.get_by_role("link", name=re.compile("^Notifications")).click()
     expect(page_alice.get_by_role("link", name=re.compile("Bob Builder replied"))).to_be_visible()
+    resolved = re.compile("Bob Builder resolved a thread you took part in")
+    expect(page_alice.get_by_role("link", name=resolved)).to_be_visible()
     screenshot(page_alice, "collaboration-inbox-1280")
-    # ...and down once she opens it.
+    # ...and down once she opens one.
     page_alice.get_by_role("link", name=re.compile("Bob Builder replied")).click()
     expect(page_alice).to_have_url(re.compile(r"/review/#comment-\d+$"))
     page_alice.wait_for_load_state("networkidle")
-    assert _unread(page_alice) == "0"
+    assert _unread(page_alice) == "1"
 
     narrow = new_page(width=390, height=844)
     log_in(narrow, "alice")
@@ -121,5 +123,6 @@ def test_alice_mentions_bob_who_follows_the_email_replies_and_resolves(
     screenshot(narrow, "collaboration-review-390")
     narrow.goto("/notifications/")
     screenshot(narrow, "collaboration-inbox-390")
-    # One e-mail per event: Bob's mention and Alice's reply; nobody told of their own doing.
-    assert worker.recipients() == sorted([alice.email, bob.email])
+    # One e-mail per event: Bob's mention, Alice's reply and her thread resolved; nobody is
+    # told of their own doing.
+    assert worker.recipients() == sorted([alice.email, alice.email, bob.email])

@@ -5,8 +5,10 @@ from django.core import mail
 from django.urls import reverse
 
 from incidents.services import action_item_create
-from notifications.models import ASSIGNED, Notification
-from tests.factories import IncidentFactory, UserFactory
+from notifications.models import ASSIGNED, Kind, Notification
+from notifications.services import preferences_save
+from postmortems.collaboration import comments
+from tests.factories import IncidentFactory, PostmortemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +72,56 @@ def test_the_owner_sees_the_new_item_in_the_inbox_page(after_commit, client):
         "assigned you Write the runbook"
         in client.get(reverse("notifications:inbox")).content.decode()
     )
+
+
+def test_resolving_a_thread_tells_its_author_and_repliers_but_not_the_resolver(
+    after_commit, client
+):
+    author = UserFactory(username="author", first_name="Ann", last_name="Author")
+    replier = UserFactory(username="replier")
+    resolver = UserFactory(username="resolver", first_name="Rae", last_name="Resolver")
+    bystander = UserFactory(username="bystander")
+    postmortem = PostmortemFactory(authors=[author], incident__title="Checkout down")
+    first = after_commit(
+        comments.thread_start, postmortem=postmortem, actor=author, section="timeline", body="Why?"
+    )
+    thread = first.thread
+    after_commit(comments.comment_reply, thread=thread, actor=replier, body="Because.")
+    after_commit(comments.comment_reply, thread=thread, actor=resolver, body="Fixed it.")
+    Notification.objects.all().delete()
+    mail.outbox.clear()
+
+    after_commit(comments.thread_resolve, thread=thread, actor=resolver)
+
+    text = (
+        "Rae Resolver resolved a thread you took part in on the timeline section of "
+        f"{postmortem.incident.reference} Checkout down"
+    )
+    assert _told(author) == [(Kind.THREAD_RESOLVED, text)]
+    assert _told(replier) == [(Kind.THREAD_RESOLVED, text)]
+    assert _told(resolver) == [] and _told(bystander) == []
+    notice = Notification.objects.get(recipient=author)
+    assert notice.url.endswith(f"#thread-{thread.pk}")
+    # Their digest e-mail says it too, by default.
+    assert sorted(address for m in mail.outbox for address in m.to) == [
+        "author@example.com",
+        "replier@example.com",
+    ]
+    client.force_login(author)
+    assert (
+        "resolved a thread you took part in"
+        in client.get(reverse("notifications:inbox")).content.decode()
+    )
+
+
+def test_resolving_follows_each_persons_choice_of_inbox_and_email(after_commit):
+    author, resolver = UserFactory(), UserFactory()
+    postmortem = PostmortemFactory(authors=[author])
+    first = after_commit(
+        comments.thread_start, postmortem=postmortem, actor=author, section="timeline", body="?"
+    )
+    preferences_save(user=author, choices={Kind.THREAD_RESOLVED: (True, False)})
+    mail.outbox.clear()
+    after_commit(comments.thread_resolve, thread=first.thread, actor=resolver)
+    assert [k for k, _ in _told(author)] == [Kind.THREAD_RESOLVED]
+    assert mail.outbox == []
