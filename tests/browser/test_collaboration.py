@@ -90,7 +90,10 @@ def test_alice_mentions_bob_who_follows_the_email_replies_and_resolves(
     thread = page_bob.locator(".thread").first
     expect(thread).to_contain_text("when exactly did the pager fire?")
     expect(page_bob.locator(".nav-links .unread-count")).to_be_hidden()  # the link read it
-    thread.get_by_label("Reply").fill("At 09:02, see the first entry.")
+    # "Reply" is said once, by the button; the box is "Your reply on …".
+    expect(thread.get_by_label("Reply", exact=True)).to_have_count(0)
+    expect(thread.get_by_role("button", name="Reply", exact=True)).to_have_count(1)
+    thread.get_by_label("Your reply on").fill("At 09:02, see the first entry.")
     thread.get_by_role("button", name="Reply").click()
     thread = page_bob.locator(".thread").first
     expect(thread).to_contain_text("At 09:02, see the first entry.")
