@@ -90,3 +90,25 @@ document.addEventListener("keydown", function (event) {
     details.querySelector("summary").focus();
   });
 });
+// Parts of a form that belong to one choice (data-shown-when="name=value") are shown only
+// while that choice is picked, e.g. the GitHub or the Jira fields of a tracker.
+(function () {
+  "use strict";
+  function update(form) {
+    form.querySelectorAll("[data-shown-when]").forEach(function (part) {
+      var rule = part.getAttribute("data-shown-when").split("=");
+      var picked = form.querySelector('[name="' + rule[0] + '"]:checked') ||
+        form.querySelector('select[name="' + rule[0] + '"]');
+      part.hidden = !picked || picked.value !== rule[1];
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-shown-when]")) update(form);
+    });
+  });
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.querySelector("[data-shown-when]")) update(form);
+  });
+})();
