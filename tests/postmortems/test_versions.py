@@ -147,3 +147,22 @@ def test_the_document_page_queries_do_not_grow_with_versions(
     assert PublishedVersion.objects.count() == 6
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert b"v6</a>" in client.get(url).content
+
+
+def test_any_two_versions_can_be_compared_in_either_order(client, published):
+    postmortem, bob = published
+    for summary in ("The second summary.", "The third summary."):
+        services.postmortem_reopen(postmortem=postmortem, actor=bob)
+        _edit(postmortem, bob, summary=summary)
+        _publish(postmortem, bob)
+    pk = postmortem.incident_id
+    client.force_login(UserFactory())
+    document = client.get(reverse("postmortems:document", args=[pk])).content.decode()
+    assert reverse("postmortems:version_compare", args=[pk]) in document
+    response = client.get(reverse("postmortems:version_compare", args=[pk]), {"old": 3, "new": 1})
+    assert response.url == reverse("postmortems:version_diff", args=[pk, 1, 3])
+    page = client.get(response.url).content.decode()
+    assert "The first summary." in page and "The third summary." in page
+    assert '<option value="1" selected>v1</option>' in page  # the form shows this pair
+    same = client.get(reverse("postmortems:version_compare", args=[pk]), {"old": 2, "new": 2})
+    assert same.url == reverse("postmortems:document", args=[pk])
