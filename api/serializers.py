@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db import models as db_models
 from rest_framework import serializers
 
+from core.text import normalise_newlines
 from incidents.models import (
     ActionItem,
     Cause,
@@ -36,10 +37,18 @@ class AwareDateTimeField(serializers.DateTimeField):
         return parsed
 
 
+class TextField(serializers.CharField):
+    """Text stored with LF line endings only, as the browser forms store it (core.text)."""
+
+    def to_internal_value(self, data):
+        return normalise_newlines(super().to_internal_value(data))
+
+
 class ModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         db_models.DateTimeField: AwareDateTimeField,
+        db_models.TextField: TextField,
     }
 
 
@@ -235,7 +244,7 @@ class PostmortemSectionSerializer(serializers.ModelSerializer):
     """One section of the postmortem: its text is written by key; the rest follows its template."""
 
     key = serializers.SlugField(max_length=50)
-    body = serializers.CharField(allow_blank=True)
+    body = TextField(allow_blank=True)
 
     class Meta:
         model = PostmortemSection
@@ -262,8 +271,8 @@ class PostmortemSerializer(ModelSerializer):
         "sections by key (others are left as they are).",
     )
     template = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    summary = serializers.CharField(source="incident.summary", required=False, allow_blank=True)
-    impact = serializers.CharField(source="incident.impact", required=False, allow_blank=True)
+    summary = TextField(source="incident.summary", required=False, allow_blank=True)
+    impact = TextField(source="incident.impact", required=False, allow_blank=True)
     authors = serializers.PrimaryKeyRelatedField(
         many=True, queryset=User.objects.all(), required=False
     )
@@ -300,7 +309,7 @@ class PostmortemSerializer(ModelSerializer):
 
 
 class ReviewDecisionSerializer(serializers.Serializer):
-    body = serializers.CharField(required=False, allow_blank=True, default="")
+    body = TextField(required=False, allow_blank=True, default="")
 
 
 class ReopenSerializer(serializers.Serializer):

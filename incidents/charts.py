@@ -27,6 +27,31 @@ def _scale(maximum: float) -> float:
     return maximum if maximum > 0 else 1
 
 
+def nice_ticks(maximum: float, count: int = 4, *, whole: bool = False) -> list[float]:
+    """Return about count+1 round values from 0 up to at least maximum: 0, 5, 10, 15, 20.
+
+    The last one is the top of the scale, so the bars and the grid lines agree. whole:
+    the values are counts, so the steps are whole numbers too (no 0.25 of an incident).
+    """
+    if maximum <= 0:
+        return [0, 1]
+    raw = maximum / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    steps = (1, 2, 5, 10) if whole else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in steps if m * magnitude >= raw)
+    if whole:
+        step = max(1, round(step))
+    ticks, value = [0.0], 0.0
+    while value < maximum:
+        value = round(value + step, 10)
+        ticks.append(value)
+    return ticks
+
+
+def _tick_text(value: float) -> str:
+    return f"{value:g}"
+
+
 def horizontal_bars(
     rows: list[dict],
     series: list[str],
@@ -39,9 +64,25 @@ def horizontal_bars(
     words = _names(series, names)
     label_width, bar_height, gap = 140, 12, 10
     plot = width - label_width - 40
-    top = max((row[name] or 0 for row in rows for name in series), default=0)
+    values = [row[name] or 0 for row in rows for name in series]
+    scale = nice_ticks(max(values, default=0), whole=all(isinstance(v, int) for v in values))
+    top = scale[-1]
     bars, labels = [], []
     group = bar_height * len(series) + gap
+    axis_y = 20 + len(rows) * group - gap / 2
+    # The value axis along the bottom, with a grid line at each round value.
+    ticks = [
+        {
+            "x1": round(label_width + plot * value / top, 1),
+            "x2": round(label_width + plot * value / top, 1),
+            "y1": 14,
+            "y2": axis_y,
+            "tx": round(label_width + plot * value / top, 1),
+            "ty": axis_y + 13,
+            "text": _tick_text(value),
+        }
+        for value in scale
+    ]
     for index, row in enumerate(rows):
         y = 20 + index * group
         labels.append(
@@ -61,10 +102,14 @@ def horizontal_bars(
             )
     return {
         "width": width,
-        "height": 30 + len(rows) * group,
+        "height": 30 + len(rows) * group + 14,
         "slots": [],
         "bars": bars,
         "labels": labels,
+        "ticks": ticks,
+        "tick_anchor": "middle",
+        "axis": {"x1": label_width, "y1": axis_y, "x2": label_width + plot, "y2": axis_y},
+        "unit": unit.strip(),
         "legend": [
             {"name": words[n], "color": PALETTE[i % len(PALETTE)]} for i, n in enumerate(series)
         ],
@@ -88,9 +133,25 @@ def columns(
     """
     words = _names(series, names)
     palette = colors or PALETTE
-    bottom, left = height - 30, 30
+    bottom, left = height - 30, 36
     plot_height = bottom - 10
-    top = max((row[name] or 0 for row in rows for name in series), default=0)
+    values = [row[name] or 0 for row in rows for name in series]
+    highest = max(values, default=0)
+    scale = nice_ticks(highest, whole=all(isinstance(v, int) for v in values))
+    top = scale[-1]
+    # The value axis on the left, with a grid line at each round value.
+    ticks = [
+        {
+            "x1": left,
+            "x2": width,
+            "y1": round(bottom - plot_height * value / top, 1),
+            "y2": round(bottom - plot_height * value / top, 1),
+            "tx": left - 4,
+            "ty": round(bottom - plot_height * value / top + 3, 1),
+            "text": _tick_text(value),
+        }
+        for value in scale
+    ]
     slot = (width - left) / max(len(rows), 1)
     bar_width = max(slot * 0.8 / len(series), 1)
     # Label every n-th column so that labels never overlap (about 6 units per character
@@ -134,7 +195,11 @@ def columns(
         "slots": slots,
         "bars": bars,
         "labels": labels,
-        "top": top,
+        "top": highest,
+        "ticks": ticks,
+        "tick_anchor": "end",
+        "axis": {"x1": left, "y1": bottom, "x2": width, "y2": bottom},
+        "unit": unit.strip(),
         "legend": [
             {"name": words[n], "color": palette[i % len(palette)]} for i, n in enumerate(series)
         ],

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from core.text import NewlinesNormalisedForm
 from core.zones import zone_choices, zone_or_none
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent, User, zone_label
 from incidents.permissions import can_view_incident
@@ -119,7 +120,7 @@ class TagNamesField(forms.CharField):
         return names
 
 
-class VersionedForm(forms.ModelForm):
+class VersionedForm(NewlinesNormalisedForm, forms.ModelForm):
     """A model form carrying the version it was loaded at, for optimistic locking."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -209,7 +210,7 @@ def _plain_text(rows: int, required: bool = True) -> forms.CharField:
     return forms.CharField(required=required, widget=forms.Textarea(attrs={"rows": rows}))
 
 
-class RowForm(forms.ModelForm):
+class RowForm(NewlinesNormalisedForm, forms.ModelForm):
     """A form for one row of the incident page (event, cause, action item).
 
     It carries the row's version so that a save over someone else's newer edit is refused.

@@ -31,6 +31,8 @@ EVENTS = [
     "review.created",
     "comment.created",
     "comment.updated",
+    "comment_thread.resolved",
+    "action_item.created",
     "action_item.updated",
     "action_item.status_changed",
 ]
@@ -114,6 +116,19 @@ def _comment_intents(record: ChangeRecord, people: _People) -> list[Intent]:
     return intents
 
 
+def _resolved_intents(record: ChangeRecord) -> list[Intent]:
+    """Tell the thread's author and repliers (not who resolved it) that it was resolved."""
+    url = _review_url(record, f"#thread-{record.target_id}")
+    text = (
+        f"{_who(record)} resolved a thread you took part in on the {_section(record)} "
+        f"section of {_place(record)}"
+    )
+    return [
+        Intent(u, Kind.THREAD_RESOLVED, record, text, url)
+        for u in record.values.get("participants", [])
+    ]
+
+
 def _section_mentioning(record: ChangeRecord, username: str) -> str:
     """Return the review page's anchor of the section that shows the mention."""
     incident = incident_for_document(None).get(pk=record.incident_id)
@@ -148,6 +163,7 @@ def _narrative_mentions(record: ChangeRecord) -> list[Intent]:
 
 
 def _item_intents(records: list[ChangeRecord]) -> list[Intent]:
+    """Tell an item's new owner (when it is created or reassigned), else its owner of a change."""
     owners = dict(
         ActionItem.objects.filter(pk__in={r.target_id for r in records}).values_list(
             "pk", "owner_id"
@@ -225,6 +241,8 @@ def notify_people(records: list[ChangeRecord]) -> None:
             intents += _comment_intents(record, people)
             if record.actor_id:
                 took_part.add((record.actor_id, incident_id))
+        elif record.event == "comment_thread.resolved":
+            intents += _resolved_intents(record)
         elif record.event.startswith("action_item."):
             items.append(record)
     if items:

@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     MENTION = "mention", "Mentions of you"
     PUBLISHED = "published", "Postmortems published that you or your team follow"
     ACTION_ITEM = "action_item", "Changes by others to your action items"
+    THREAD_RESOLVED = "thread_resolved", "Threads you wrote in, resolved by others"
 
 
 # Assignment has its own e-mail already (incidents' assignment notice): shown in the inbox

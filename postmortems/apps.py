@@ -21,7 +21,9 @@ def _register_backup() -> None:
     from core.backup_registry import register_backup
     from postmortems import models as m
 
-    register_backup(m.PostmortemTemplate, m.TemplateSection, m.TeamTemplateDefault)
+    register_backup(
+        m.PostmortemTemplate, m.TemplateSection, m.TeamTemplateDefault, m.TemplateChange
+    )
     register_backup(m.Postmortem, incident_paths="incident__")
     register_backup(
         m.PostmortemSection, m.Review, m.PublishedVersion, m.CommentThread,

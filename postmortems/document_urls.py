@@ -20,6 +20,11 @@ urlpatterns = [
         name="version_export",
     ),
     path(
+        "<int:incident_id>/compare/",
+        version_views.postmortem_version_compare,
+        name="version_compare",
+    ),
+    path(
         "<int:incident_id>/v<int:old>...v<int:new>/",
         version_views.postmortem_version_diff,
         name="version_diff",

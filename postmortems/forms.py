@@ -3,6 +3,7 @@
 from django import forms
 from markdownx.widgets import MarkdownxWidget
 
+from core.text import NewlinesNormalisedForm
 from incidents.models import User
 from postmortems.layouts.sections import NOT_IN_TEMPLATE
 from postmortems.models import Postmortem, PostmortemSection, Review, SectionKind
@@ -12,7 +13,7 @@ SECTION_PREFIX = "section_"
 WRITTEN = {SectionKind.MARKDOWN, SectionKind.RESOLUTION}
 
 
-class PostmortemForm(forms.ModelForm):
+class PostmortemForm(NewlinesNormalisedForm, forms.ModelForm):
     """One field per written section of the postmortem's template, in its order, with the
     section's prompt as help; summary and impact where the template places them; then
     who writes and who reviews."""
@@ -83,7 +84,7 @@ class PostmortemForm(forms.ModelForm):
         return data
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(NewlinesNormalisedForm, forms.ModelForm):
     body = forms.CharField(
         label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -95,7 +96,7 @@ class ReviewForm(forms.ModelForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 4})}
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(NewlinesNormalisedForm, forms.Form):
     reason = forms.CharField(max_length=300, required=False, label="Why reopen?")
 
 

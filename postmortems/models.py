@@ -122,6 +122,30 @@ class TemplateSection(models.Model):
         return [name.strip() for name in self.synonyms.split(",") if name.strip()]
 
 
+class TemplateChange(models.Model):
+    """One edit of a template: who made it, when, and what changed, in words.
+
+    Templates belong to no incident, so their history is kept here rather than in the
+    incidents' change records.
+    """
+
+    template = models.ForeignKey(
+        PostmortemTemplate, on_delete=models.CASCADE, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Lines such as 'Section “Impact” renamed to “Customer impact”'.
+    lines = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.template}: {'; '.join(self.lines)}"
+
+
 class TeamTemplateDefault(models.Model):
     """The template a team's new incidents are written in.
 

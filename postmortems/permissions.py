@@ -2,7 +2,7 @@
 
 from incidents.models import User
 from incidents.permissions import can_edit_incident, is_manager
-from postmortems.models import Postmortem
+from postmortems.models import Postmortem, PostmortemTemplate
 
 
 def can_edit_postmortem(user: User, postmortem: Postmortem) -> bool:
@@ -35,3 +35,44 @@ def can_resolve_thread(user: User, thread) -> bool:
     if can_edit_incident(user, postmortem.incident) or can_review(user, postmortem):
         return True
     return any(comment.author_id == user.pk for comment in thread.comments.all())
+
+
+def managed_team_ids(user: User) -> set[int] | None:
+    """Return the ids of the teams the user manages; None for a superuser (every team)."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return None
+    # Asked once per template on the template list: remembered for the request's user.
+    cached = getattr(user, "_managed_team_ids", None)
+    if cached is None:
+        cached = set(user.managed_teams.values_list("pk", flat=True))
+        user._managed_team_ids = cached
+    return set(cached)
+
+
+def template_team_ids(template: PostmortemTemplate) -> set[int]:
+    """Return the teams that use the template: the team it is for, and those whose default it is."""
+    ids = {default.team_id for default in template.team_defaults.all()}
+    if template.team_id:
+        ids.add(template.team_id)
+    return ids
+
+
+def can_edit_template(user: User, template: PostmortemTemplate) -> bool:
+    """Return True for superusers and the managers of the teams that use the template.
+
+    "Use" means the template is made for the team (its team) or is the team's default. A
+    template no team uses (for every team, nobody's default) may be changed by the manager
+    who made it, so a new one is not orphaned the moment it is saved. Built-in templates
+    are read-only for everyone (layouts.services).
+    """
+    if not is_manager(user):
+        return False
+    managed = managed_team_ids(user)
+    if managed is None:
+        return True
+    users = template_team_ids(template)
+    if users:
+        return bool(users & managed)
+    return template.created_by_id == user.pk

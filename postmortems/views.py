@@ -112,7 +112,7 @@ def postmortem_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
     postmortem = _postmortem(request, incident_id)
     if not can_edit_postmortem(request.user, postmortem):
         if postmortem.is_published:
-            raise PermissionDenied("This postmortem is published and read-only; reopen it first.")
+            return _published_refusal(request, postmortem)
         raise PermissionDenied("Only the authors, the commander and managers may edit this.")
     sections = list(postmortem.sections.all()) or sync_sections(postmortem, template_of(postmortem))
     form = PostmortemForm(request.POST or None, instance=postmortem, sections=sections)
@@ -142,6 +142,25 @@ def postmortem_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
                 initial={"template": postmortem.template}, team=postmortem.incident.team
             ),
         },
+    )
+
+
+def _published_refusal(request: HttpRequest, postmortem: Postmortem) -> HttpResponse:
+    """Say why a published postmortem cannot be edited, and offer to reopen it where allowed.
+
+    A link or bookmark to the editor outlives publishing; a page with the way forward is
+    kinder than the bare 403. Still a 403: nothing was edited.
+    """
+    return render(
+        request,
+        "postmortems/read_only.html",
+        {
+            "postmortem": postmortem,
+            "incident": postmortem.incident,
+            "can_reopen": TRANSITIONS["reopen"].allowed(request.user, postmortem),
+            "reopen_form": ReopenForm(),
+        },
+        status=403,
     )
 
 

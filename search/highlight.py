@@ -38,6 +38,30 @@ def marked(text: str) -> SafeString:
     return mark_safe("".join(out))
 
 
+_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINE_MARK = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|(?:[-*+]|\d+[.)])[ \t]+(?:\[[ xX]\][ \t]+)?)",
+    re.MULTILINE,
+)
+_STRONG = re.compile(r"\*\*|__|~~|`")
+# A lone * or _ around words (emphasis), not inside snake_case or 2*3.
+_EMPHASIS = re.compile(r"(?<![\w*])[*_](?=[^\s*_])|(?<=[^\s*_])[*_](?![\w*])")
+
+
+def plain_text(markdown: str) -> str:
+    """Return Markdown as the words a reader sees: no emphasis marks, list numbers,
+    heading hashes, quote marks or link targets, and one line.
+
+    For snippets: ts_headline and the fallback cut the stored Markdown, whose marks would
+    otherwise show as `**word**` and `1.` in the results. The START/STOP marks survive.
+    """
+    text = _IMAGE_OR_LINK.sub(r"\1", markdown)
+    text = _LINE_MARK.sub("", text)
+    text = _STRONG.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    return " ".join(text.split())
+
+
 def has_match(text: str) -> bool:
     """Return True when a headline marks a match."""
     return START in text

@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from incidents.filters import IncidentFilter, referenced_pk
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from postmortems.models import PostmortemSection
-from search.highlight import START, STOP, has_match, mark_words, marked
+from search.highlight import START, STOP, has_match, mark_words, marked, plain_text
 from search.index import CONFIG, is_supported
 from search.matching import search_query, unindexed_matches, words
 from search.models import IncidentSearchDocument
@@ -197,7 +197,7 @@ def _headlines(incidents: list[Incident], text: str) -> dict[int, Result]:
 
     def add(incident_id: int, label: str, headline: str) -> None:
         if headline and has_match(headline):
-            snippets[incident_id].append(Snippet(label, marked(headline)))
+            snippets[incident_id].append(Snippet(label, marked(plain_text(headline))))
 
     rows = Incident.objects.filter(pk__in=ids).values_list(
         "pk",
@@ -275,7 +275,7 @@ def _plain_snippets(incidents: list[Incident], text: str) -> dict[int, Result]:
         texts += [("Timeline", event.description) for event in row.timeline_events.all()]
         texts += [("Action item", f"{i.title}: {i.description}") for i in row.action_items.all()]
         for label, value in texts:
-            snippet = mark_words(value, typed)
+            snippet = mark_words(plain_text(value), typed)
             if snippet is not None and len(result.snippets) < MAX_SNIPPETS:
                 result.snippets.append(Snippet(label, marked(snippet)))
     return found

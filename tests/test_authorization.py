@@ -256,6 +256,7 @@ TABLE: dict[str, Row] = {
     "postmortems:version": everyone(200, anonymous=302, outsider=404, kwargs=version_kwargs),
     "postmortems:version_export": everyone(200, anonymous=302, outsider=404, kwargs=version_kwargs),
     "postmortems:version_diff": everyone(200, anonymous=302, outsider=404, kwargs=version_kwargs),
+    "postmortems:version_compare": everyone(302, outsider=404),
     # Tracking: everyone logged in sees the board; changing an item is checked per item.
     "incidents:action_items": everyone(200, anonymous=302),
     "incidents:action_items_csv": everyone(200, anonymous=302),

@@ -45,6 +45,10 @@ class ConnectionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = manageable_teams(user)
         self.fields["team"].empty_label = None
+        # A tracker is one kind or the other: no empty choice, GitHub until one picks Jira.
+        self.fields["kind"].choices = TrackerConnection.Kind.choices
+        if not self.instance.pk:
+            self.initial["kind"] = self.initial.get("kind") or TrackerConnection.Kind.GITHUB
         if self.instance.pk:
             self.fields["team"].disabled = True
             self.fields["token"].help_text = "Leave empty to keep the saved token. " + (

@@ -90,11 +90,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def incident_create(request: HttpRequest) -> HttpResponse:
-    # A new incident starts in the author's own zone: the one they will type its times in.
-    form = IncidentForm(
-        request.POST or None,
-        initial={"commander": request.user, "time_zone": request.user.time_zone},
-    )
+    # A new incident starts in the author's own zone: the one they will type its times in;
+    # and in their team when they are in one only (with several, they choose).
+    initial = {"commander": request.user, "time_zone": request.user.time_zone}
+    teams = list(request.user.teams.values_list("pk", flat=True)[:2])
+    if len(teams) == 1:
+        initial["team"] = teams[0]
+    form = IncidentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         incident = services.incident_create(actor=request.user, data=data)

@@ -135,6 +135,13 @@ def comment_delete(*, comment: Comment, actor: User) -> None:
         thread.delete()
 
 
+def _participants(thread: CommentThread) -> list[int]:
+    """Return the ids of everyone who wrote in the thread: its author and repliers."""
+    return sorted(
+        set(thread.comments.exclude(author__isnull=True).values_list("author_id", flat=True))
+    )
+
+
 def _set_resolved(thread: CommentThread, actor: User, *, resolved: bool) -> None:
     # Conditional, so two clicks at once record one change.
     now = timezone.now()
@@ -150,7 +157,12 @@ def _set_resolved(thread: CommentThread, actor: User, *, resolved: bool) -> None
         action=ChangeRecord.Action.UPDATED,
         target=thread,
         changes={"status": ["open", "resolved"] if resolved else ["resolved", "open"]},
-        values={"thread": thread.pk, "section": thread.section},
+        values={
+            "thread": thread.pk,
+            "section": thread.section,
+            # Who wrote in it (the notifications consumer tells them it was resolved).
+            "participants": _participants(thread),
+        },
         event="comment_thread.resolved" if resolved else "comment_thread.reopened",
     )
 

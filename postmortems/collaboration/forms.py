@@ -2,8 +2,10 @@
 
 from django import forms
 
+from core.text import NewlinesNormalisedForm
 
-class CommentForm(forms.Form):
+
+class CommentForm(NewlinesNormalisedForm, forms.Form):
     """A comment or a reply, in Markdown; `@name` mentions someone."""
 
     body = forms.CharField(

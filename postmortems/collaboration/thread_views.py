@@ -91,6 +91,10 @@ def review_context(
         thread.reply_form = bound.get(f"reply:{thread.pk}") or CommentForm(
             auto_id=f"reply-{thread.pk}-%s"
         )
+        # The button says "Reply"; the box says what goes in it, so "Reply" is heard once.
+        thread.reply_form.fields["body"].widget.attrs["placeholder"] = (
+            "Write a reply; @name mentions"
+        )
         for comment in thread.comments.all():
             comment.mine = can_change_comment(user, comment)
             comment.edit_form = bound.get(f"edit:{comment.pk}") or CommentForm(

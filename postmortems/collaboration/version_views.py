@@ -2,8 +2,10 @@
 
 import json
 
+from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from incidents.selectors import incident_for_document
@@ -63,6 +65,24 @@ def postmortem_version_diff(
             "versions": versions_of(old_version.postmortem),
         },
     )
+
+
+class CompareForm(forms.Form):
+    old = forms.IntegerField(min_value=1)
+    new = forms.IntegerField(min_value=1)
+
+
+@require_GET
+def postmortem_version_compare(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Send the compare form's two versions, in either order, to their comparison."""
+    # Who may not see the incident learns nothing here either: 404, as on its other pages.
+    get_object_or_404(incident_for_document(request.user).prefetch_related(None), pk=incident_id)
+    form = CompareForm(request.GET)
+    if not form.is_valid() or form.cleaned_data["old"] == form.cleaned_data["new"]:
+        messages.error(request, "Pick two different versions to compare.")
+        return redirect("postmortems:document", incident_id)
+    old, new = sorted((form.cleaned_data["old"], form.cleaned_data["new"]))
+    return redirect("postmortems:version_diff", incident_id, old, new)
 
 
 @require_GET

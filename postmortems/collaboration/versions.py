@@ -88,6 +88,61 @@ _HEADING = re.compile(r"^(#{2,3}) (?P<title>.*?)\s*(?:<!-- pm:(?P<key>[\w-]+) --
 class Line:
     op: str  # "same", "added" or "removed"
     text: str
+    # For a changed line: its text in runs of ("same" | op, text), so the page marks the
+    # words that changed rather than the whole line. Empty when the line is all new or gone.
+    words: list[tuple[str, str]] = field(default_factory=list)
+
+
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+# Below this likeness two lines are a removal and an addition, not one line changed.
+_SAME_LINE = 0.4
+
+
+def _runs(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    runs: list[tuple[str, str]] = []
+    for op, text in pieces:
+        if runs and runs[-1][0] == op:
+            runs[-1] = (op, runs[-1][1] + text)
+        else:
+            runs.append((op, text))
+    return runs
+
+
+def _mark_words(removed: Line, added: Line) -> None:
+    """Fill in the words that changed between a removed line and the added line after it."""
+    old, new = _TOKENS.findall(removed.text), _TOKENS.findall(added.text)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if matcher.ratio() < _SAME_LINE:
+        return
+    old_pieces, new_pieces = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            old_pieces.append(("same", "".join(old[i1:i2])))
+            new_pieces.append(("same", "".join(new[j1:j2])))
+            continue
+        if i2 > i1:
+            old_pieces.append(("removed", "".join(old[i1:i2])))
+        if j2 > j1:
+            new_pieces.append(("added", "".join(new[j1:j2])))
+    removed.words, added.words = _runs(old_pieces), _runs(new_pieces)
+
+
+def _pair_changed_lines(lines: list[Line]) -> None:
+    """Pair each run of removed lines with the run of added lines that follows it."""
+    index = 0
+    while index < len(lines):
+        if lines[index].op != "removed":
+            index += 1
+            continue
+        end = index
+        while end < len(lines) and lines[end].op == "removed":
+            end += 1
+        after = end
+        while after < len(lines) and lines[after].op == "added":
+            after += 1
+        for removed, added in zip(lines[index:end], lines[end:after], strict=False):
+            _mark_words(removed, added)
+        index = after
 
 
 @dataclass
@@ -161,6 +216,7 @@ def _section_changes(old_md: str, new_md: str) -> list[SectionChange]:
                 op = {"+ ": "added", "- ": "removed", "  ": "same"}.get(text[:2])
                 if op:
                     lines.append(Line(op, text[2:]))
+            _pair_changed_lines(lines)
             status = "same" if all(ln.op == "same" for ln in lines) else "changed"
             result.append(SectionChange(new[key][0], status, lines))
     return result

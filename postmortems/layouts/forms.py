@@ -2,12 +2,14 @@
 
 from django import forms
 
+from core.text import NewlinesNormalisedForm
 from incidents.models import Team
 from postmortems.layouts.sections import templates_for
 from postmortems.models import PostmortemTemplate, SectionKind, TemplateSection
+from postmortems.permissions import managed_team_ids
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateForm(NewlinesNormalisedForm, forms.ModelForm):
     default_for = forms.ModelMultipleChoiceField(
         queryset=Team.objects.all(),
         required=False,
@@ -23,15 +25,32 @@ class TemplateForm(forms.ModelForm):
         help_texts = {"team": "Leave empty to let every team use it."}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial.setdefault(
-                "default_for", [d.team_id for d in self.instance.team_defaults.all()]
+        current = [d.team_id for d in self.instance.team_defaults.all()] if self.instance.pk else []
+        if current:
+            self.initial.setdefault("default_for", current)
+        managed = managed_team_ids(user) if user is not None else None
+        # The defaults of teams this manager does not manage are kept as they are.
+        self.kept_defaults: list[Team] = []
+        if managed is not None:
+            self.fields["default_for"].queryset = Team.objects.filter(pk__in=managed)
+            self.fields["team"].queryset = Team.objects.filter(
+                pk__in=managed | ({self.instance.team_id} if self.instance.team_id else set())
             )
+            self.kept_defaults = list(
+                Team.objects.filter(pk__in=set(current) - managed).order_by("name")
+            )
+            if self.kept_defaults:
+                names = ", ".join(str(team) for team in self.kept_defaults)
+                self.fields["default_for"].help_text += f" Also the default of {names} (not yours)."
+
+    def defaults_chosen(self) -> list[Team]:
+        """Return every team this template is to be the default of, others' included."""
+        return [*self.cleaned_data["default_for"], *self.kept_defaults]
 
 
-class SectionForm(forms.ModelForm):
+class SectionForm(NewlinesNormalisedForm, forms.ModelForm):
     """One row of the section list; the order box and the remove tick come from the formset."""
 
     class Meta:

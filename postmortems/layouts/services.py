@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from incidents.models import Team, User
+from postmortems.layouts import history
 from postmortems.layouts.builtin_templates import BUILT_IN
 from postmortems.layouts.sections import sync_sections
 from postmortems.models import (
@@ -23,6 +24,7 @@ from postmortems.models import (
     TeamTemplateDefault,
     TemplateSection,
 )
+from postmortems.permissions import managed_team_ids
 
 # Keys the Markdown export uses for parts drawn from the incident, or for its own marks.
 RESERVED_KEYS = {"cause", "cause_resolution", "group", "template"} | {
@@ -142,6 +144,8 @@ def template_create(
     template.save()
     _save_sections(template, sections)
     _set_defaults(template, default_for)
+    count = len(sections)
+    history.record(template, actor, [f"Made with {count} section{'s' if count != 1 else ''}"])
     return template
 
 
@@ -160,12 +164,15 @@ def template_update(
     in them). Return how many drafts followed the change."""
     if template.built_in:
         raise ValidationError(BUILT_IN_IS_READ_ONLY)
+    # From the database: a bound ModelForm has already written the new values on template.
+    before = history.snapshot(PostmortemTemplate.objects.get(pk=template.pk))
     template.name = _check_name(name, template)
     template.description = description
     template.team = team
     template.save()
     _save_sections(template, sections)
     _set_defaults(template, default_for)
+    history.record(template, actor, history.describe(before, history.snapshot(template)))
     return _refresh_drafts(template)
 
 
@@ -175,10 +182,14 @@ def template_copy(*, template: PostmortemTemplate, actor: User) -> PostmortemTem
     name, number = f"Copy of {template.name}", 2
     while PostmortemTemplate.objects.filter(name__iexact=name).exists():
         name, number = f"Copy of {template.name} ({number})", number + 1
+    managed = managed_team_ids(actor)
+    # A copy stays with its team only where the copier manages it: else it would be a
+    # template its maker may not change (permissions.can_edit_template).
+    keeps_team = template.team_id is not None and (managed is None or template.team_id in managed)
     copy = PostmortemTemplate.objects.create(
         name=name[:100],
         description=template.description,
-        team=template.team,
+        team=template.team if keeps_team else None,
         style=template.style,
         created_by=actor,
     )
@@ -196,6 +207,7 @@ def template_copy(*, template: PostmortemTemplate, actor: User) -> PostmortemTem
         )
         for s in template.sections.all()
     )
+    history.record(copy, actor, [f"Copied from “{template.name}”"])
     return copy
 
 
@@ -207,7 +219,9 @@ def template_retire(*, template: PostmortemTemplate, actor: User, retired: bool 
     """
     if template.built_in:
         raise ValidationError(BUILT_IN_IS_READ_ONLY)
-    PostmortemTemplate.objects.filter(pk=template.pk).update(
+    changed = PostmortemTemplate.objects.filter(pk=template.pk, retired_at__isnull=retired).update(
         retired_at=timezone.now() if retired else None
     )
     template.refresh_from_db(fields=["retired_at"])
+    if changed:
+        history.record(template, actor, ["Retired" if retired else "Offered again"])

@@ -1,4 +1,5 @@
-"""Pages of postmortem templates: everyone reads them; managers make, edit, copy, retire.
+"""Pages of postmortem templates: everyone reads them; managers make and copy them, and
+the managers of the teams that use one edit and retire it (permissions.can_edit_template).
 
 And the choice of the template a draft is written in, on its document and editor pages.
 """
@@ -21,14 +22,29 @@ from postmortems.layouts.forms import (
     section_specs,
 )
 from postmortems.layouts.sections import ensure_builtin_templates
-from postmortems.models import PostmortemTemplate, TeamTemplateDefault
+from postmortems.models import PostmortemTemplate, TeamTemplateDefault, TemplateChange
+from postmortems.permissions import can_edit_template
 
 MANAGERS_ONLY = "Only managers may change postmortem templates."
+NOT_YOUR_TEAMS = (
+    "Only the managers of the teams that use this template (the team it is for, and the "
+    "teams whose default it is) may change it. Copy it to make one of your own."
+)
 
 
 def _require_manager(request: HttpRequest) -> None:
     if not is_manager(request.user):
         raise PermissionDenied(MANAGERS_ONLY)
+
+
+def _require_template_editor(request: HttpRequest, template: PostmortemTemplate) -> None:
+    _require_manager(request)
+    if not can_edit_template(request.user, template):
+        raise PermissionDenied(NOT_YOUR_TEAMS)
+
+
+def _with_history(template: PostmortemTemplate) -> list[TemplateChange]:
+    return list(template.changes.select_related("actor")[:50])
 
 
 def template_list(request: HttpRequest) -> HttpResponse:
@@ -43,6 +59,9 @@ def template_list(request: HttpRequest) -> HttpResponse:
         .annotate(postmortem_count=Count("postmortems", distinct=True))
         .order_by("retired_at", "-built_in", "name")
     )
+    templates = list(templates)
+    for template in templates:
+        template.editable = not template.built_in and can_edit_template(request.user, template)
     return render(
         request,
         "postmortems/templates/list.html",
@@ -52,7 +71,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 def _editor(request: HttpRequest, template: PostmortemTemplate | None) -> HttpResponse:
     instance = template or PostmortemTemplate()
-    form = TemplateForm(request.POST or None, instance=instance)
+    form = TemplateForm(request.POST or None, instance=instance, user=request.user)
     formset = SectionFormSet(request.POST or None, instance=instance, prefix="sections")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         values = {
@@ -61,7 +80,7 @@ def _editor(request: HttpRequest, template: PostmortemTemplate | None) -> HttpRe
             "description": form.cleaned_data["description"],
             "team": form.cleaned_data["team"],
             "sections": section_specs(formset),
-            "default_for": list(form.cleaned_data["default_for"]),
+            "default_for": form.defaults_chosen(),
         }
         try:
             if template is None:
@@ -86,7 +105,12 @@ def _editor(request: HttpRequest, template: PostmortemTemplate | None) -> HttpRe
     return render(
         request,
         "postmortems/templates/edit.html",
-        {"form": form, "formset": formset, "template": template},
+        {
+            "form": form,
+            "formset": formset,
+            "template": template,
+            "history": _with_history(template) if template else [],
+        },
     )
 
 
@@ -105,11 +129,17 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
         _require_manager(request)
         if template.built_in:
             raise PermissionDenied(template_services.BUILT_IN_IS_READ_ONLY)
-    if template.built_in or not is_manager(request.user):
+        _require_template_editor(request, template)
+    if template.built_in or not can_edit_template(request.user, template):
         return render(
             request,
             "postmortems/templates/show.html",
-            {"template": template, "can_manage": is_manager(request.user)},
+            {
+                "template": template,
+                "can_manage": is_manager(request.user),
+                "not_yours": not template.built_in and is_manager(request.user),
+                "history": _with_history(template),
+            },
         )
     return _editor(request, template)
 
@@ -127,6 +157,7 @@ def template_copy(request: HttpRequest, template_id: int) -> HttpResponse:
 def template_retire(request: HttpRequest, template_id: int) -> HttpResponse:
     _require_manager(request)
     template = get_object_or_404(PostmortemTemplate, pk=template_id)
+    _require_template_editor(request, template)
     retire = request.POST.get("retire", "1") == "1"
     try:
         template_services.template_retire(template=template, actor=request.user, retired=retire)

@@ -60,6 +60,13 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!window.matchMedia("(min-width: 1100px)").matches) return;
   document.querySelectorAll("details[data-open-wide]").forEach(function (details) { details.open = true; });
 });
+// Panels that would fill a phone's first screen (the board's filters and bulk change) start
+// closed there, behind their summary; the server leaves them open for wider screens.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  if (!window.matchMedia("(max-width: 700px)").matches) return;
+  document.querySelectorAll("details[data-closed-narrow]").forEach(function (details) { details.open = false; });
+});
 // In the left column the filters stay open: their summary is a heading there, not a toggle.
 document.addEventListener("click", function (event) {
   "use strict";
@@ -68,3 +75,40 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+// The header's "More" menu closes when a click lands outside it, or on Escape.
+document.addEventListener("click", function (event) {
+  "use strict";
+  document.querySelectorAll(".nav-more details[open]").forEach(function (details) {
+    if (!details.contains(event.target)) details.open = false;
+  });
+});
+document.addEventListener("keydown", function (event) {
+  "use strict";
+  if (event.key !== "Escape") return;
+  document.querySelectorAll(".nav-more details[open]").forEach(function (details) {
+    details.open = false;
+    details.querySelector("summary").focus();
+  });
+});
+// Parts of a form that belong to one choice (data-shown-when="name=value") are shown only
+// while that choice is picked, e.g. the GitHub or the Jira fields of a tracker.
+(function () {
+  "use strict";
+  function update(form) {
+    form.querySelectorAll("[data-shown-when]").forEach(function (part) {
+      var rule = part.getAttribute("data-shown-when").split("=");
+      var picked = form.querySelector('[name="' + rule[0] + '"]:checked') ||
+        form.querySelector('select[name="' + rule[0] + '"]');
+      part.hidden = !picked || picked.value !== rule[1];
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-shown-when]")) update(form);
+    });
+  });
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.querySelector("[data-shown-when]")) update(form);
+  });
+})();

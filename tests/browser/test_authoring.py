@@ -119,14 +119,26 @@ def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, scr
     reviewer = new_page()
     log_in(reviewer, "bob")
     reviewer.goto(f"/postmortems/{incident.pk}/review/")
+    # Before an approval, Publish is shown but cannot be pressed, with the reason beside it.
+    expect(reviewer.get_by_role("button", name="Publish")).to_be_disabled()
+    expect(reviewer.get_by_text("Publishing needs an approval of this version")).to_be_visible()
     reviewer.get_by_label("Decision").select_option("approve")
     reviewer.locator("#id_body").fill("Clear and complete. Approved.")
     reviewer.get_by_role("button", name="Send review").click()
     expect(reviewer.get_by_text("Review recorded.")).to_be_visible()
+    expect(reviewer.get_by_role("button", name="Publish")).to_be_enabled()
     reviewer.get_by_role("button", name="Publish").click()
     expect(reviewer.get_by_text("Published.", exact=True)).to_be_visible()
     screenshot(reviewer, "authoring-published-review")
     assert Postmortem.objects.get().status == Postmortem.Status.PUBLISHED
+
+    # The author's old link to the editor now explains itself and offers to reopen.
+    page.goto(f"/postmortems/{incident.pk}/review/")
+    expect(page.get_by_role("link", name="Edit the postmortem")).to_have_count(0)
+    page.goto(f"/postmortems/{incident.pk}/edit/")
+    expect(page.get_by_role("heading", name="This postmortem is published")).to_be_visible()
+    expect(page.get_by_role("button", name="Reopen for editing")).to_be_visible()
+    screenshot(page, "authoring-published-editor-link")
 
     outsider = new_page()
     log_in(outsider, "erin")
@@ -134,7 +146,8 @@ def test_author_writes_reviewer_publishes_and_outsider_cannot_edit(new_page, scr
     expect(outsider.get_by_role("link", name="Edit incident")).to_have_count(0)
     response = outsider.goto(f"/postmortems/{incident.pk}/edit/")
     assert response.status == 403
-    expect(outsider.get_by_role("heading", name="You may not do that")).to_be_visible()
+    expect(outsider.get_by_role("heading", name="This postmortem is published")).to_be_visible()
+    expect(outsider.get_by_role("button", name="Reopen for editing")).to_have_count(0)
     response = outsider.goto(f"/incidents/{incident.pk}/edit/")
     assert response.status == 403
     screenshot(outsider, "authoring-403")

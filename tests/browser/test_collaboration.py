@@ -90,29 +90,34 @@ def test_alice_mentions_bob_who_follows_the_email_replies_and_resolves(
     thread = page_bob.locator(".thread").first
     expect(thread).to_contain_text("when exactly did the pager fire?")
     expect(page_bob.locator(".nav-links .unread-count")).to_be_hidden()  # the link read it
-    thread.get_by_label("Reply").fill("At 09:02, see the first entry.")
+    # "Reply" is said once, by the button; the box is "Your reply on …".
+    expect(thread.get_by_label("Reply", exact=True)).to_have_count(0)
+    expect(thread.get_by_role("button", name="Reply", exact=True)).to_have_count(1)
+    thread.get_by_label("Your reply on").fill("At 09:02, see the first entry.")
     thread.get_by_role("button", name="Reply").click()
     thread = page_bob.locator(".thread").first
     expect(thread).to_contain_text("At 09:02, see the first entry.")
     thread.get_by_role("button", name="Resolve").click()
     expect(page_bob.locator("#section-timeline")).to_contain_text("1 resolved thread")
 
-    # Alice is told of the reply in her thread: the count goes up...
-    def alice_sees_one() -> bool:
+    # Alice is told of the reply in her thread and of its resolving: the count goes up...
+    def alice_sees_two() -> bool:
         page_alice.reload()
         page_alice.wait_for_load_state("networkidle")
-        return _unread(page_alice) == "1"
+        return _unread(page_alice) == "2"
 
-    wait_until(alice_sees_one, 60, "Alice's unread count to show the reply")
+    wait_until(alice_sees_two, 60, "Alice's unread count to show the reply and the resolving")
     screenshot(page_alice, "collaboration-review-1280")
     page_alice.get_by_role("link", name=re.compile("^Notifications")).click()
     expect(page_alice.get_by_role("link", name=re.compile("Bob Builder replied"))).to_be_visible()
+    resolved = re.compile("Bob Builder resolved a thread you took part in")
+    expect(page_alice.get_by_role("link", name=resolved)).to_be_visible()
     screenshot(page_alice, "collaboration-inbox-1280")
-    # ...and down once she opens it.
+    # ...and down once she opens one.
     page_alice.get_by_role("link", name=re.compile("Bob Builder replied")).click()
     expect(page_alice).to_have_url(re.compile(r"/review/#comment-\d+$"))
     page_alice.wait_for_load_state("networkidle")
-    assert _unread(page_alice) == "0"
+    assert _unread(page_alice) == "1"
 
     narrow = new_page(width=390, height=844)
     log_in(narrow, "alice")
@@ -121,5 +126,6 @@ def test_alice_mentions_bob_who_follows_the_email_replies_and_resolves(
     screenshot(narrow, "collaboration-review-390")
     narrow.goto("/notifications/")
     screenshot(narrow, "collaboration-inbox-390")
-    # One e-mail per event: Bob's mention and Alice's reply; nobody told of their own doing.
-    assert worker.recipients() == sorted([alice.email, bob.email])
+    # One e-mail per event: Bob's mention, Alice's reply and her thread resolved; nobody is
+    # told of their own doing.
+    assert worker.recipients() == sorted([alice.email, alice.email, bob.email])

@@ -33,6 +33,7 @@ def test_reader_sees_the_example_rendered_like_the_original(page, screenshot):
 def test_engineer_imports_a_postmortem_checks_it_and_saves(page, screenshot):
     load_demo(today=date(2026, 11, 25))
     log_in(page, "alice", "postmortems-demo")
+    page.get_by_text("More", exact=True).click()  # the header's menu above phone widths
     page.get_by_role("link", name="Import").click()
     page.get_by_label("Postmortem in Markdown").fill(SEED.read_text())
     page.get_by_label("Date of the incident").fill("2026-10-01")

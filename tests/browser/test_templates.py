@@ -38,6 +38,7 @@ def test_a_team_template_from_making_it_to_an_exported_and_reimported_postmortem
 
     manager = new_page()
     log_in(manager, "carol")
+    manager.get_by_text("More", exact=True).click()
     manager.get_by_role("link", name="Templates").click()
     manager.get_by_role("link", name="New template").click()
     manager.get_by_label("Name").fill("Security incident")
@@ -119,6 +120,7 @@ def test_a_team_template_from_making_it_to_an_exported_and_reimported_postmortem
     ]
     assert EXPOSURE in markdown
 
+    engineer.get_by_text("More", exact=True).click()
     engineer.get_by_role("link", name="Import").click()
     engineer.get_by_label("Postmortem in Markdown").fill(markdown)
     engineer.get_by_role("button", name="Preview what was found").click()

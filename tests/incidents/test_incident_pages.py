@@ -11,6 +11,7 @@ from tests.factories import (
     IncidentFactory,
     PostmortemFactory,
     ServiceFactory,
+    TeamFactory,
     TimelineEventFactory,
     UserFactory,
 )
@@ -115,6 +116,18 @@ def test_a_new_incident_starts_in_the_authors_own_zone(client):
     client.force_login(UserFactory(time_zone="America/Chicago"))
     page = client.get(reverse("incidents:create")).content.decode()
     assert '<option value="America/Chicago" selected>' in page
+
+
+def test_a_new_incident_starts_in_the_authors_only_team_and_in_none_with_several(client):
+    author = UserFactory()
+    team = TeamFactory(name="Payments", members=[author])
+    client.force_login(author)
+    page = client.get(reverse("incidents:create")).content.decode()
+    assert f'<option value="{team.pk}" selected>Payments</option>' in page
+    TeamFactory(name="Search", members=[author])
+    page = client.get(reverse("incidents:create")).content.decode()
+    assert f'<option value="{team.pk}" selected>' not in page
+    assert '<option value="" selected>' in page
 
 
 def test_create_incident_with_times_out_of_order_keeps_input_and_says_why(commander_client):

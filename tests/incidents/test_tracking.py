@@ -424,3 +424,22 @@ def test_column_chart_labels_never_overlap_however_many_columns():
     assert len(chart["bars"]) == 24  # every column is drawn, only labels are thinned
     assert all(b - a >= label_width for a, b in pairwise(positions))
     assert chart["labels"][0]["text"] == "Month 00"
+
+
+def test_charts_have_a_value_axis_with_round_whole_ticks_for_counts(logged_in_client):
+    from incidents.charts import columns, horizontal_bars, nice_ticks
+
+    assert nice_ticks(8, whole=True) == [0, 2, 4, 6, 8]
+    assert nice_ticks(1, whole=True) == [0, 1]
+    assert nice_ticks(255) == [0, 100, 200, 300]
+    chart = columns([{"label": "Sep", "n": 3}, {"label": "Oct", "n": 7}], ["n"])
+    assert [t["text"] for t in chart["ticks"]] == ["0", "2", "4", "6", "8"]
+    # The tallest bar reaches the top tick, not the top of the plot.
+    tallest = max(chart["bars"], key=lambda bar: bar.height)
+    eight = chart["ticks"][-1]["y1"]
+    assert tallest.y > eight
+    bars = horizontal_bars([{"label": "Web", "open": 5}], ["open"], unit=" items")
+    assert [t["text"] for t in bars["ticks"]] == ["0", "2", "4", "6"]
+    assert bars["unit"] == "items"
+    page = logged_in_client.get(reverse("incidents:dashboard")).content.decode()
+    assert 'class="chart-axis"' in page or "Nothing to chart" in page

@@ -16,6 +16,7 @@ from postmortems.models import (
     PostmortemTemplate,
     PublishedVersion,
     TeamTemplateDefault,
+    TemplateChange,
 )
 from search.models import RecurrenceLink
 from tests.factories import (
@@ -75,6 +76,9 @@ def every_kind_of_row():
     TimelineEventFactory(incident=incident, author=alice)
     CauseFactory(incident=incident)
     TeamTemplateDefault.objects.create(team=team, template=PostmortemTemplate.objects.first())
+    TemplateChange.objects.create(
+        template=PostmortemTemplate.objects.first(), actor=alice, lines=["Renamed to “Ours”"]
+    )
     item = ActionItemFactory(incident=incident, owner=alice)
     record = ChangeRecordFactory(incident=incident, actor=alice)
     postmortem = PostmortemFactory(incident=incident, authors=[alice], reviewers=[alice])

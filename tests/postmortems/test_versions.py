@@ -3,10 +3,12 @@
 import json
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from incidents.models import User
 from postmortems import services
+from postmortems.collaboration.versions import Line, _pair_changed_lines
 from postmortems.models import Postmortem, PublishedVersion
 from tests.factories import ActionItemFactory, IncidentFactory, PostmortemFactory, UserFactory
 
@@ -83,8 +85,10 @@ def test_diff_shows_changed_sections_and_added_action_items(client, published):
     page = client.get(
         reverse("postmortems:version_diff", args=[postmortem.incident_id, 1, 2])
     ).content.decode()
-    assert '<del class="diff-line diff-removed">− A deploy.</del>' in page
-    assert '<ins class="diff-line diff-added">+ A config push.</ins>' in page
+    # The line that changed is shown once removed and once added, its changed words marked.
+    assert '<del class="diff-word">deploy</del>' in page
+    assert '<ins class="diff-word">config push</ins>' in page
+    assert '<span class="diff-same">A </span>' in page
     assert "Detection" in page and "Added" in page
     assert "Add a canary stage" in page
 
@@ -147,3 +151,31 @@ def test_the_document_page_queries_do_not_grow_with_versions(
     assert PublishedVersion.objects.count() == 6
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert b"v6</a>" in client.get(url).content
+
+
+def test_any_two_versions_can_be_compared_in_either_order(client, published):
+    postmortem, bob = published
+    for summary in ("The second summary.", "The third summary."):
+        services.postmortem_reopen(postmortem=postmortem, actor=bob)
+        _edit(postmortem, bob, summary=summary)
+        _publish(postmortem, bob)
+    pk = postmortem.incident_id
+    client.force_login(UserFactory())
+    document = client.get(reverse("postmortems:document", args=[pk])).content.decode()
+    assert reverse("postmortems:version_compare", args=[pk]) in document
+    response = client.get(reverse("postmortems:version_compare", args=[pk]), {"old": 3, "new": 1})
+    assert response.url == reverse("postmortems:version_diff", args=[pk, 1, 3])
+    page = client.get(response.url).content.decode()
+    assert '<del class="diff-word">first</del>' in page
+    assert '<ins class="diff-word">third</ins>' in page
+    assert '<option value="1" selected>v1</option>' in page  # the form shows this pair
+    same = client.get(reverse("postmortems:version_compare", args=[pk]), {"old": 2, "new": 2})
+    assert same.url == reverse("postmortems:document", args=[pk])
+
+
+def test_word_diff_escapes_what_people_wrote():
+    lines = [Line("removed", "Run <i>x</i> now"), Line("added", "Run <b>y</b> now")]
+    _pair_changed_lines(lines)
+    assert ("added", "y") in lines[1].words
+    html = render_to_string("postmortems/_diff_words.html", {"line": lines[1]})
+    assert "<b>" not in html and "&lt;/" in html

@@ -16,3 +16,11 @@ def test_mark_words_marks_every_occurrence_in_any_case_and_cuts_long_text():
     assert snippet.count(START) == 2 and snippet.startswith("…") and snippet.endswith("…")
     assert len(snippet) < 200
     assert mark_words("nothing here", ["timeout"]) is None
+
+
+def test_plain_text_drops_markdown_marks_but_keeps_words_and_match_marks():
+    from search.highlight import START, STOP, plain_text
+
+    text = f"## Cause\n1. The **web {START}server{STOP}** crashed\n- [x] see [logs](http://x)"
+    assert plain_text(text) == f"Cause The web {START}server{STOP} crashed see logs"
+    assert plain_text("snake_case and 2*3 stay") == "snake_case and 2*3 stay"

@@ -52,9 +52,21 @@ def test_results_show_marked_snippets_with_the_text_escaped(logged_in_client, in
     assert "<script>alert(1)</script>" not in page and "<b>cron</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; <mark>cron</mark> outage" in page
     # PostgreSQL's excerpts leave out what looks like a tag; SQLite's keep it, escaped.
-    assert (
-        "<mark>cron</mark>  daemon died" in page or "&lt;b&gt;<mark>cron</mark>&lt;/b&gt;" in page
+    assert "<mark>cron</mark> daemon died" in page or "&lt;b&gt;<mark>cron</mark>&lt;/b&gt;" in page
+
+
+def test_snippets_read_as_plain_text_without_markdown_marks(logged_in_client, index_all):
+    IncidentFactory(
+        title="Disk full",
+        summary="1. The **primary disk** filled up\n2. See [the runbook](https://wiki/x)",
     )
+    index_all()
+    response = logged_in_client.get(reverse("search:results"), {"q": "disk"})
+    [result] = response.context["results"]
+    [summary] = [str(s.html) for s in result.snippets if s.label == "Summary"]
+    assert "**" not in summary and "1." not in summary and "https://wiki" not in summary
+    assert "The primary <mark>disk</mark> filled up" in summary
+    assert "See the runbook" in summary
 
 
 def test_search_finds_an_incident_by_reference(logged_in_client, index_all):

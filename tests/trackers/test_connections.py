@@ -1,6 +1,7 @@
 """Connecting a tracker: managers only, plain answers from "test connection", secrets kept."""
 
 import logging
+import re
 import sys
 
 import pytest
@@ -272,3 +273,13 @@ def test_disconnecting_tells_items_waiting_for_an_issue(
     issue = TrackerIssue.objects.get(action_item=item)
     assert (issue.state, issue.last_error) == ("failed", "The tracker was disconnected.")
     assert not TrackerConnection.objects.exists()
+
+
+def test_the_connect_form_offers_github_or_jira_with_github_picked_and_no_empty_choice(client):
+    team = TeamFactory()
+    client.force_login(team.manager)
+    page = client.get(reverse("trackers:create")).content.decode()
+    kinds = re.findall(r'<input type="radio" name="kind" value="([^"]*)"[^>]*>', page)
+    assert kinds == ["github", "jira"]
+    assert re.search(r'<input type="radio" name="kind" value="github"[^>]*checked', page)
+    assert 'data-shown-when="kind=github"' in page and 'data-shown-when="kind=jira"' in page
