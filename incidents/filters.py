@@ -6,6 +6,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse_lazy
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
@@ -196,8 +197,16 @@ class ActionItemFilter(django_filters.FilterSet):
     # cost more to render than the rest of the page.
     owner = django_filters.CharFilter(
         field_name="owner__username",
-        label="Owner (username)",
-        widget=forms.TextInput(attrs={"list": "owner-names", "autocomplete": "off"}),
+        label="Owner",
+        # The people picker (static/js/pickers.js) fetches the names when it opens.
+        widget=forms.TextInput(
+            attrs={
+                "list": "owner-names",
+                "autocomplete": "off",
+                "data-picker": "people",
+                "data-options-url": reverse_lazy("incidents:action_item_owner_options"),
+            }
+        ),
     )
     mine = django_filters.BooleanFilter(
         method="filter_mine", label="Only mine", widget=forms.CheckboxInput

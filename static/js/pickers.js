@@ -39,13 +39,38 @@
     if (element.tagName === "INPUT") {
       var current = element.value;
       settings.options = optionsFromDatalist(element);
+      var url = element.getAttribute("data-options-url");
+      if (url) {
+        // People: their <option>s are fetched the first time the picker opens, as the
+        // board's datalist is, so the page does not carry every user.
+        var loaded = false;
+        settings.preload = "focus";
+        settings.shouldLoad = function () { return !loaded; };
+        settings.load = function (query, callback) {
+          loaded = true;
+          fetch(url, { credentials: "same-origin" })
+            .then(function (response) { return response.text(); })
+            .then(function (html) {
+              var holder = document.createElement("datalist");
+              holder.innerHTML = html;  // <option>s built by the server with escaping
+              callback(Array.prototype.map.call(holder.options, function (option) {
+                var name = option.textContent;
+                return { value: option.value, text: name ? name + " (" + option.value + ")" : option.value };
+              }));
+            })
+            .catch(function () { loaded = false; callback(); });
+        };
+        settings.create = false;  // a person is picked, never typed in
+      }
       if (current && !settings.options.some(function (o) { return o.value === current; })) {
         settings.options.unshift({ value: current, text: current });  // kept, to be corrected
       }
       element.removeAttribute("list");
       settings.maxItems = 1;
-      settings.create = true;  // the server names a zone it does not know
-      settings.createOnBlur = true;
+      if (!url) {
+        settings.create = true;  // the server names a zone it does not know
+        settings.createOnBlur = true;
+      }
       settings.persist = false;
       settings.items = current ? [current] : [];
       settings.valueField = "value";

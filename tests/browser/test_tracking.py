@@ -33,6 +33,10 @@ def test_manager_filters_overdue_of_a_team_bulk_reassigns_exports_and_reads_dash
     log_in(page, "manager")
     page.get_by_role("link", name="Action items").click()
     page.get_by_text("Filters", exact=True).click()
+    page.locator("label[for=id_owner]").click()  # the owner filter is a people picker too
+    page.keyboard.type("mona")
+    expect(page.locator(".ts-dropdown .option", has_text="Mona Manager (manager)")).to_be_visible()
+    page.keyboard.press("Escape")
     page.get_by_label("Team").select_option(label="Payments")
     page.get_by_label("Overdue").check()
     page.get_by_role("button", name="Apply filters").click()
@@ -45,7 +49,10 @@ def test_manager_filters_overdue_of_a_team_bulk_reassigns_exports_and_reads_dash
     page.get_by_label("Select Add idempotency keys").check()
     page.get_by_label("Select Retry webhooks").check()
     page.locator("#id_bulk_action").select_option("reassign")
-    page.locator("#id_bulk_owner").fill("newcomer")
+    # The people picker: typed part of a name, the person picked by name from the list.
+    page.locator("label[for=id_bulk_owner]").click()
+    page.keyboard.type("Nia")
+    page.locator(".ts-dropdown .option", has_text="Nia New (newcomer)").click()
     page.get_by_role("button", name="Apply to selected").click()
 
     expect(page.get_by_text("Changed 2 action items.")).to_be_visible()
