@@ -397,8 +397,13 @@ class ServiceViewSet(ReadOnlyViewSet):
 
 
 class TagViewSet(ReadOnlyViewSet):
+    """Tags the requester may see: a tag used only by private incidents hidden from them
+    does not exist for them (404)."""
+
     serializer_class = s.TagSerializer
-    queryset = Tag.objects.all()
+
+    def get_queryset(self):
+        return Tag.objects.visible_to(self.request.user)
 
 
 class UserViewSet(ReadOnlyViewSet):

@@ -76,7 +76,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             request, "incidents/incident_list.html", {"page_key": key, "stored_body": body}
         )
     incidents = selectors.incident_list(request.user)
-    filterset = IncidentFilter(request.GET or None, queryset=incidents)
+    filterset = IncidentFilter(request.GET or None, queryset=incidents, request=request)
     queryset = filterset.qs if filterset.is_bound else incidents
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
