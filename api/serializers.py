@@ -17,6 +17,7 @@ from incidents.models import (
     TrackerIssue,
     User,
 )
+from incidents.services import StrandedOwners
 from postmortems.models import Postmortem, PostmortemSection, Review
 
 
@@ -100,6 +101,15 @@ class IncidentSerializer(ModelSerializer):
     allowed_teams = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Team.objects.all(), required=False
     )
+    stranded_owners = serializers.ChoiceField(
+        choices=StrandedOwners.choices,
+        required=False,
+        write_only=True,
+        help_text="On an update that would leave owners of the incident's action items "
+        "unable to see it (made private, fewer people or teams allowed): `allow` adds them "
+        "to `allowed_users`, `unassign` leaves their items without an owner. Without it such "
+        "an update is refused with 400, naming them in `stranded_items`, and nothing is saved.",
+    )
 
     class Meta:
         model = Incident
@@ -127,6 +137,7 @@ class IncidentSerializer(ModelSerializer):
             "is_private",
             "allowed_users",
             "allowed_teams",
+            "stranded_owners",
             "version",
             "created_at",
             "updated_at",

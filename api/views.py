@@ -152,9 +152,9 @@ class IncidentViewSet(
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        incident = services.incident_create(
-            actor=request.user, data=dict(serializer.validated_data)
-        )
+        data = dict(serializer.validated_data)
+        data.pop("stranded_owners", None)  # a new incident has no items yet
+        incident = services.incident_create(actor=request.user, data=data)
         return self.respond(incident, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -162,13 +162,35 @@ class IncidentViewSet(
         expected = self.expected_version(incident)
         serializer = self.get_serializer(incident, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.incident_update(
-            incident=incident,
-            actor=request.user,
-            data=dict(serializer.validated_data),
-            expected_version=incident.version if expected is None else expected,
-        )
+        data = dict(serializer.validated_data)
+        stranded_owners = data.pop("stranded_owners", None)
+        try:
+            services.incident_update(
+                incident=incident,
+                actor=request.user,
+                data=data,
+                expected_version=incident.version if expected is None else expected,
+                stranded_owners=stranded_owners,
+            )
+        except services.StrandedOwnersError as error:
+            return Response(_stranded_body(error), status=status.HTTP_400_BAD_REQUEST)
         return self.respond(incident)
+
+
+def _stranded_body(error: services.StrandedOwnersError) -> dict:
+    """Say who would lose sight of the incident, and how to choose (stranded_owners)."""
+    return {
+        "stranded_owners": [f'{error} Send again with stranded_owners: "allow" or "unassign".'],
+        "stranded_items": [
+            {
+                "id": item.pk,
+                "title": item.title,
+                "owner": item.owner_id,
+                "owner_username": item.owner.username,
+            }
+            for item in error.items
+        ],
+    }
 
 
 class RowViewSet(
@@ -397,8 +419,13 @@ class ServiceViewSet(ReadOnlyViewSet):
 
 
 class TagViewSet(ReadOnlyViewSet):
+    """Tags the requester may see: a tag used only by private incidents hidden from them
+    does not exist for them (404)."""
+
     serializer_class = s.TagSerializer
-    queryset = Tag.objects.all()
+
+    def get_queryset(self):
+        return Tag.objects.visible_to(self.request.user)
 
 
 class UserViewSet(ReadOnlyViewSet):

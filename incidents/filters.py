@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -23,6 +24,15 @@ def tagged_with(tags) -> Q:
     on_incident = Incident.tags.through.objects.filter(incident_id=OuterRef("pk"), tag__in=tags)
     on_cause = Cause.tags.through.objects.filter(cause__incident_id=OuterRef("pk"), tag__in=tags)
     return Q(Exists(on_incident)) | Q(Exists(on_cause))
+
+
+def tags_seen(request) -> QuerySet:
+    """Return the tags a filter offers and accepts: those the requester may see.
+
+    A filter set made without a request offers only what anyone may see.
+    """
+    user = getattr(request, "user", None) or AnonymousUser()
+    return Tag.objects.visible_to(user)
 
 
 # --- Incident list filters (authoring) ---
@@ -132,7 +142,7 @@ class IncidentFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="Any")
     tag = django_filters.ModelMultipleChoiceFilter(
         field_name="tags",  # for the API schema; filter_tags does the filtering
-        queryset=Tag.objects.all(),
+        queryset=tags_seen,
         label="Tags",
         method="filter_tags",
         widget=forms.SelectMultiple(attrs={"data-picker": "tag"}),
@@ -229,7 +239,7 @@ class ActionItemFilter(django_filters.FilterSet):
     )
     tag = django_filters.ModelMultipleChoiceFilter(
         field_name="incident__tags",  # for the API schema; filter_tags does the filtering
-        queryset=Tag.objects.all(),
+        queryset=tags_seen,
         label="Tags",
         method="filter_tags",
         widget=forms.SelectMultiple(attrs={"data-picker": "tag"}),

@@ -29,6 +29,46 @@ class StaleVersionError(Exception):
         self.current = current
 
 
+class StrandedOwners(models.TextChoices):
+    """What to do about items whose owners a save would leave unable to see the incident."""
+
+    ALLOW = "allow", "Also let them see it"
+    UNASSIGN = "unassign", "Save and leave their items without an owner"
+
+
+class StrandedOwnersError(Exception):
+    """The save would leave items with owners who may no longer see the incident.
+
+    Nothing was written; save again with a StrandedOwners choice.
+    """
+
+    def __init__(self, items: list[ActionItem]):
+        self.items = items
+        self.owners = owners_of(items)
+        super().__init__(stranded_owners_message(items))
+
+
+def owners_of(items: list[ActionItem]) -> list[User]:
+    """Return the items' owners, once each, in the order of the items."""
+    return list({item.owner_id: item.owner for item in items}.values())
+
+
+def stranded_owners_message(items: list[ActionItem]) -> str:
+    """Return who would lose sight of the incident, with their items, in one sentence."""
+    by_owner: dict[int, list[ActionItem]] = {}
+    for item in items:
+        by_owner.setdefault(item.owner_id, []).append(item)
+    people = "; ".join(
+        f"{owned[0].owner} ({owned[0].owner.username}): "
+        + ", ".join(f"‘{item.title}’" for item in owned)
+        for owned in by_owner.values()
+    )
+    return (
+        f"After this save these owners of action items could no longer see the incident: "
+        f"{people}. Also let them see it, or save and leave their items without an owner."
+    )
+
+
 def _display(instance: models.Model, field: models.Field) -> str:
     if field.choices:
         return str(getattr(instance, f"get_{field.name}_display")())
@@ -276,28 +316,54 @@ def incident_create(*, actor: User, data: dict[str, Any]) -> Incident:
 
 @transaction.atomic
 def incident_update(
-    *, incident: Incident, actor: User, data: dict[str, Any], expected_version: int
+    *,
+    incident: Incident,
+    actor: User,
+    data: dict[str, Any],
+    expected_version: int,
+    stranded_owners: str | None = None,
 ) -> Incident:
-    """Apply the changed fields to the incident if nobody saved it since expected_version."""
+    """Apply the changed fields to the incident if nobody saved it since expected_version.
+
+    A save that would leave owners of its action items unable to see the incident (made
+    private, or fewer people and teams allowed) is refused with StrandedOwnersError and
+    writes nothing, unless `stranded_owners` (a StrandedOwners value) says what to do:
+    let those owners see it, or take their items from them.
+    """
     ensure_facts_writable(incident)
     before = Incident.objects.get(pk=incident.pk)
+    # Items already out of their owner's sight are not this save's doing: not asked again.
+    already = set(_items_out_of_sight(before)) if before.is_private else set()
     services = data.pop("services", None)
     tag_list = data.pop("tags", None)
-    visibility = {name: data.pop(name) for name in VISIBILITY_FIELDS if name in data}
+    sets = {"services": services}
+    sets.update({name: data.pop(name) for name in VISIBILITY_FIELDS if name in data})
+    sets = {name: list(values) for name, values in sets.items() if values is not None}
+    old = {name: _names(getattr(before, name).all()) for name in sets}
     for name, value in data.items():
         setattr(incident, name, value)
     save_versioned(instance=incident, expected_version=expected_version)
     changes = diff_fields(before, incident, data.keys())
     if tag_list is not None:
         _set_tags(incident, tags.tags_named(tag_list), changes)
-    for name, values in [("services", services), *visibility.items()]:
-        if values is None:
-            continue
-        old = sorted(str(v) for v in getattr(before, name).all())
+    for name, values in sets.items():
         getattr(incident, name).set(values)
-        new = sorted(str(v) for v in values)
-        if old != new:
-            changes[name] = [", ".join(old), ", ".join(new)]
+    stranded = []
+    if incident.is_private:  # a public incident hides nothing: no query
+        stranded = [i for pk, i in _items_out_of_sight(incident).items() if pk not in already]
+    if stranded:
+        if stranded_owners not in StrandedOwners.values:
+            raise StrandedOwnersError(stranded)  # rolls back everything above
+        if stranded_owners == StrandedOwners.ALLOW:
+            owners = owners_of(stranded)
+            if "allowed_users" not in sets:
+                old["allowed_users"] = _names(before.allowed_users.all())
+                sets["allowed_users"] = list(before.allowed_users.all())
+            sets["allowed_users"] += [o for o in owners if o not in sets["allowed_users"]]
+            incident.allowed_users.add(*owners)
+    for name, values in sets.items():
+        if old[name] != _names(values):
+            changes[name] = [", ".join(old[name]), ", ".join(_names(values))]
     if changes:
         record_change(
             incident=incident,
@@ -308,7 +374,36 @@ def incident_update(
             # Raw values too, so consumers can tell a resolution from other edits.
             values=raw_values(before, incident, data.keys()),
         )
+    if stranded and stranded_owners == StrandedOwners.UNASSIGN:
+        _unassign(stranded, actor=actor)
     return incident
+
+
+def _names(values: Iterable[Any]) -> list[str]:
+    return sorted(str(value) for value in values)
+
+
+def _items_out_of_sight(incident: Incident) -> dict[int, ActionItem]:
+    """Return the incident's items whose owner may not see it, by id, oldest first."""
+    items = incident.action_items.owner_out_of_sight().select_related("owner").order_by("pk")
+    return {item.pk: item for item in items}
+
+
+def _unassign(items: list[ActionItem], *, actor: User) -> None:
+    """Take the items from owners who may no longer see their incident, each in its history."""
+    for item in items:
+        owner = item.owner
+        item.owner = None
+        save_row(instance=item, current_version=item.version, expected_version=None)
+        record_change(
+            incident=item.incident,
+            actor=actor,
+            action=ChangeRecord.Action.UPDATED,
+            target=item,
+            changes={"owner": [str(owner), ""]},
+            values={"owner": [owner.pk, None]},
+            note=f"{owner} may no longer see this private incident",
+        )
 
 
 def _next_position(queryset: models.QuerySet) -> int:

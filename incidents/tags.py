@@ -98,9 +98,10 @@ class TagUsage:
 
 
 def tag_usage(user: User) -> list[TagUsage]:
-    """Return every tag with the number of incidents and causes using it, by name.
+    """Return the tags the user may see with the number of incidents and causes using them.
 
-    Only incidents the user may see are counted (and causes of those), so the counts never
+    Only incidents the user may see are counted (and causes of those), and only tags the
+    user may see are listed (Tag.objects.visible_to), so neither the counts nor a name
     reveal a private incident to someone outside it. Three queries, however many tags.
     """
     visible = Incident.objects.visible_to(user).order_by().values("pk")
@@ -118,16 +119,22 @@ def tag_usage(user: User) -> list[TagUsage]:
     )
     return [
         TagUsage(tag, incidents.get(tag.pk, 0), causes.get(tag.pk, 0))
-        for tag in Tag.objects.order_by(Lower("name"), "pk")
+        for tag in Tag.objects.visible_to(user).order_by(Lower("name"), "pk")
     ]
 
 
 @transaction.atomic
-def tag_rename(*, tag: Tag, name: str) -> Tag:
-    """Rename the tag everywhere it is used; refuse a name another tag has, in any case."""
+def tag_rename(*, tag: Tag, name: str, actor: User | None = None) -> Tag:
+    """Rename the tag everywhere it is used; refuse a name another tag has, in any case.
+
+    With an actor, a name taken by a tag the actor may not see is refused without echoing
+    that tag's own spelling, and without offering a merge into it.
+    """
     name = check_name(name)
     taken = Tag.objects.annotate(key=Lower("name")).filter(key=name.lower()).exclude(pk=tag.pk)
     if taken.exists():
+        if actor is not None and not taken.visible_to(actor).exists():
+            raise ValidationError("This name is taken; pick another.")
         raise ValidationError(
             f"A tag named ‘{taken.get().name}’ exists already: merge into it instead."
         )

@@ -23,7 +23,7 @@ def search(request: HttpRequest) -> HttpResponse:
     Only incidents the user may see are searched (private ones of others never show).
     """
     incidents = Incident.objects.visible_to(request.user).select_related("team")
-    filterset = IncidentFilter(request.GET or None, queryset=incidents)
+    filterset = IncidentFilter(request.GET or None, queryset=incidents, request=request)
     page, found, text = None, [], ""
     if filterset.is_bound and filterset.is_valid() and any(filterset.form.cleaned_data.values()):
         text = filterset.form.cleaned_data.get("q") or ""

@@ -17,7 +17,7 @@ from incidents.models.times import (
     zone_label,
 )
 
-from incidents.models.people import Service, Tag, Team, User, new_calendar_token
+from incidents.models.people import Service, Tag, TagQuerySet, Team, User, new_calendar_token
 from incidents.models.incident import (
     Incident,
     IncidentQuerySet,
@@ -47,6 +47,7 @@ __all__ = [
     "ReminderDelivery",
     "Service",
     "Tag",
+    "TagQuerySet",
     "Team",
     "TimelineEvent",
     "TrackerIssue",

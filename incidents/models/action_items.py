@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
-from incidents.models.incident import Incident, rows_visible_to
+from incidents.models.incident import Incident, rows_visible_to, visibility_condition
 from incidents.models.times import started_between
 
 
@@ -16,6 +16,13 @@ class ActionItemQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ActionItemQuerySet":
         """Return the items of the incidents the user may see."""
         return rows_visible_to(self, user, incident="incident__")
+
+    def owner_out_of_sight(self) -> "ActionItemQuerySet":
+        """Return the items whose owner may not see their incident (a private one)."""
+        # Asked as "not among the items whose owner may see it": negating the rule itself
+        # would read a NULL commander as "unknown" and lose those rows.
+        seen = ActionItem.objects.filter(visibility_condition("owner_id", incident="incident__"))
+        return self.filter(owner__isnull=False).exclude(pk__in=seen.values("pk"))
 
     def of_incidents_started_between(
         self, start: date | None = None, end: date | None = None

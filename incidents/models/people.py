@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
 from incidents.models.times import validate_time_zone
@@ -50,10 +51,35 @@ class Service(models.Model):
         return self.name
 
 
+class TagQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TagQuerySet":
+        """Return the tags the user may see; for anyone else a tag does not exist.
+
+        A tag is seen where an incident the user may see uses it (itself or on one of its
+        causes), and while nothing uses it yet (a tag a manager just made). A tag used only
+        by private incidents hidden from the user would tell its name, so it is left out.
+        Superusers see every tag. Call this wherever tags are listed or offered.
+        """
+        if user.is_authenticated and user.is_superuser:
+            return self
+        # The rule lives with the incident, whose module builds on this one.
+        from incidents.models.incident import rows_visible_to
+
+        on_incidents = Tag.incidents.through.objects.filter(tag_id=OuterRef("pk"))
+        on_causes = Tag.causes.through.objects.filter(tag_id=OuterRef("pk"))
+        return self.filter(
+            Exists(rows_visible_to(on_incidents, user, incident="incident__"))
+            | Exists(rows_visible_to(on_causes, user, incident="cause__incident__"))
+            | (~Exists(on_incidents) & ~Exists(on_causes))
+        )
+
+
 class Tag(models.Model):
     """A label shared by incidents and causes; managers rename and merge them (tags page)."""
 
     name = models.CharField(max_length=50, unique=True)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

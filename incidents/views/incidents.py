@@ -76,7 +76,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             request, "incidents/incident_list.html", {"page_key": key, "stored_body": body}
         )
     incidents = selectors.incident_list(request.user)
-    filterset = IncidentFilter(request.GET or None, queryset=incidents)
+    filterset = IncidentFilter(request.GET or None, queryset=incidents, request=request)
     queryset = filterset.qs if filterset.is_bound else incidents
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -110,7 +110,7 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _load(request, pk)
     _require_edit(request, incident)
     form = IncidentForm(request.POST or None, instance=incident)
-    conflict = None
+    conflict = stranded = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
@@ -119,17 +119,29 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 data=data,
                 expected_version=form.cleaned_data["version"],
+                # One of the two buttons the warning about stranded owners offers.
+                stranded_owners=request.POST.get("stranded_owners"),
             )
         except services.StaleVersionError as error:
             conflict = _conflict(error.current, form, services.INCIDENT_FIELDS)
+        except services.StrandedOwnersError as error:
+            stranded = _stranded(error)
         else:
             messages.success(request, f"{incident.reference} saved.")
             return redirect(incident)
     return render(
         request,
         "incidents/incident_form.html",
-        {"form": form, "incident": incident, "conflict": conflict},
+        {"form": form, "incident": incident, "conflict": conflict, "stranded": stranded},
     )
+
+
+def _stranded(error) -> list[dict]:
+    """Group the items a save would strand by owner, for the warning on the form."""
+    return [
+        {"owner": owner, "items": [item for item in error.items if item.owner_id == owner.pk]}
+        for owner in error.owners
+    ]
 
 
 def _conflict(current, form, names) -> list[dict[str, str]]:

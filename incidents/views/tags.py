@@ -24,9 +24,10 @@ class MergeForm(forms.Form):
         error_messages={"invalid_choice": "Pick a tag from the list; it may have been merged."},
     )
 
-    def __init__(self, *args, source: Tag, **kwargs):
+    def __init__(self, *args, source: Tag, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["into"].queryset = Tag.objects.exclude(pk=source.pk).order_by("name")
+        tags_seen = Tag.objects.visible_to(user)
+        self.fields["into"].queryset = tags_seen.exclude(pk=source.pk).order_by("name")
 
 
 def _require_manager(request: HttpRequest) -> None:
@@ -51,7 +52,7 @@ def _page(request: HttpRequest, *, failed: Tag | None = None, form=None, status:
 
 @require_GET
 def tag_list(request: HttpRequest) -> HttpResponse:
-    """List every tag with the incidents and causes using it, to rename or merge it."""
+    """List the tags the manager may see with what uses them, to rename or merge them."""
     _require_manager(request)
     return _page(request)
 
@@ -60,12 +61,12 @@ def tag_list(request: HttpRequest) -> HttpResponse:
 def tag_rename(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename a tag everywhere it is used."""
     _require_manager(request)
-    tag = get_object_or_404(Tag, pk=pk)
+    tag = get_object_or_404(Tag.objects.visible_to(request.user), pk=pk)
     form = RenameForm(request.POST)
     if form.is_valid():
         old = tag.name
         try:
-            tags.tag_rename(tag=tag, name=form.cleaned_data["name"])
+            tags.tag_rename(tag=tag, name=form.cleaned_data["name"], actor=request.user)
         except ValidationError as error:
             form.add_error("name", error)
         else:
@@ -78,8 +79,8 @@ def tag_rename(request: HttpRequest, pk: int) -> HttpResponse:
 def tag_merge(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge a tag into another: everything tagged with it gets the other, and it goes."""
     _require_manager(request)
-    source = get_object_or_404(Tag, pk=pk)
-    form = MergeForm(request.POST, source=source)
+    source = get_object_or_404(Tag.objects.visible_to(request.user), pk=pk)
+    form = MergeForm(request.POST, source=source, user=request.user)
     if form.is_valid():
         target = form.cleaned_data["into"]
         name = source.name

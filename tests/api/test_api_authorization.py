@@ -353,6 +353,8 @@ INCIDENT_BOUND = (
     "postmortems",
     "reviews",
     "comment_threads",
+    # A tag only private incidents use is as hidden as they are (the tag on make_world's).
+    "tags_retrieve",
 )
 
 

@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from incidents.models import Incident
 from tests.browser.conftest import log_in
-from tests.factories import TeamFactory, UserFactory
+from tests.factories import ActionItemFactory, IncidentFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,3 +42,35 @@ def test_a_private_incident_is_made_in_the_form_and_hidden_from_others(new_page,
     assert response.status == 404
     other.goto("/incidents/")
     expect(other.get_by_text("Leaked access key")).to_have_count(0)
+
+
+def test_a_manager_is_warned_before_hiding_the_incident_from_an_owner_and_lets_him_see_it(
+    page, screenshot
+):
+    manager = UserFactory(username="mona", first_name="Mona", last_name="Manager")
+    TeamFactory(name="Platform", manager=manager)
+    bob = UserFactory(username="bob", first_name="Bob", last_name="Builder")
+    incident = IncidentFactory(title="Leaked signing key", commander=manager)
+    ActionItemFactory(incident=incident, owner=bob, title="Rotate the signing key")
+
+    log_in(page, "mona")
+    page.goto(f"/incidents/{incident.pk}/edit/")
+    page.get_by_label("Title").fill("Leaked signing key (security)")
+    page.get_by_label("Private").check()
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    warning = page.get_by_role("alert").filter(has_text="Nothing is saved yet.")
+    expect(warning).to_contain_text("Bob Builder (bob): ‘Rotate the signing key’")
+    # What was typed is still there, and nothing was saved.
+    expect(page.get_by_label("Title")).to_have_value("Leaked signing key (security)")
+    expect(page.get_by_label("Private")).to_be_checked()
+    assert Incident.objects.get(pk=incident.pk).is_private is False
+    screenshot(page, "stranded-owners-warning")
+
+    warning.get_by_role("button", name="Also let them see it").click()
+    expect(page.get_by_text(f"{incident.reference} saved.")).to_be_visible()
+    expect(page.locator(".private-badge")).to_have_text("Private")
+    screenshot(page, "stranded-owners-allowed")
+    incident.refresh_from_db()
+    assert (incident.title, incident.is_private) == ("Leaked signing key (security)", True)
+    assert list(incident.allowed_users.all()) == [bob]
