@@ -1,16 +1,11 @@
 """Celery tasks of sign-in: thin wrappers that take ids and call accounts.sending."""
 
-import smtplib
-
 from celery import Task, shared_task
-from django.conf import settings
 from django.db import transaction
 
 from accounts import sending
 from accounts.models import UnlockLinkEmail
 from core import deliveries
-
-TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def nudge_unlock_links(email_ids: list[int]) -> None:
@@ -35,10 +30,8 @@ def deliver_unlock_link(self: Task, *, email_id: int) -> None:
         return
     try:
         sending.send_claimed(email)
-    except TRANSIENT_ERRORS as error:
-        failed = deliveries.retry_or_fail(
-            email, error, may_retry=email.attempts <= settings.DELIVERY_MAX_RETRIES
-        )
+    except deliveries.TRANSIENT_MAIL_ERRORS as error:
+        failed = deliveries.retry_mail_or_fail(email, error)
         # The row is pending with its retry time: the next try is enqueued here, and
         # recovery nudges it should that message be lost.
         deliveries.try_again_later(self, failed.retry_in, email_id=email_id)
@@ -46,11 +39,4 @@ def deliver_unlock_link(self: Task, *, email_id: int) -> None:
 
 def register_owed_kinds() -> None:
     """Let recovery and the health check see unlock-link e-mails."""
-    deliveries.register_owed(
-        deliveries.OwedKind(
-            name="unlock_link",
-            owed=lambda now: deliveries.owed_deliveries(UnlockLinkEmail, now),
-            overdue=lambda now: deliveries.overdue_deliveries(UnlockLinkEmail, now),
-            nudge=nudge_unlock_links,
-        )
-    )
+    deliveries.register_owed_rows("unlock_link", UnlockLinkEmail, nudge_unlock_links)

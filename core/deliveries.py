@@ -13,6 +13,7 @@ a worker, so one recovery serves reminders, assignment notices and whatever come
 """
 
 import logging
+import smtplib
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -148,6 +149,15 @@ def retry_or_fail(
     return FailedTry(retry_in=wait)
 
 
+# What a failed SMTP send raises that a later try may get past.
+TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def retry_mail_or_fail(row: Delivery, error: Exception) -> FailedTry:
+    """End a failed send of an e-mail row: tried again up to DELIVERY_MAX_RETRIES, then failed."""
+    return retry_or_fail(row, error, may_retry=row.attempts <= settings.DELIVERY_MAX_RETRIES)
+
+
 def try_again_later(task, countdown: int | None, **kwargs) -> None:
     """Enqueue the task's next try after countdown seconds, when there is one.
 
@@ -189,6 +199,18 @@ _kinds: dict[str, OwedKind] = {}
 def register_owed(kind: OwedKind) -> None:
     """Let recovery and the health check see this kind of row; registering twice replaces."""
     _kinds[kind.name] = kind
+
+
+def register_owed_rows(name: str, model: type[Delivery], nudge: Callable[[list[int]], None]):
+    """Register a Delivery model whose owed and overdue rows are read the common way."""
+    register_owed(
+        OwedKind(
+            name=name,
+            owed=lambda now: owed_deliveries(model, now),
+            overdue=lambda now: overdue_deliveries(model, now),
+            nudge=nudge,
+        )
+    )
 
 
 def owed_kinds() -> Iterable[OwedKind]:

@@ -6,19 +6,15 @@ rows in the database say what is owed, and recover_owed_deliveries nudges again 
 the broker lost.
 """
 
-import smtplib
 from datetime import date
 
 from celery import Task, shared_task
-from django.conf import settings
 from django.db import transaction
 
 from core import deliveries, events
 from core.models import EventHandling
 from incidents import reminders
 from incidents.models import ReminderDelivery
-
-TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def nudge_reminders(delivery_ids: list[int]) -> None:
@@ -63,10 +59,8 @@ def deliver_reminder(self: Task, *, delivery_id: int) -> None:
         return
     try:
         reminders.send_claimed_delivery(delivery)
-    except TRANSIENT_ERRORS as error:
-        failed = deliveries.retry_or_fail(
-            delivery, error, may_retry=delivery.attempts <= settings.DELIVERY_MAX_RETRIES
-        )
+    except deliveries.TRANSIENT_MAIL_ERRORS as error:
+        failed = deliveries.retry_mail_or_fail(delivery, error)
         if failed.retry_in is not None:
             raise self.retry(exc=error, countdown=failed.retry_in) from error
 
@@ -93,14 +87,7 @@ def recover_owed_deliveries() -> dict[str, int]:
 
 def register_owed_kinds() -> None:
     """Let recovery and the health check see reminders and event handling."""
-    deliveries.register_owed(
-        deliveries.OwedKind(
-            name="reminder",
-            owed=lambda now: deliveries.owed_deliveries(ReminderDelivery, now),
-            overdue=lambda now: deliveries.overdue_deliveries(ReminderDelivery, now),
-            nudge=nudge_reminders,
-        )
-    )
+    deliveries.register_owed_rows("reminder", ReminderDelivery, nudge_reminders)
     deliveries.register_owed(
         deliveries.OwedKind(
             name="event",

@@ -1,16 +1,11 @@
 """Celery tasks of notifications: thin wrappers that take ids and call sending."""
 
-import smtplib
-
 from celery import Task, shared_task
-from django.conf import settings
 from django.db import transaction
 
 from core import deliveries
 from notifications import sending
 from notifications.models import NotificationEmail
-
-TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def nudge_emails(email_ids: list[int]) -> None:
@@ -42,21 +37,12 @@ def deliver_notification_email(self: Task, *, email_id: int) -> None:
         return
     try:
         sending.send_claimed(email)
-    except TRANSIENT_ERRORS as error:
-        failed = deliveries.retry_or_fail(
-            email, error, may_retry=email.attempts <= settings.DELIVERY_MAX_RETRIES
-        )
+    except deliveries.TRANSIENT_MAIL_ERRORS as error:
+        failed = deliveries.retry_mail_or_fail(email, error)
         if failed.retry_in is not None:
             raise self.retry(exc=error, countdown=failed.retry_in) from error
 
 
 def register_owed_kinds() -> None:
     """Let recovery and the health check see notification e-mails."""
-    deliveries.register_owed(
-        deliveries.OwedKind(
-            name="notification_email",
-            owed=lambda now: deliveries.owed_deliveries(NotificationEmail, now),
-            overdue=lambda now: deliveries.overdue_deliveries(NotificationEmail, now),
-            nudge=nudge_emails,
-        )
-    )
+    deliveries.register_owed_rows("notification_email", NotificationEmail, nudge_emails)

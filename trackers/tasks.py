@@ -83,19 +83,5 @@ def reconcile_all() -> int:
 
 def register_owed_kinds() -> None:
     """Let recovery and the health check see owed issues."""
-    deliveries.register_owed(
-        deliveries.OwedKind(
-            name="tracker_issue",
-            owed=lambda now: deliveries.owed_deliveries(TrackerIssueCreation, now),
-            overdue=lambda now: deliveries.overdue_deliveries(TrackerIssueCreation, now),
-            nudge=nudge_creations,
-        )
-    )
-    deliveries.register_owed(
-        deliveries.OwedKind(
-            name="tracker_state",
-            owed=lambda now: deliveries.owed_deliveries(TrackerIssueUpdate, now),
-            overdue=lambda now: deliveries.overdue_deliveries(TrackerIssueUpdate, now),
-            nudge=nudge_updates,
-        )
-    )
+    deliveries.register_owed_rows("tracker_issue", TrackerIssueCreation, nudge_creations)
+    deliveries.register_owed_rows("tracker_state", TrackerIssueUpdate, nudge_updates)

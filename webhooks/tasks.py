@@ -4,11 +4,9 @@ Late acks and reject-on-worker-lost, like every task here: a task whose worker d
 handed out again, and the claim on the row makes running twice harmless.
 """
 
-import smtplib
 from datetime import date
 
 from celery import Task, shared_task
-from django.conf import settings
 from django.db import transaction
 
 from core import deliveries
@@ -16,8 +14,6 @@ from core.models import Delivery
 from incidents.reminders import reminder_today
 from webhooks import emails, overdue, sending
 from webhooks.models import EndpointDisabledEmail, WebhookDelivery, WebhookEndpoint
-
-TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 
 
 def nudge_deliveries(delivery_ids: list[int]) -> None:
@@ -72,10 +68,8 @@ def deliver_endpoint_disabled_email(self: Task, *, email_id: int) -> None:
         return  # the claim went stale and another worker took the row over: it sends
     try:
         emails.send_endpoint_disabled(endpoint=endpoint, recipient=recipient)
-    except TRANSIENT_ERRORS as error:
-        failed = deliveries.retry_or_fail(
-            email, error, may_retry=email.attempts <= settings.DELIVERY_MAX_RETRIES
-        )
+    except deliveries.TRANSIENT_MAIL_ERRORS as error:
+        failed = deliveries.retry_mail_or_fail(email, error)
         deliveries.try_again_later(self, failed.retry_in, email_id=email_id)
         return
     deliveries.finish(email, Delivery.Status.SENT)
@@ -83,19 +77,7 @@ def deliver_endpoint_disabled_email(self: Task, *, email_id: int) -> None:
 
 def register_owed_kinds() -> None:
     """Let recovery and the health check see webhook deliveries and their e-mails."""
-    deliveries.register_owed(
-        deliveries.OwedKind(
-            name="webhook",
-            owed=lambda now: deliveries.owed_deliveries(WebhookDelivery, now),
-            overdue=lambda now: deliveries.overdue_deliveries(WebhookDelivery, now),
-            nudge=nudge_deliveries,
-        )
-    )
-    deliveries.register_owed(
-        deliveries.OwedKind(
-            name="webhook_disabled_email",
-            owed=lambda now: deliveries.owed_deliveries(EndpointDisabledEmail, now),
-            overdue=lambda now: deliveries.overdue_deliveries(EndpointDisabledEmail, now),
-            nudge=nudge_disabled_emails,
-        )
+    deliveries.register_owed_rows("webhook", WebhookDelivery, nudge_deliveries)
+    deliveries.register_owed_rows(
+        "webhook_disabled_email", EndpointDisabledEmail, nudge_disabled_emails
     )
