@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "trackers",
+    "alerts",
     "accounts",
     "search",
     "notifications",
