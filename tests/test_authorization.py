@@ -21,6 +21,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.tokens import unlock_token
+from alerts.models import AlertSource
+from alerts.services import source_create
 from core.models import ChangeRecord
 from incidents.emails import unsubscribe_token
 from notifications.emails import unsubscribe_token as notifications_unsubscribe_token
@@ -33,6 +35,7 @@ from tests.factories import (
     CauseFactory,
     IncidentFactory,
     PostmortemFactory,
+    ServiceFactory,
     TagFactory,
     TeamFactory,
     TimelineEventFactory,
@@ -160,6 +163,19 @@ def connection_kwargs(world: "World") -> dict[str, Any]:
     connection.set_webhook_secret("role-table-secret")
     connection.save()
     return {"connection_id": connection.pk}
+
+
+def alert_source_kwargs(world: "World") -> dict[str, Any]:
+    source, _ = source_create(
+        source=AlertSource(team=world.incident.team, kind="alertmanager", name="Role table"),
+        actor=None,
+    )
+    rule = source.service_rules.create(
+        sender_name="role-table", service=ServiceFactory(name="role-table-service")
+    )
+    return {
+        "source_id": source.pk, "rule_id": rule.pk, "kind": source.kind, "source_uuid": source.uuid
+    }  # fmt: skip
 
 
 def link_kwargs(world: "World") -> dict[str, Any]:
@@ -363,6 +379,21 @@ TABLE: dict[str, Row] = {
         302, 403, 403, 403, 200, 403, 403, method="post", kwargs=connection_kwargs
     ),
     "trackers:delete": everyone(405, anonymous=302, kwargs=connection_kwargs),
+    # Alert sources: the team's manager's; what the senders call needs no login (it is
+    # verified by the source's secret) and is POST only.
+    "alerts:list": MANAGERS,
+    "alerts:create": MANAGERS,
+    "alerts:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=alert_source_kwargs),
+    "alerts:edit": Row(302, 403, 403, 403, 200, 403, 403, kwargs=alert_source_kwargs),
+    "alerts:new_secret": Row(
+        302, 403, 403, 403, 200, 403, 403, method="post", kwargs=alert_source_kwargs
+    ),
+    "alerts:delete": everyone(405, anonymous=302, kwargs=alert_source_kwargs),
+    "alerts:rule_create": Row(
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=alert_source_kwargs
+    ),
+    "alerts:rule_delete": everyone(405, anonymous=302, kwargs=alert_source_kwargs),
+    "alerts:receive": everyone(405, kwargs=alert_source_kwargs),
     # The trackers' webhooks need no login (they are signed) and are POST only.
     "trackers:github_hook": everyone(405, kwargs=connection_kwargs),
     "trackers:jira_hook": everyone(405, kwargs=connection_kwargs),

@@ -5,6 +5,8 @@ import json
 import pytest
 from django.apps import apps
 
+from alerts.models import AlertEvent, AlertLink, AlertSource
+from alerts.services import source_create
 from api.models import ApiToken
 from core.backup_registry import backed_up, excluded
 from incidents.models import TrackerIssue
@@ -44,6 +46,7 @@ from webhooks.models import WebhookEndpoint
 pytestmark = pytest.mark.django_db
 
 TRACKER_TOKEN = "github_pat_backup_secret_123"
+ALERT_SECRET = "pagerduty-backup-signing-secret"
 
 
 def test_every_installed_model_is_backed_up_or_left_out_with_a_reason():
@@ -112,6 +115,16 @@ def every_kind_of_row():
     NotificationPreference.objects.create(user=alice, kind="comment", in_app=True, email=False)
     WebhookEndpoint.objects.create(team=team, url="https://hooks.example.com/pm", events=["*"])
     ApiToken.issue(user=alice, name="deploy bot", scope="read")
+    source, _ = source_create(
+        source=AlertSource(team=team, kind="pagerduty", name="PagerDuty"),
+        actor=alice,
+        given_secret=ALERT_SECRET,
+    )
+    source.service_rules.create(sender_name="API Service", service=incident.services.get())
+    AlertLink.objects.create(source=source, key="d3640fbd", incident=incident)
+    AlertEvent.objects.create(source=source, fact="f" * 64, key="d3640fbd", alert_id="PGR0VU2",
+                              action="triggered", occurred_at=incident.started_at,
+                              incident=incident)  # fmt: skip
     return incident
 
 
@@ -133,6 +146,7 @@ def test_a_restore_brings_back_every_kind_of_row(every_kind_of_row):
     assert dump_json(export_data()) == before
     connection = TrackerConnection.objects.get()
     assert connection.token == TRACKER_TOKEN  # still decrypts with the same keys
+    assert AlertSource.objects.get().secret == ALERT_SECRET
     assert TrackerIssue.objects.get().key == "acme/web#1"
     assert Comment.objects.get().body == "Why **this**?"
 
@@ -140,6 +154,7 @@ def test_a_restore_brings_back_every_kind_of_row(every_kind_of_row):
 def test_secrets_stay_encrypted_or_hashed_or_out_of_the_file(every_kind_of_row):
     text = dump_json(export_data())
     assert TRACKER_TOKEN not in text and "tracker-hook-secret" not in text
+    assert ALERT_SECRET not in text
     data = json.loads(text)["models"]
     (connection,) = data["trackers.trackerconnection"]
     assert (
@@ -157,7 +172,8 @@ def test_a_backup_without_private_incidents_leaves_out_everything_on_them(every_
     every_kind_of_row.save()
     data = export_data()["models"]
     for model in (TrackerIssue, Comment, CommentThread, PublishedVersion, RecurrenceLink,
-                  Notification, Follow, TrackerIssueCreation, TrackerIssueUpdate):  # fmt: skip
+                  Notification, Follow, TrackerIssueCreation, TrackerIssueUpdate, AlertLink,
+                  AlertEvent):  # fmt: skip
         assert data[_file_key(model)] == [], model
     assert len(data["incidents.incident"]) == 1  # the other, public one
 
