@@ -51,7 +51,18 @@ def source_list(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/source_list.html", {"sources": sources.select_related("team")})
 
 
-def _detail(request: HttpRequest, source: AlertSource, *, new_secret: str = "") -> HttpResponse:
+def _show_once(request: HttpRequest, source: AlertSource, secret: str) -> HttpResponse:
+    """Redirect to the source's page, which shows the secret on this visit only.
+
+    The secret waits in the session rather than in a POST's answer, so that reloading the
+    page neither sends the form again nor shows the secret twice.
+    """
+    request.session[f"alerts:secret:{source.pk}"] = secret
+    return redirect(source)
+
+
+def _detail(request: HttpRequest, source: AlertSource) -> HttpResponse:
+    new_secret = request.session.pop(f"alerts:secret:{source.pk}", "")
     return render(
         request,
         "alerts/source_detail.html",
@@ -83,7 +94,7 @@ def source_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, f"{source.name} is ready for alerts.")
-            return _detail(request, source, new_secret=secret)
+            return _show_once(request, source, secret) if secret else redirect(source)
     return render(request, "alerts/source_form.html", {"form": form, "source": None})
 
 
@@ -120,7 +131,7 @@ def source_new_secret(request: HttpRequest, source_id: int) -> HttpResponse:
     messages.warning(
         request, "The old secret works for 24 hours more: give the sender the new one."
     )
-    return _detail(request, source, new_secret=secret)
+    return _show_once(request, source, secret)
 
 
 @require_POST

@@ -386,7 +386,7 @@ TABLE: dict[str, Row] = {
     "alerts:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=alert_source_kwargs),
     "alerts:edit": Row(302, 403, 403, 403, 200, 403, 403, kwargs=alert_source_kwargs),
     "alerts:new_secret": Row(
-        302, 403, 403, 403, 200, 403, 403, method="post", kwargs=alert_source_kwargs
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=alert_source_kwargs
     ),
     "alerts:delete": everyone(405, anonymous=302, kwargs=alert_source_kwargs),
     "alerts:rule_create": Row(

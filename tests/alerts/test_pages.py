@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 def _create(client, team, **data):
     form = {"team": team.pk, "kind": "alertmanager", "name": "Prod Alertmanager",
             "severity": "SEV2", "service_label": "service", **data}  # fmt: skip
-    return client.post(reverse("alerts:create"), form)
+    return client.post(reverse("alerts:create"), form, follow=True)
 
 
 def test_a_manager_adds_a_source_and_sees_its_secret_once(client, team):
@@ -44,7 +44,7 @@ def test_a_new_secret_is_shown_once_and_the_old_one_works_for_a_day(client, team
     source, old = alert_source(team=team, kind="alertmanager")
     client.force_login(team.manager)
 
-    response = client.post(reverse("alerts:new_secret", args=[source.pk]))
+    response = client.post(reverse("alerts:new_secret", args=[source.pk]), follow=True)
 
     source.refresh_from_db()
     assert source.secret != old and source.secret in response.content.decode()
