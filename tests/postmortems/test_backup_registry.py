@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 
 from api.models import ApiToken
+from confluence.models import ConfluenceConnection, ConfluenceDelivery, ConfluencePage
 from core.backup_registry import backed_up, excluded
 from incidents.models import TrackerIssue
 from notifications.models import Follow, Notification, NotificationEmail, NotificationPreference
@@ -44,6 +45,7 @@ from webhooks.models import WebhookEndpoint
 pytestmark = pytest.mark.django_db
 
 TRACKER_TOKEN = "github_pat_backup_secret_123"
+CONFLUENCE_TOKEN = "ATATT-confluence-backup-secret"
 
 
 def test_every_installed_model_is_backed_up_or_left_out_with_a_reason():
@@ -112,6 +114,14 @@ def every_kind_of_row():
     NotificationPreference.objects.create(user=alice, kind="comment", in_app=True, email=False)
     WebhookEndpoint.objects.create(team=team, url="https://hooks.example.com/pm", events=["*"])
     ApiToken.issue(user=alice, name="deploy bot", scope="read")
+    wiki = ConfluenceConnection(team=team, site_url="https://acme.atlassian.net",
+                                email="bot@acme.com", space_key="ENG",
+                                parent_page_id="1000")  # fmt: skip
+    wiki.set_token(CONFLUENCE_TOKEN)
+    wiki.save()
+    ConfluencePage.objects.create(postmortem=postmortem, connection=wiki, page_id="2001",
+                                  page_version=1, published_version=1)  # fmt: skip
+    ConfluenceDelivery.objects.create(postmortem=postmortem, connection=wiki, status="sent")
     return incident
 
 
@@ -134,12 +144,20 @@ def test_a_restore_brings_back_every_kind_of_row(every_kind_of_row):
     connection = TrackerConnection.objects.get()
     assert connection.token == TRACKER_TOKEN  # still decrypts with the same keys
     assert TrackerIssue.objects.get().key == "acme/web#1"
+    assert ConfluenceConnection.objects.get().token == CONFLUENCE_TOKEN
     assert Comment.objects.get().body == "Why **this**?"
+
+
+def data_of(text: str) -> dict:
+    return json.loads(text)["models"]
 
 
 def test_secrets_stay_encrypted_or_hashed_or_out_of_the_file(every_kind_of_row):
     text = dump_json(export_data())
     assert TRACKER_TOKEN not in text and "tracker-hook-secret" not in text
+    assert CONFLUENCE_TOKEN not in text
+    (wiki,) = data_of(text)["confluence.confluenceconnection"]
+    assert wiki["fields"]["token_encrypted"] == ConfluenceConnection.objects.get().token_encrypted
     data = json.loads(text)["models"]
     (connection,) = data["trackers.trackerconnection"]
     assert (
@@ -157,7 +175,8 @@ def test_a_backup_without_private_incidents_leaves_out_everything_on_them(every_
     every_kind_of_row.save()
     data = export_data()["models"]
     for model in (TrackerIssue, Comment, CommentThread, PublishedVersion, RecurrenceLink,
-                  Notification, Follow, TrackerIssueCreation, TrackerIssueUpdate):  # fmt: skip
+                  Notification, Follow, TrackerIssueCreation, TrackerIssueUpdate,
+                  ConfluencePage, ConfluenceDelivery):  # fmt: skip
         assert data[_file_key(model)] == [], model
     assert len(data["incidents.incident"]) == 1  # the other, public one
 
