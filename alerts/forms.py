@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from alerts.models import SECRET_LABEL, AlertServiceRule, AlertSource
+from alerts.models import AlertServiceRule, AlertSource
 from alerts.permissions import manageable_teams
 from core import crypto
 from incidents.models import Service, User
@@ -44,7 +44,7 @@ class SourceForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not crypto.is_configured(SECRET_LABEL):
+        if not crypto.is_configured():
             raise ValidationError(
                 "Alert secrets cannot be stored: the server has no TRACKER_ENCRYPTION_KEYS."
             )

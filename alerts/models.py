@@ -12,8 +12,6 @@ from django.utils import timezone
 from core import crypto
 from incidents.models import Incident, Service, Team, TimelineEvent
 
-SECRET_LABEL = "alerts"  # noqa: S105 - the key derivation label, not a secret
-
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
@@ -76,16 +74,16 @@ class AlertSource(models.Model):
 
     @property
     def secret(self) -> str:
-        return crypto.decrypt(self.secret_encrypted, label=SECRET_LABEL)
+        return crypto.decrypt(self.secret_encrypted)
 
     def set_secret(self, secret: str) -> None:
-        self.secret_encrypted = crypto.encrypt(secret, label=SECRET_LABEL)
+        self.secret_encrypted = crypto.encrypt(secret)
 
     def secrets_accepted(self) -> list[str]:
         """Return the secret, and the one before it while the rotation's grace lasts."""
         accepted = [self.secret]
         if self.previous_secret_until and self.previous_secret_until > timezone.now():
-            accepted.append(crypto.decrypt(self.previous_secret_encrypted, label=SECRET_LABEL))
+            accepted.append(crypto.decrypt(self.previous_secret_encrypted))
         return [secret for secret in accepted if secret]
 
 

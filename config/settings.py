@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "webhooks",
     "trackers",
     "alerts",
+    "confluence",
     "accounts",
     "search",
     "notifications",
@@ -316,6 +317,14 @@ TRACKER_RECONCILE_INTERVAL_SECONDS = env_int("TRACKER_RECONCILE_INTERVAL_SECONDS
 # Calls one reconcile of one connection may make (pages of changes, first looks, checks that
 # an issue still exists); what is left over is picked up by the next pass.
 TRACKER_RECONCILE_REQUEST_BUDGET = env_int("TRACKER_RECONCILE_REQUEST_BUDGET", 40)
+# Confluence (see confluence/): postmortems published as pages of a team's space. Tokens are
+# encrypted with TRACKER_ENCRYPTION_KEYS like the trackers'. Sites on private, loopback and
+# link-local addresses are refused unless this allows them.
+CONFLUENCE_ALLOW_PRIVATE_ADDRESSES = env_bool("CONFLUENCE_ALLOW_PRIVATE_ADDRESSES", False)
+CONFLUENCE_TIMEOUT_SECONDS = env_int("CONFLUENCE_TIMEOUT_SECONDS", 15)
+# A page is tried this many times (with backoff, or as Retry-After says) before the
+# connection's page shows the error and the postmortem a button to try again.
+CONFLUENCE_MAX_ATTEMPTS = env_int("CONFLUENCE_MAX_ATTEMPTS", 8)
 # Beat is a singleton: it schedules only while it holds this Redis lock (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:SingletonScheduler"
 BEAT_LOCK_KEY = env_str("BEAT_LOCK_KEY", f"postmortems:beat-lock:{CELERY_TASK_DEFAULT_QUEUE}")

@@ -43,6 +43,7 @@ urlpatterns = [
     path("webhooks/", include("webhooks.urls")),
     path("trackers/", include("trackers.urls")),
     path("alerts/", include("alerts.urls")),
+    path("confluence/", include("confluence.urls")),
     # Browsers ask for /favicon.ico on pages without an icon link, such as Django's admin.
     path("favicon.ico", postmortem_views.favicon, name="favicon"),
     # Django prefixes MEDIA_URL with "/"; URL patterns have none.

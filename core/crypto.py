@@ -1,8 +1,10 @@
-"""Encryption of secrets kept to verify or sign with (Fernet), for apps that hold them.
+"""Secrets of outside services at rest (tokens, signing secrets), encrypted with env keys.
 
-The keys are TRACKER_ENCRYPTION_KEYS (the first encrypts, every one decrypts), the same keys
-trackers.crypto uses, so one key rotation covers every stored secret. With DEBUG and no key,
-one is derived from SECRET_KEY and a label, so a local run needs no setup.
+TRACKER_ENCRYPTION_KEYS lists Fernet keys; the first encrypts, every one decrypts
+(cryptography's MultiFernet), so a key is rotated by putting a new one first and running
+each app's rotate command (`rotate_tracker_keys`, `rotate_confluence_keys`, ...) before the
+old one is removed. For a local run with DEBUG a key is derived from SECRET_KEY, so
+`make run` needs no setup.
 """
 
 import base64
@@ -17,19 +19,24 @@ class SecretUnreadable(Exception):
     """A stored secret does not decrypt with any configured key."""
 
 
-def _fernet(label: str) -> MultiFernet:
+def _keys() -> list[str]:
     keys = list(settings.TRACKER_ENCRYPTION_KEYS)
     if not keys and settings.DEBUG and settings.SECRET_KEY:
-        derived = hashlib.sha256(f"postmortems-{label}:".encode() + settings.SECRET_KEY.encode())
-        keys = [base64.urlsafe_b64encode(derived.digest()).decode()]
+        derived = hashlib.sha256(b"postmortems-trackers:" + settings.SECRET_KEY.encode()).digest()
+        keys = [base64.urlsafe_b64encode(derived).decode()]
     if not keys:
         raise ImproperlyConfigured(
-            "Set TRACKER_ENCRYPTION_KEYS to a Fernet key to store secrets; make one with "
-            'python -c "from cryptography.fernet import Fernet; '
+            "Set TRACKER_ENCRYPTION_KEYS to a Fernet key to store tracker and chat tokens; "
+            "make one "
+            'with python -c "from cryptography.fernet import Fernet; '
             'print(Fernet.generate_key().decode())".'
         )
+    return keys
+
+
+def _fernet() -> MultiFernet:
     try:
-        return MultiFernet([Fernet(key.encode()) for key in keys])
+        return MultiFernet([Fernet(key.encode()) for key in _keys()])
     except ValueError:
         raise ImproperlyConfigured(
             "TRACKER_ENCRYPTION_KEYS holds a value that is not a Fernet key "
@@ -37,26 +44,32 @@ def _fernet(label: str) -> MultiFernet:
         ) from None
 
 
-def is_configured(label: str) -> bool:
+def is_configured() -> bool:
     try:
-        _fernet(label)
+        _fernet()
     except ImproperlyConfigured:
         return False
     return True
 
 
-def encrypt(plain: str, *, label: str) -> str:
+def encrypt(plain: str) -> str:
     """Return the secret encrypted with the first key, as text for a database column."""
-    return _fernet(label).encrypt(plain.encode()).decode() if plain else ""
+    return _fernet().encrypt(plain.encode()).decode() if plain else ""
 
 
-def decrypt(stored: str, *, label: str) -> str:
+def decrypt(stored: str) -> str:
     """Return the secret; raise SecretUnreadable when no configured key opens it."""
     if not stored:
         return ""
     try:
-        return _fernet(label).decrypt(stored.encode()).decode()
+        return _fernet().decrypt(stored.encode()).decode()
     except InvalidToken:
         raise SecretUnreadable(
-            "A stored secret does not decrypt with TRACKER_ENCRYPTION_KEYS; was a key removed?"
+            "A stored secret does not decrypt with TRACKER_ENCRYPTION_KEYS; "
+            "was a key removed? Enter the token again."
         ) from None
+
+
+def rotate(stored: str) -> str:
+    """Return the secret encrypted again with the first key."""
+    return _fernet().rotate(stored.encode()).decode() if stored else ""

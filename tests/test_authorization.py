@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.tokens import unlock_token
 from alerts.models import AlertSource
 from alerts.services import source_create
+from confluence.models import ConfluenceConnection
 from core.models import ChangeRecord
 from incidents.emails import unsubscribe_token
 from notifications.emails import unsubscribe_token as notifications_unsubscribe_token
@@ -176,6 +177,16 @@ def alert_source_kwargs(world: "World") -> dict[str, Any]:
     return {
         "source_id": source.pk, "rule_id": rule.pk, "kind": source.kind, "source_uuid": source.uuid
     }  # fmt: skip
+
+
+def confluence_kwargs(world: "World") -> dict[str, Any]:
+    connection = ConfluenceConnection(
+        team=world.incident.team, site_url="http://127.0.0.1:9",  # "test" fails fast
+        email="bot@example.com", space_key="ENG", parent_page_id="1000",
+    )  # fmt: skip
+    connection.set_token("confluence-role-table-token")
+    connection.save()
+    return {"connection_id": connection.pk}
 
 
 def link_kwargs(world: "World") -> dict[str, Any]:
@@ -401,6 +412,17 @@ TABLE: dict[str, Row] = {
     "trackers:item_create": Row(302, 403, 302, 403, 302, 403, 404, method="post"),
     "trackers:items_create": everyone(302, method="post"),
     "trackers:account": everyone(200, anonymous=302),
+    # Confluence: connections are the team's manager's; publishing a postmortem is for the
+    # incident's editors (here it is not published: they are sent back with the reason).
+    "confluence:list": MANAGERS,
+    "confluence:create": MANAGERS,
+    "confluence:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=confluence_kwargs),
+    "confluence:edit": Row(302, 403, 403, 403, 200, 403, 403, kwargs=confluence_kwargs),
+    "confluence:test": Row(
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=confluence_kwargs
+    ),
+    "confluence:delete": everyone(405, anonymous=302, kwargs=confluence_kwargs),
+    "confluence:publish": Row(302, 403, 302, 403, 302, 403, 404, method="post"),
 }
 
 

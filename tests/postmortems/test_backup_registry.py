@@ -8,6 +8,7 @@ from django.apps import apps
 from alerts.models import AlertEvent, AlertLink, AlertSource
 from alerts.services import source_create
 from api.models import ApiToken
+from confluence.models import ConfluenceConnection, ConfluenceDelivery, ConfluencePage
 from core.backup_registry import backed_up, excluded
 from incidents.models import TrackerIssue
 from notifications.models import Follow, Notification, NotificationEmail, NotificationPreference
@@ -47,6 +48,7 @@ pytestmark = pytest.mark.django_db
 
 TRACKER_TOKEN = "github_pat_backup_secret_123"
 ALERT_SECRET = "pagerduty-backup-signing-secret"
+CONFLUENCE_TOKEN = "ATATT-confluence-backup-secret"
 
 
 def test_every_installed_model_is_backed_up_or_left_out_with_a_reason():
@@ -125,6 +127,14 @@ def every_kind_of_row():
     AlertEvent.objects.create(source=source, fact="f" * 64, key="d3640fbd", alert_id="PGR0VU2",
                               action="triggered", occurred_at=incident.started_at,
                               incident=incident)  # fmt: skip
+    wiki = ConfluenceConnection(team=team, site_url="https://acme.atlassian.net",
+                                email="bot@acme.com", space_key="ENG",
+                                parent_page_id="1000")  # fmt: skip
+    wiki.set_token(CONFLUENCE_TOKEN)
+    wiki.save()
+    ConfluencePage.objects.create(postmortem=postmortem, connection=wiki, page_id="2001",
+                                  page_version=1, published_version=1)  # fmt: skip
+    ConfluenceDelivery.objects.create(postmortem=postmortem, connection=wiki, status="sent")
     return incident
 
 
@@ -148,13 +158,21 @@ def test_a_restore_brings_back_every_kind_of_row(every_kind_of_row):
     assert connection.token == TRACKER_TOKEN  # still decrypts with the same keys
     assert AlertSource.objects.get().secret == ALERT_SECRET
     assert TrackerIssue.objects.get().key == "acme/web#1"
+    assert ConfluenceConnection.objects.get().token == CONFLUENCE_TOKEN
     assert Comment.objects.get().body == "Why **this**?"
+
+
+def data_of(text: str) -> dict:
+    return json.loads(text)["models"]
 
 
 def test_secrets_stay_encrypted_or_hashed_or_out_of_the_file(every_kind_of_row):
     text = dump_json(export_data())
     assert TRACKER_TOKEN not in text and "tracker-hook-secret" not in text
     assert ALERT_SECRET not in text
+    assert CONFLUENCE_TOKEN not in text
+    (wiki,) = data_of(text)["confluence.confluenceconnection"]
+    assert wiki["fields"]["token_encrypted"] == ConfluenceConnection.objects.get().token_encrypted
     data = json.loads(text)["models"]
     (connection,) = data["trackers.trackerconnection"]
     assert (
@@ -173,7 +191,7 @@ def test_a_backup_without_private_incidents_leaves_out_everything_on_them(every_
     data = export_data()["models"]
     for model in (TrackerIssue, Comment, CommentThread, PublishedVersion, RecurrenceLink,
                   Notification, Follow, TrackerIssueCreation, TrackerIssueUpdate, AlertLink,
-                  AlertEvent):  # fmt: skip
+                  AlertEvent, ConfluencePage, ConfluenceDelivery):  # fmt: skip
         assert data[_file_key(model)] == [], model
     assert len(data["incidents.incident"]) == 1  # the other, public one
 
