@@ -27,12 +27,16 @@ global
     maxconn 256
 defaults
     mode http
-    option redispatch
+    # A request whose node refused or dropped it goes to another node at the next try.
+    option redispatch 1
     retries 3
     retry-on conn-failure empty-response response-timeout
     timeout connect 2s
     timeout client 30s
     timeout server 30s
+    # A node whose workers are all busy answers its check late, not never: without this the
+    # check's timeout is `inter` (1 s), and under load every node was marked down (503s).
+    timeout check 5s
 frontend www
     bind 127.0.0.1:{port}
     default_backend web
@@ -271,7 +275,7 @@ class Cluster:
 
     def _start_haproxy(self) -> None:
         servers = "\n".join(
-            f"    server {n.name} 127.0.0.1:{n.port} check inter 1s fall 1 rise 2" for n in self.web
+            f"    server {n.name} 127.0.0.1:{n.port} check inter 1s fall 2 rise 2" for n in self.web
         )
         config = self.base / "haproxy.cfg"
         config.write_text(HAPROXY_CONFIG.format(port=self.port, servers=servers))
