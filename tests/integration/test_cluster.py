@@ -33,6 +33,8 @@ from tests.integration.test_webhook_worker import Receiver
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 PASSWORD = "correct-horse-battery"  # UserFactory's
+# Seconds a request may take: a node's first pages load the app, slow on a busy machine.
+TIMEOUT = 30
 # What every process of the cluster runs with, on top of deploy.cluster's own settings.
 CLUSTER_SETTINGS = {
     # The test's webhook receiver listens on loopback.
@@ -142,12 +144,12 @@ def _png() -> bytes:
 
 def signed_in(base: str, username: str) -> requests.Session:
     session = requests.Session()
-    session.get(f"{base}/login/", timeout=10)
+    session.get(f"{base}/login/", timeout=TIMEOUT)
     response = session.post(
         f"{base}/login/",
         data={"username": username, "password": PASSWORD,
               "csrfmiddlewaretoken": session.cookies["csrftoken"]},
-        timeout=10, allow_redirects=False,
+        timeout=TIMEOUT, allow_redirects=False,
     )  # fmt: skip
     assert response.status_code == 302, response.text[:500]
     return session
@@ -176,21 +178,22 @@ def test_nodes_share_uploads_edits_and_sessions_and_survive_losing_one(cluster, 
     # An image uploaded through one node is there on the other (no shared disk: S3).
     response = session.post(
         f"{node_a.url}/markdownx/upload/", files={"image": ("shot.png", _png(), "image/png")},
-        headers=csrf, timeout=10,
+        headers=csrf, timeout=TIMEOUT,
     )  # fmt: skip
     assert response.status_code == 200, response.text
     url = re.match(r"!\[\]\((.+)\)", response.json()["image_code"]).group(1)
     for base in (node_b.url, cluster.url):
-        image = session.get(f"{base}{url}", timeout=10)
+        image = session.get(f"{base}{url}", timeout=TIMEOUT)
         assert image.status_code == 200 and image.content == _png()
-    assert requests.get(f"{node_b.url}{url}", timeout=10, allow_redirects=False).status_code == 302
+    anonymous = requests.get(f"{node_b.url}{url}", timeout=TIMEOUT, allow_redirects=False)
+    assert anonymous.status_code == 302
     assert not list((cluster.base / node_a.name / "media").rglob("*.png"))
 
     # Edited on one node, the page on the other shows the edit (its cached parts retired).
     page = reverse("incidents:detail", args=[incident_id])
     document = reverse("postmortems:document", args=[incident_id])
     for path in (page, document):
-        assert session.get(f"{node_b.url}{path}", timeout=10).status_code == 200
+        assert session.get(f"{node_b.url}{path}", timeout=TIMEOUT).status_code == 200
     postmortem.refresh_from_db()
     edit = session.post(
         f"{node_a.url}{reverse('postmortems:edit', args=[incident_id])}",
@@ -201,13 +204,13 @@ def test_nodes_share_uploads_edits_and_sessions_and_survive_losing_one(cluster, 
             "authors": [author.pk],
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
         },
-        timeout=10, allow_redirects=False,
+        timeout=TIMEOUT, allow_redirects=False,
     )  # fmt: skip
     assert edit.status_code == 302, edit.text[:2000]
     for path in (page, document):
         assert (
             "Edited on node A: the cache stampede"
-            in session.get(f"{node_b.url}{path}", timeout=10).text
+            in session.get(f"{node_b.url}{path}", timeout=TIMEOUT).text
         )
 
     # A reminder sweep on the shared queue: two workers, one digest per person.
@@ -220,7 +223,7 @@ def test_nodes_share_uploads_edits_and_sessions_and_survive_losing_one(cluster, 
 
     # One web node dies; through the load balancer every request still succeeds.
     node_a.kill()
-    statuses = [session.get(f"{cluster.url}{page}", timeout=10).status_code for _ in range(20)]
+    statuses = [session.get(f"{cluster.url}{page}", timeout=TIMEOUT).status_code for _ in range(20)]
     assert statuses == [200] * 20
 
 
@@ -246,7 +249,7 @@ def test_an_event_made_through_the_load_balancer_reaches_the_webhook_once_and_si
                 data={"item-title": title, "item-kind": "detect", "item-priority": "P2",
                       "item-status": "open",
                       "csrfmiddlewaretoken": session.cookies["csrftoken"]},
-                timeout=10, allow_redirects=False,
+                timeout=TIMEOUT, allow_redirects=False,
             )  # fmt: skip
             assert created.status_code == 302, created.text[:2000]
         items = ActionItem.objects.filter(incident=incident)
