@@ -100,11 +100,13 @@ class Node:
 
     def kill(self) -> None:
         """Kill the process and its children at once, as a crash would."""
-        if self.alive:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait(timeout=10)
+        if self.process is None:
+            return
+        # The whole group even when the process itself is gone: a worker's pool children
+        # outlive it. The group id stays taken while any of them lives.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
 
 @dataclass

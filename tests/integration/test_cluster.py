@@ -39,11 +39,12 @@ TIMEOUT = 30
 CLUSTER_SETTINGS = {
     # The test's webhook receiver listens on loopback.
     "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
-    # Recovery (beat) every second, taking over a claim 5 s old: what a killed worker held
-    # is sent again within seconds, not the minutes a deploy waits.
+    # Recovery (beat) every second, taking over a claim 8 s old: what a killed worker held
+    # is sent again within seconds, not the minutes a deploy waits. The claim still outlasts
+    # one try (EMAIL_TIMEOUT is 5 s), so a slow but living worker is not taken over.
     "DELIVERY_RECOVERY_INTERVAL_SECONDS": "1",
     "DELIVERY_RECOVER_AFTER_SECONDS": "3",
-    "DELIVERY_CLAIM_STALE_SECONDS": "5",
+    "DELIVERY_CLAIM_STALE_SECONDS": "8",
 }
 pytestmark = pytest.mark.django_db(transaction=True)
 
