@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install browser clean cluster
+.PHONY: run test lint bench bench-cluster install browser clean cluster
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ cluster: install
 
 bench: install
 	@scripts/bench.sh
+
+# The page load of bench/load.py on one node, then through HAProxy in front of the cluster
+# (needs haproxy and redis-server); the bench data set is built first if it is missing.
+bench-cluster: install
+	@BENCH_CLUSTER=1 BENCH_ONLY_LOAD=1 BENCH_GENERATE_ARGS="$${BENCH_GENERATE_ARGS:---keep}" scripts/bench.sh
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-artifacts

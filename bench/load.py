@@ -1,6 +1,6 @@
 """Serve the bench database with gunicorn and measure pages under a bounded load.
 
-    .venv/bin/python bench/load.py [--requests 300] [--concurrency 8] [--workers 3]
+    .venv/bin/python bench/load.py [--requests 300] [--concurrency 8] [--workers 3] [--cluster]
 
 Logs in through the real login form, then sends a fixed number of requests to each URL in
 URLS from a pool of keep-alive connections on 127.0.0.1, and prints requests per second
@@ -10,6 +10,11 @@ printed against its target (TARGETS), "ok" or "SHORT", with the board page's siz
 The ceiling is measured again after each page, and a page is compared with the mean of the
 first ceiling and that one, so that a machine shared with other work skews less. Results go to
 bench/results/load-<time>.json and bench/results/load.json.
+
+With --cluster (or BENCH_CLUSTER=1; `make bench-cluster`) the same URLs are then measured
+through HAProxy in front of deploy.cluster's topology on the same bench database (two web
+nodes of --workers each, two Celery workers, beat, Redis, an S3 server), and a last table
+puts each page's single-node and cluster figures side by side.
 """
 
 import argparse
@@ -17,6 +22,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,6 +61,8 @@ TARGETS = {
     "dashboard": 0.03,
 }
 BOARD_KIB_TARGET = 60
+# Web nodes behind HAProxy with --cluster (deploy/cluster.py).
+CLUSTER_WEB_NODES = 2
 
 
 def start_server(workers: int) -> subprocess.Popen:
@@ -86,9 +94,9 @@ def start_server(workers: int) -> subprocess.Popen:
     raise SystemExit(f"load: gunicorn did not answer on {HOST}:{PORT} within 30 s")
 
 
-def log_in() -> str:
+def log_in(port: int) -> str:
     """Log in through the login form like a browser; return the Cookie header to send."""
-    connection = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
     connection.request("GET", "/login/")
     response = connection.getresponse()
     page = response.read().decode()
@@ -110,7 +118,7 @@ def log_in() -> str:
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={csrf_cookie.group(1)}",
-            "Referer": f"http://{HOST}:{PORT}/login/",
+            "Referer": f"http://{HOST}:{port}/login/",
         },
     )
     response = connection.getresponse()
@@ -121,7 +129,7 @@ def log_in() -> str:
     return f"sessionid={session.group(1)}"
 
 
-def drive(path: str, cookie: str, requests: int, concurrency: int) -> dict:
+def drive(port: int, path: str, cookie: str, requests: int, concurrency: int) -> dict:
     """Send `requests` GETs over `concurrency` keep-alive connections; return the figures."""
     latencies: list[float] = []
     errors: list[int] = []
@@ -129,7 +137,7 @@ def drive(path: str, cookie: str, requests: int, concurrency: int) -> dict:
     remaining = [requests]
 
     def worker() -> None:
-        connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+        connection = http.client.HTTPConnection(HOST, port, timeout=60)
         while True:
             with lock:
                 if remaining[0] == 0:
@@ -163,9 +171,9 @@ def drive(path: str, cookie: str, requests: int, concurrency: int) -> dict:
     }
 
 
-def probe(path: str, cookie: str) -> tuple[int, int]:
+def probe(port: int, path: str, cookie: str) -> tuple[int, int]:
     """GET path once; return its status and the size of its body in bytes."""
-    connection = http.client.HTTPConnection(HOST, PORT, timeout=60)
+    connection = http.client.HTTPConnection(HOST, port, timeout=60)
     connection.request("GET", path, headers={"Cookie": cookie})
     response = connection.getresponse()
     body = response.read()
@@ -211,56 +219,41 @@ def typical_incident() -> int:
     return incidents.values_list("pk", flat=True)[total // 2]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=300, help="per URL")
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    args = parser.parse_args()
-
-    incident = typical_incident()
-    # DEBUG is off, so pages name hashed static files: build the manifest as a deploy does.
-    from django.core.management import call_command
-
-    call_command("collectstatic", interactive=False, verbosity=0)
-    server = start_server(args.workers)
+def measure(port: int, args: argparse.Namespace, incident: int) -> list[dict]:
+    """Log in on port, measure every URL and print a row for each; return the figures."""
+    cookie = log_in(port)
+    print(f"{'page':40} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'ceiling after':>14}")
     results = []
-    try:
-        cookie = log_in()
+    ceiling_path = URLS[0][1]
+    for name, template in URLS:
+        path = template.format(incident=incident)
+        status, size = probe(port, path, cookie)
+        if status != 200:
+            results.append({"name": name, "path": path, "skipped": f"HTTP {status}"})
+            print(f"{name:40} skipped: {status} at {path}")
+            continue
+        # Warm the workers up (template caches, connections) before measuring.
+        drive(port, path, cookie, args.concurrency * 2, args.concurrency)
+        figures = drive(port, path, cookie, args.requests, args.concurrency)
+        if name != CEILING:
+            # The ceiling again, right after: on a machine others share, the load moves
+            # between the first row and the last, and a page is compared with the
+            # ceiling measured under the same load.
+            figures["ceiling_requests_per_second"] = drive(
+                port, ceiling_path, cookie, args.requests, args.concurrency
+            )["requests_per_second"]
+        results.append({"name": name, "path": path, "bytes": size, **figures})
+        note = f"  ({figures['errors']} not 200)" if figures["errors"] else ""
+        after = figures.get("ceiling_requests_per_second", "")
         print(
-            f"load: {args.requests} requests per URL, {args.concurrency} connections, "
-            f"{args.workers} gunicorn workers"
+            f"{name:40} {figures['requests_per_second']:>8} "
+            f"{figures['median_ms']:>10} {figures['p95_ms']:>8} {after:>14}{note}"
         )
-        print(f"{'page':40} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'ceiling after':>14}")
-        ceiling_path = URLS[0][1]
-        for name, template in URLS:
-            path = template.format(incident=incident)
-            status, size = probe(path, cookie)
-            if status != 200:
-                results.append({"name": name, "path": path, "skipped": f"HTTP {status}"})
-                print(f"{name:40} skipped: {status} at {path}")
-                continue
-            # Warm the workers up (template caches, connections) before measuring.
-            drive(path, cookie, args.concurrency * 2, args.concurrency)
-            figures = drive(path, cookie, args.requests, args.concurrency)
-            if name != CEILING:
-                # The ceiling again, right after: on a machine others share, the load moves
-                # between the first row and the last, and a page is compared with the
-                # ceiling measured under the same load.
-                figures["ceiling_requests_per_second"] = drive(
-                    ceiling_path, cookie, args.requests, args.concurrency
-                )["requests_per_second"]
-            results.append({"name": name, "path": path, "bytes": size, **figures})
-            note = f"  ({figures['errors']} not 200)" if figures["errors"] else ""
-            after = figures.get("ceiling_requests_per_second", "")
-            print(
-                f"{name:40} {figures['requests_per_second']:>8} "
-                f"{figures['median_ms']:>10} {figures['p95_ms']:>8} {after:>14}{note}"
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    return results
 
+
+def print_shares(results: list[dict]) -> list[dict]:
+    """Print each page's share of the ceiling against its target; return the shares."""
     shares = ratios(results)
     if shares:
         print(f"\n{'share of the ceiling':40} {'req/s %':>8} {'target':>10}  (ceiling req/s)")
@@ -276,6 +269,101 @@ def main() -> None:
         kib = board["bytes"] / 1024
         verdict = "ok" if kib < BOARD_KIB_TARGET else "SHORT"
         print(f"{'board page size':40} {kib:>7.1f} KiB (target < {BOARD_KIB_TARGET})  {verdict}")
+    return shares
+
+
+def measure_cluster(args: argparse.Namespace, incident: int) -> list[dict]:
+    """Start deploy.cluster's topology on the bench database and measure through HAProxy."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    from deploy.cluster import Cluster, free_port
+
+    smtp = Controller(Sink(), hostname=HOST, port=free_port())
+    smtp.start()
+    # The bench's production-like settings; SITE_URL stays the load balancer's.
+    settings = {name: value for name, value in _setup.SERVER_ENV.items() if name != "SITE_URL"}
+    cluster = Cluster(database_url=_setup.database_url(), smtp_port=smtp.port, extra_env=settings)
+    try:
+        cluster.start(web_nodes=CLUSTER_WEB_NODES, web_workers=args.workers)
+        print(
+            f"\nload through HAProxy: {args.requests} requests per URL, {args.concurrency} "
+            f"connections, {CLUSTER_WEB_NODES} web nodes x {args.workers} gunicorn workers, "
+            "with 2 Celery workers, beat, Redis and an S3 server on the same machine"
+        )
+        return measure(cluster.port, args, incident)
+    finally:
+        cluster.stop()
+        smtp.stop()
+        shutil.rmtree(cluster.base, ignore_errors=True)
+
+
+def print_side_by_side(single: list[dict], cluster: list[dict]) -> None:
+    """Print each page's figures on one node and through the load balancer, side by side."""
+    through = {row["name"]: row for row in cluster if "requests_per_second" in row}
+    print(
+        f"\n{'single node vs cluster':40} {'req/s':>8} {'req/s':>8} {'ratio':>6} "
+        f"{'p95 ms':>8} {'p95 ms':>8}"
+    )
+    print(f"{'':40} {'single':>8} {'cluster':>8} {'':>6} {'single':>8} {'cluster':>8}")
+    for row in single:
+        other = through.get(row["name"])
+        if "requests_per_second" not in row or other is None:
+            print(f"{row['name']:40} skipped")
+            continue
+        ratio = other["requests_per_second"] / row["requests_per_second"]
+        print(
+            f"{row['name']:40} {row['requests_per_second']:>8} {other['requests_per_second']:>8} "
+            f"{ratio:>6.2f} {row['p95_ms']:>8} {other['p95_ms']:>8}"
+        )
+    print(
+        "(one machine: both share its cores and PostgreSQL, and the cluster runs "
+        f"{CLUSTER_WEB_NODES} nodes' workers to the single node's one set, so this is the "
+        "cost or gain of the hop and the extra processes here, not of a second machine)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="per URL")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (per node)")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        default=os.environ.get("BENCH_CLUSTER", "") not in ("", "0", "false"),
+        help="then measure the same URLs through HAProxy in front of deploy.cluster's nodes "
+        "(also BENCH_CLUSTER=1)",
+    )
+    args = parser.parse_args()
+
+    incident = typical_incident()
+    # DEBUG is off, so pages name hashed static files: build the manifest as a deploy does.
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    server = start_server(args.workers)
+    try:
+        print(
+            f"load: {args.requests} requests per URL, {args.concurrency} connections, "
+            f"{args.workers} gunicorn workers"
+        )
+        results = measure(PORT, args, incident)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    shares = print_shares(results)
+
+    cluster = None
+    if args.cluster:
+        cluster_results = measure_cluster(args, incident)
+        cluster = {
+            "web_nodes": CLUSTER_WEB_NODES,
+            "gunicorn_workers_per_node": args.workers,
+            "results": cluster_results,
+            "share_of_ceiling": print_shares(cluster_results),
+        }
+        print_side_by_side(results, cluster_results)
 
     _setup.RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -289,6 +377,8 @@ def main() -> None:
         "results": results,
         "share_of_ceiling": shares,
     }
+    if cluster:
+        report["cluster"] = cluster
     text = json.dumps(report, indent=2)
     (_setup.RESULTS / f"load-{stamp}.json").write_text(text + "\n")
     (_setup.RESULTS / "load.json").write_text(text + "\n")

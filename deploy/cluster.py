@@ -27,12 +27,16 @@ global
     maxconn 256
 defaults
     mode http
-    option redispatch
+    # A request whose node refused or dropped it goes to another node at the next try.
+    option redispatch 1
     retries 3
     retry-on conn-failure empty-response response-timeout
     timeout connect 2s
     timeout client 30s
     timeout server 30s
+    # A node whose workers are all busy answers its check late, not never: without this the
+    # check's timeout is `inter` (1 s), and under load every node was marked down (503s).
+    timeout check 5s
 frontend www
     bind 127.0.0.1:{port}
     default_backend web
@@ -68,20 +72,40 @@ def _answers_http(url: str) -> bool:
 
 @dataclass
 class Node:
+    """One process of the cluster, with what it takes to start it again after a crash."""
+
     name: str
-    process: subprocess.Popen
+    args: list[str]
     workdir: Path
+    log: Path
+    env: dict[str, str] | None = None
     port: int | None = None
+    process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.args, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
     def kill(self) -> None:
         """Kill the process and its children at once, as a crash would."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process is None:
+            return
+        # The whole group even when the process itself is gone: a worker's pool children
+        # outlive it. The group id stays taken while any of them lives.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
 
@@ -102,12 +126,13 @@ class Cluster:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, web_nodes: int = 2, workers: int = 2) -> "Cluster":
+    def start(self, web_nodes: int = 2, workers: int = 2, web_workers: int = 2) -> "Cluster":
+        """Start every process and wait until HAProxy answers; web_workers is per web node."""
         self.redis_url = self._start_redis()
         self.s3_url, self.bucket = self._start_s3()
         self.env = self._app_env()
         self._manage("migrate", "migrate", "--no-input", "-v", "0")
-        web = [self._web_node(f"web{i}") for i in range(1, web_nodes + 1)]
+        web = [self._web_node(f"web{i}", web_workers) for i in range(1, web_nodes + 1)]
         for node in web:
             wait_until(lambda n=node: _answers_http(f"{n.url}/health/"), 120, f"{node.name}")
         self.web = web
@@ -128,17 +153,27 @@ class Cluster:
         for node in reversed(self.nodes):
             node.kill()
 
+    def node(self, name: str) -> Node:
+        return next(node for node in self.nodes if node.name == name)
+
+    @property
+    def workers(self) -> list[Node]:
+        return [node for node in self.nodes if node.name.startswith("worker")]
+
+    def revive(self) -> None:
+        """Start again every process that was killed, on its port and in its directory."""
+        for node in self.nodes:
+            if not node.alive:
+                node.start()
+        for node in self.web:
+            wait_until(lambda n=node: _answers_http(f"{n.url}/health/"), 120, f"{node.name}")
+        wait_until(lambda: _answers_http(f"{self.url}/health/"), 60, "HAProxy")
+
     # The services under the app -------------------------------------------------------
 
-    def _spawn(self, name: str, args: list[str], env=None, cwd=None) -> Node:
-        workdir = self.base / name
-        workdir.mkdir(parents=True, exist_ok=True)
-        log = (self.base / f"{name}.log").open("ab")
-        process = subprocess.Popen(
-            args, cwd=cwd or workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        node = Node(name, process, workdir)
+    def _spawn(self, name: str, args: list[str], env=None) -> Node:
+        node = Node(name, args, self.base / name, self.base / f"{name}.log", env=env)
+        node.start()
         self.nodes.append(node)
         return node
 
@@ -228,20 +263,21 @@ class Cluster:
         args = [str(BIN / args[0]), *args[1:]]
         return self._spawn(name, args, env=env or self._node_env(name))
 
-    def _web_node(self, name: str) -> Node:
+    def _web_node(self, name: str, workers: int) -> Node:
         self._manage(name, "collectstatic", "--no-input", "-v", "0")
         port = free_port()
         node = self._app_process(
             name,
             ["gunicorn", "config.wsgi", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{port}", "--workers", "2", "--chdir", str(self.base / name)],
+             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+             "--chdir", str(self.base / name)],
         )  # fmt: skip
         node.port = port
         return node
 
     def _start_haproxy(self) -> None:
         servers = "\n".join(
-            f"    server {n.name} 127.0.0.1:{n.port} check inter 1s fall 1 rise 2" for n in self.web
+            f"    server {n.name} 127.0.0.1:{n.port} check inter 1s fall 2 rise 2" for n in self.web
         )
         config = self.base / "haproxy.cfg"
         config.write_text(HAPROXY_CONFIG.format(port=self.port, servers=servers))

@@ -15,7 +15,12 @@ began=$(date +%s)
 echo "== bench/generate.py"
 $BIN/python bench/generate.py ${BENCH_GENERATE_ARGS:-}
 echo "== bench/load.py"
+# BENCH_CLUSTER=1: then the same pages through HAProxy in front of two nodes (deploy/cluster.py).
 $BIN/python bench/load.py ${BENCH_LOAD_ARGS:-}
+if [ -n "${BENCH_ONLY_LOAD:-}" ]; then
+  echo "make bench: finished in $(( $(date +%s) - began )) s"
+  exit 0
+fi
 for script in bench/*.py; do
   case "$(basename "$script")" in
     generate.py|load.py|settings.py|urls.py|__init__.py|_*) continue ;;

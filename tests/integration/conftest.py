@@ -67,6 +67,7 @@ class Mailbox:
         self.hold_reply_at: int | None = None
         self.delay = 0.0  # seconds each message takes, to spread a sweep over time
         self.held = threading.Event()
+        self.held_peer: tuple[str, int] | None = None  # the client of the held transaction
         self.release = threading.Event()
         self._rcpt_count = 0
         self._data_count = 0
@@ -76,6 +77,7 @@ class Mailbox:
             self._rcpt_count += 1
             hold = self._rcpt_count == self.hold_at
         if hold:
+            self.held_peer = session.peer
             self.held.set()
             await asyncio.to_thread(self.release.wait, 60)
         envelope.rcpt_tos.append(address)
@@ -113,6 +115,13 @@ class SmtpServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+    def restart_empty(self) -> None:
+        """Listen again on the same port with an empty mailbox (a server shared by tests)."""
+        self.mailbox.release.set()
+        self.stop()
+        self.mailbox = Mailbox()
+        self.start()
 
 
 @pytest.fixture
