@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "trackers",
+    "chat",
     "accounts",
     "search",
     "notifications",
@@ -315,6 +316,16 @@ TRACKER_RECONCILE_INTERVAL_SECONDS = env_int("TRACKER_RECONCILE_INTERVAL_SECONDS
 # Calls one reconcile of one connection may make (pages of changes, first looks, checks that
 # an issue still exists); what is left over is picked up by the next pass.
 TRACKER_RECONCILE_REQUEST_BUDGET = env_int("TRACKER_RECONCILE_REQUEST_BUDGET", 40)
+# Chat (Slack, Mattermost; see chat/). Secrets are encrypted with TRACKER_ENCRYPTION_KEYS.
+# Mattermost servers on private, loopback and link-local addresses are refused unless allowed
+# (a Mattermost inside the company network is common: set it when yours is).
+CHAT_ALLOW_PRIVATE_ADDRESSES = env_bool("CHAT_ALLOW_PRIVATE_ADDRESSES", False)
+CHAT_TIMEOUT_SECONDS = env_int("CHAT_TIMEOUT_SECONDS", 10)
+# Slack's Web API; only tests point it elsewhere.
+SLACK_API_URL = env_str("SLACK_API_URL", "https://slack.com/api/")
+# A rate-limited call waits as Retry-After says, at most this long, this many times.
+CHAT_MAX_RETRY_WAIT_SECONDS = env_int("CHAT_MAX_RETRY_WAIT_SECONDS", 30)
+CHAT_MAX_RETRIES = env_int("CHAT_MAX_RETRIES", 2)
 # Beat is a singleton: it schedules only while it holds this Redis lock (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:SingletonScheduler"
 BEAT_LOCK_KEY = env_str("BEAT_LOCK_KEY", f"postmortems:beat-lock:{CELERY_TASK_DEFAULT_QUEUE}")

@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 
 from api.models import ApiToken
+from chat.models import ChatConnection, ChatUserLink, IncidentChannel
 from core.backup_registry import backed_up, excluded
 from incidents.models import TrackerIssue
 from notifications.models import Follow, Notification, NotificationEmail, NotificationPreference
@@ -102,6 +103,12 @@ def every_kind_of_row():
                                       status="sent")  # fmt: skip
     TrackerRepositoryRename.objects.create(connection=connection, old_name="acme/website",
                                            new_name="acme/web", issues_renamed=1)  # fmt: skip
+    chat = ChatConnection(team=team, kind="slack", name="Acme", workspace_id="T1")
+    chat.set_bot_token("xoxb-chat-token")
+    chat.set_signing_secret("chat-signing-secret")
+    chat.save()
+    ChatUserLink.objects.create(connection=chat, user=alice, chat_user_id="U1")
+    IncidentChannel.objects.create(incident=incident, connection=chat, channel_id="C1")
     RecurrenceLink.objects.create(incident=other, same_as=incident, created_by=alice)
     email = NotificationEmail.objects.create(recipient=alice, status="sent")
     Notification.objects.create(
@@ -140,6 +147,7 @@ def test_a_restore_brings_back_every_kind_of_row(every_kind_of_row):
 def test_secrets_stay_encrypted_or_hashed_or_out_of_the_file(every_kind_of_row):
     text = dump_json(export_data())
     assert TRACKER_TOKEN not in text and "tracker-hook-secret" not in text
+    assert "xoxb-chat-token" not in text and "chat-signing-secret" not in text
     data = json.loads(text)["models"]
     (connection,) = data["trackers.trackerconnection"]
     assert (
@@ -157,7 +165,8 @@ def test_a_backup_without_private_incidents_leaves_out_everything_on_them(every_
     every_kind_of_row.save()
     data = export_data()["models"]
     for model in (TrackerIssue, Comment, CommentThread, PublishedVersion, RecurrenceLink,
-                  Notification, Follow, TrackerIssueCreation, TrackerIssueUpdate):  # fmt: skip
+                  Notification, Follow, TrackerIssueCreation, TrackerIssueUpdate,
+                  IncidentChannel):  # fmt: skip
         assert data[_file_key(model)] == [], model
     assert len(data["incidents.incident"]) == 1  # the other, public one
 
