@@ -137,3 +137,42 @@ class IncidentChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident.reference} in #{self.channel_name or self.channel_id}"
+
+
+class ChatCommand(models.Model):
+    """A /postmortem command taken in: answered at once, done by a worker, answered again.
+
+    Made by the endpoint before anything else, once per (connection, command id), so a
+    retried request or a task run twice (late acks) does the work once: the worker claims
+    the row with a conditional UPDATE from `received`.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    connection = models.ForeignKey(
+        ChatConnection, on_delete=models.CASCADE, related_name="commands"
+    )
+    command_id = models.CharField(max_length=200)  # Slack's and Mattermost's trigger_id
+    chat_user_id = models.CharField(max_length=64)
+    channel_id = models.CharField(max_length=64)
+    channel_name = models.CharField(max_length=100, blank=True)
+    text = models.TextField()
+    response_url = models.URLField(max_length=1000, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    answer = models.TextField(blank=True)
+    answer_public = models.BooleanField(default=False)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "command_id"], name="chat_command_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"/postmortem {self.text[:40]} ({self.status})"

@@ -81,6 +81,7 @@ class SlackClient:
         )
         self._users: dict[str, ChatUser] = {}
         self._workspace_url = ""
+        self.team_id = ""
 
     def _call(self, method: str, **params) -> dict:
         attempt = 0
@@ -114,6 +115,7 @@ class SlackClient:
         """Return the workspace's name as the token sees it; raise ChatError if it cannot."""
         data = self._call("auth.test")
         self._workspace_url = data.get("url", "")
+        self.team_id = data.get("team_id", "")
         return data.get("team", "")
 
     def workspace_url(self) -> str:
