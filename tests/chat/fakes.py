@@ -14,12 +14,15 @@ token or asks for a rate limit, and reads what was posted.
     slack.add_message(channel, "DB failover started", at=moment, user=slack.add_user(...))
 """
 
+import hashlib
+import hmac
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from django.test import override_settings
 from werkzeug import Request, Response
@@ -88,7 +91,41 @@ class FakeSlack:
         self.posted: list[dict] = []
         self.calls: list[str] = []
         self._ts = 0
+        self.answers: list[dict] = []  # what was posted to commands' response_url
         server.expect_request(re.compile(r"^/slack/api/.*")).respond_with_handler(self.handle)
+        server.expect_request(re.compile(r"^/slack/response/.*")).respond_with_handler(
+            self.take_answer
+        )
+
+    def take_answer(self, request: Request) -> Response:
+        self.answers.append(request.get_json())
+        return Response("ok")
+
+    def command(
+        self, client, text: str, *, user: str = "U1", channel: str = "",
+        signed_at: int | None = None, secret: str = SLACK_SIGNING_SECRET, trigger_id: str = "",
+    ):  # fmt: skip
+        """Send /postmortem as Slack does: form-encoded, signed with v0 and a timestamp."""
+        self._ts += 1
+        body = urlencode({
+            "token": "deprecated-verification-token", "team_id": self.team_id,
+            "team_domain": self.domain, "channel_id": channel,
+            "channel_name": self.channels.get(channel, {}).get("name", ""), "user_id": user,
+            "user_name": self.users.get(user, {}).get("name", ""), "command": "/postmortem",
+            "text": text, "api_app_id": "A0CHAT", "response_url": self.server.url_for(
+                f"/slack/response/{self._ts}"), "trigger_id": trigger_id or f"trig.{self._ts}",
+        })  # fmt: skip
+        timestamp = str(signed_at if signed_at is not None else int(time.time()))
+        signature = (
+            "v0="
+            + hmac.new(
+                secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256
+            ).hexdigest()
+        )
+        return client.post(
+            "/chat/slack/commands/", body, content_type="application/x-www-form-urlencoded",
+            headers={"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature},
+        )  # fmt: skip
 
     @property
     def api_url(self) -> str:
@@ -281,7 +318,31 @@ class FakeMattermost:
         self.posted: list[dict] = []
         self.calls: list[str] = []
         self._n = 0
+        self.answers: list[dict] = []
         server.expect_request(re.compile(r"^/mm/api/v4/.*")).respond_with_handler(self.handle)
+        server.expect_request(re.compile(r"^/mm/response/.*")).respond_with_handler(
+            self.take_answer
+        )
+
+    def take_answer(self, request: Request) -> Response:
+        self.answers.append(request.get_json())
+        return Response("ok")
+
+    def command(
+        self, client, text: str, *, user: str, channel: str, token: str = MATTERMOST_COMMAND_TOKEN
+    ):
+        """Send /postmortem as Mattermost does: form-encoded, with the command's token."""
+        self._n += 1
+        body = {
+            "channel_id": channel, "channel_name": self.channels.get(channel, {}).get("name", ""),
+            "command": "/postmortem", "team_id": self.team["id"], "team_domain": "acme",
+            "text": text, "token": token, "user_id": user,
+            "user_name": self.users.get(user, {}).get("username", ""),
+            "response_url": self.server.url_for(f"/mm/response/{self._n}"),
+            "trigger_id": f"mmtrigger{self._n}",
+        }  # fmt: skip
+        return client.post("/chat/mattermost/commands/", urlencode(body),
+                           content_type="application/x-www-form-urlencoded")  # fmt: skip
 
     @property
     def url(self) -> str:
