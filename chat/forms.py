@@ -132,12 +132,15 @@ class MessagesForm(forms.Form):
                 required=False, initial=item.ticked, disabled=item.imported
             )
             self.fields[f"text-{key}"] = forms.CharField(
-                required=False, initial=item.text, widget=forms.Textarea(attrs={"rows": 2})
+                required=False,
+                initial=item.text,
+                widget=forms.Textarea(attrs={"rows": 2, "aria-label": "Entry text"}),
             )
             self.fields[f"kind-{key}"] = forms.ChoiceField(
                 choices=TimelineEvent.Kind.choices,
                 initial=TimelineEvent.Kind.COMMUNICATION,
                 required=False,
+                widget=forms.Select(attrs={"aria-label": "Kind"}),
             )
 
     def rows(self):
