@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -57,8 +57,11 @@ def connection_edit(request: HttpRequest, connection_id: int | None = None) -> H
             connection.created_by = request.user
         try:
             name = _check(connection)
+            connection.validate_constraints()
         except ChatError as error:
             form.add_error(None, f"The connection does not work yet: {error}")
+        except ValidationError:
+            form.add_error(None, "This workspace is connected already, to this team or another.")
         else:
             connection.save()
             messages.success(request, f"Connected to {name or connection.name}.")

@@ -98,3 +98,16 @@ def test_slack_markup_reads_as_people_see_it(slack, team):
     )
 
     assert text == "@Bo see [status](https://status.example.com) in #ops & @here"
+
+
+def test_a_workspace_is_connected_once(client, manager, team, slack):
+    slack.connection(team)
+    client.force_login(manager)
+
+    response = client.post(reverse("chat:connection_create"), {
+        "team": team.pk, "kind": "slack", "name": "Again", "bot_token": SLACK_TOKEN,
+        "signing_secret": SLACK_SIGNING_SECRET, "pin_reaction": "pushpin",
+    })  # fmt: skip
+
+    assert "connected already" in response.content.decode()
+    assert ChatConnection.objects.count() == 1
