@@ -26,8 +26,18 @@ def run_command(*, command_id: int) -> None:
     )
     if not claimed:
         return  # done, or being done, by another run
-    command = ChatCommand.objects.select_related("connection__team").get(pk=command_id)
-    answer = commands.perform(command)
+    command = ChatCommand.objects.select_related("connection__team").filter(pk=command_id).first()
+    if command is None:
+        return  # the connection was removed meanwhile
+    try:
+        answer = commands.perform(command)
+    except Exception:
+        # Still tell the person, rather than leave "Working on it…" as the last word.
+        ChatCommand.objects.filter(pk=command_id).update(
+            status=ChatCommand.Status.FAILED, answer="Something went wrong; try again."
+        )
+        post_answer.delay(command_id=command_id)
+        raise
     ChatCommand.objects.filter(pk=command_id).update(
         status=ChatCommand.Status.DONE, answer=answer.text, answer_public=answer.public
     )
