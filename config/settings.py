@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "trackers",
     "alerts",
     "confluence",
+    "chat",
     "accounts",
     "search",
     "notifications",
@@ -325,6 +326,16 @@ CONFLUENCE_TIMEOUT_SECONDS = env_int("CONFLUENCE_TIMEOUT_SECONDS", 15)
 # A page is tried this many times (with backoff, or as Retry-After says) before the
 # connection's page shows the error and the postmortem a button to try again.
 CONFLUENCE_MAX_ATTEMPTS = env_int("CONFLUENCE_MAX_ATTEMPTS", 8)
+# Chat (Slack, Mattermost; see chat/). Secrets are encrypted with TRACKER_ENCRYPTION_KEYS.
+# Mattermost servers on private, loopback and link-local addresses are refused unless allowed
+# (a Mattermost inside the company network is common: set it when yours is).
+CHAT_ALLOW_PRIVATE_ADDRESSES = env_bool("CHAT_ALLOW_PRIVATE_ADDRESSES", False)
+CHAT_TIMEOUT_SECONDS = env_int("CHAT_TIMEOUT_SECONDS", 10)
+# Slack's Web API; only tests point it elsewhere.
+SLACK_API_URL = env_str("SLACK_API_URL", "https://slack.com/api/")
+# A rate-limited call waits as Retry-After says, at most this long, this many times.
+CHAT_MAX_RETRY_WAIT_SECONDS = env_int("CHAT_MAX_RETRY_WAIT_SECONDS", 30)
+CHAT_MAX_RETRIES = env_int("CHAT_MAX_RETRIES", 2)
 # Beat is a singleton: it schedules only while it holds this Redis lock (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:SingletonScheduler"
 BEAT_LOCK_KEY = env_str("BEAT_LOCK_KEY", f"postmortems:beat-lock:{CELERY_TASK_DEFAULT_QUEUE}")

@@ -44,6 +44,7 @@ urlpatterns = [
     path("trackers/", include("trackers.urls")),
     path("alerts/", include("alerts.urls")),
     path("confluence/", include("confluence.urls")),
+    path("chat/", include("chat.urls")),
     # Browsers ask for /favicon.ico on pages without an icon link, such as Django's admin.
     path("favicon.ico", postmortem_views.favicon, name="favicon"),
     # Django prefixes MEDIA_URL with "/"; URL patterns have none.

@@ -17,6 +17,8 @@ os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true")
 os.environ.setdefault("TRACKER_ALLOW_PRIVATE_ADDRESSES", "true")
 # And the fake Confluence.
 os.environ.setdefault("CONFLUENCE_ALLOW_PRIVATE_ADDRESSES", "true")
+# And the fake Slack and Mattermost of the chat tests.
+os.environ.setdefault("CHAT_ALLOW_PRIVATE_ADDRESSES", "true")
 os.environ.setdefault("TRACKER_ENCRYPTION_KEYS", "QmZ3bWxtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODlhYmM=")
 
 from config.settings import *  # noqa: F403

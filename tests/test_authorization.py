@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.tokens import unlock_token
 from alerts.models import AlertSource
 from alerts.services import source_create
+from chat.models import ChatConnection
 from confluence.models import ConfluenceConnection
 from core.models import ChangeRecord
 from incidents.emails import unsubscribe_token
@@ -185,6 +186,12 @@ def confluence_kwargs(world: "World") -> dict[str, Any]:
         email="bot@example.com", space_key="ENG", parent_page_id="1000",
     )  # fmt: skip
     connection.set_token("confluence-role-table-token")
+
+
+def chat_connection_kwargs(world: "World") -> dict[str, Any]:
+    connection = ChatConnection(team=world.incident.team, kind="slack", name="Role table")
+    connection.set_bot_token("xoxb-role-table")
+    connection.set_signing_secret("role-table-signing-secret")
     connection.save()
     return {"connection_id": connection.pk}
 
@@ -379,6 +386,15 @@ TABLE: dict[str, Row] = {
         302, 403, 403, 403, 302, 403, 403, method="post", kwargs=delivery_kwargs
     ),
     # Trackers: connections are the team's manager's; an item's issue is for its editors.
+    "chat:connections": MANAGERS,
+    "chat:connection_create": MANAGERS,
+    "chat:connection": Row(302, 403, 403, 403, 200, 403, 403, kwargs=chat_connection_kwargs),
+    "chat:connection_delete": everyone(405, anonymous=302, kwargs=chat_connection_kwargs),
+    # The import page; with no chat connected it says so (200) to whoever may edit.
+    "chat:import": EDITORS,
+    # Slash commands are signed, not logged in: GET is refused before anything else.
+    "chat:slack_commands": everyone(405),
+    "chat:mattermost_commands": everyone(405),
     "trackers:list": MANAGERS,
     "trackers:create": MANAGERS,
     "trackers:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=connection_kwargs),

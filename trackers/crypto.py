@@ -1,4 +1,4 @@
-"""Encryption of tracker secrets at rest: core.crypto, shared with Confluence connections."""
+"""Tracker secrets are encrypted as every stored secret is: see core.crypto."""
 
 from core.crypto import SecretUnreadable, decrypt, encrypt, is_configured, rotate
 

@@ -35,6 +35,8 @@ class TimelineEvent(models.Model):
         default=False,
         help_text="A debugging path that did not lead to the cause.",
     )
+    # Where the entry came from: a chat message's permalink, kept when it was imported.
+    source_url = models.URLField("source", max_length=500, blank=True)
     # Orders events that share a minute; lower comes first.
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -44,6 +46,14 @@ class TimelineEvent(models.Model):
     class Meta:
         ordering = ["occurred_at", "position", "id"]
         indexes = [models.Index(fields=["incident", "occurred_at"])]
+        constraints = [
+            # One entry per chat message: importing it again finds the first.
+            models.UniqueConstraint(
+                fields=["incident", "source_url"],
+                condition=~models.Q(source_url=""),
+                name="timeline_source_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

@@ -8,6 +8,7 @@ from django.apps import apps
 from alerts.models import AlertEvent, AlertLink, AlertSource
 from alerts.services import source_create
 from api.models import ApiToken
+from chat.models import ChatConnection, ChatUserLink, IncidentChannel
 from confluence.models import ConfluenceConnection, ConfluenceDelivery, ConfluencePage
 from core.backup_registry import backed_up, excluded
 from incidents.models import TrackerIssue
@@ -107,6 +108,12 @@ def every_kind_of_row():
                                       status="sent")  # fmt: skip
     TrackerRepositoryRename.objects.create(connection=connection, old_name="acme/website",
                                            new_name="acme/web", issues_renamed=1)  # fmt: skip
+    chat = ChatConnection(team=team, kind="slack", name="Acme", workspace_id="T1")
+    chat.set_bot_token("xoxb-chat-token")
+    chat.set_signing_secret("chat-signing-secret")
+    chat.save()
+    ChatUserLink.objects.create(connection=chat, user=alice, chat_user_id="U1")
+    IncidentChannel.objects.create(incident=incident, connection=chat, channel_id="C1")
     RecurrenceLink.objects.create(incident=other, same_as=incident, created_by=alice)
     email = NotificationEmail.objects.create(recipient=alice, status="sent")
     Notification.objects.create(
@@ -173,6 +180,7 @@ def test_secrets_stay_encrypted_or_hashed_or_out_of_the_file(every_kind_of_row):
     assert CONFLUENCE_TOKEN not in text
     (wiki,) = data_of(text)["confluence.confluenceconnection"]
     assert wiki["fields"]["token_encrypted"] == ConfluenceConnection.objects.get().token_encrypted
+    assert "xoxb-chat-token" not in text and "chat-signing-secret" not in text
     data = json.loads(text)["models"]
     (connection,) = data["trackers.trackerconnection"]
     assert (
@@ -191,7 +199,7 @@ def test_a_backup_without_private_incidents_leaves_out_everything_on_them(every_
     data = export_data()["models"]
     for model in (TrackerIssue, Comment, CommentThread, PublishedVersion, RecurrenceLink,
                   Notification, Follow, TrackerIssueCreation, TrackerIssueUpdate, AlertLink,
-                  AlertEvent, ConfluencePage, ConfluenceDelivery):  # fmt: skip
+                  AlertEvent, ConfluencePage, ConfluenceDelivery, IncidentChannel):  # fmt: skip
         assert data[_file_key(model)] == [], model
     assert len(data["incidents.incident"]) == 1  # the other, public one
 

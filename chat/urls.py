@@ -1,0 +1,14 @@
+from django.urls import path
+
+from chat import views
+
+app_name = "chat"
+urlpatterns = [
+    path("", views.connection_list, name="connections"),
+    path("new/", views.connection_edit, name="connection_create"),
+    path("<int:connection_id>/", views.connection_edit, name="connection"),
+    path("<int:connection_id>/delete/", views.connection_delete, name="connection_delete"),
+    path("incidents/<int:incident_id>/import/", views.import_messages, name="import"),
+    path("slack/commands/", views.slack_commands, name="slack_commands"),
+    path("mattermost/commands/", views.mattermost_commands, name="mattermost_commands"),
+]

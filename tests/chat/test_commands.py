@@ -1,0 +1,244 @@
+"""/postmortem in Slack and Mattermost: signed, answered at once, done after."""
+
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from chat.models import ChatCommand, ChatUserLink, IncidentChannel
+from incidents.models import Incident
+from tests.chat.fakes import MATTERMOST_COMMAND_TOKEN
+from tests.factories import IncidentFactory, UserFactory
+
+
+@pytest.fixture
+def channel(slack):
+    return slack.add_channel("inc-checkout")
+
+
+@pytest.fixture
+def connection(slack, team):
+    return slack.connection(team)
+
+
+@pytest.fixture
+def ana(slack, author):
+    return slack.add_user("U1", "Ana", author.email)
+
+
+@pytest.fixture
+def live(team, author):
+    """An incident going on now: notes from chat are at the time of the command."""
+    return IncidentFactory(
+        team=team, commander=author, started_at=timezone.now() - timedelta(hours=1),
+        detected_at=None, mitigated_at=None, resolved_at=None, status="investigating",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def linked(connection, live, channel):
+    IncidentChannel.objects.create(incident=live, connection=connection, channel_id=channel)
+    return live
+
+
+@pytest.fixture
+def run(slack, client, django_capture_on_commit_callbacks):
+    """Send a command and let its task run; return the immediate answer."""
+
+    def send(text, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = slack.command(client, text, **kwargs)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return send
+
+
+# Signed requests.
+
+
+def test_a_signed_command_is_answered_at_once_and_done_after(run, slack, ana, channel, linked):
+    answer = run("note DB failover started", channel=channel)
+
+    assert answer == {"response_type": "ephemeral", "text": "Working on it…"}
+    assert [a["text"].split(": ", 1)[1] for a in slack.answers] == ["DB failover started"]
+    assert linked.timeline_events.get().description == "DB failover started"
+
+
+def test_a_bad_signature_is_refused(slack, client, connection, channel):
+    response = slack.command(client, "link", channel=channel, secret="not-the-secret")
+
+    assert response.status_code == 401
+    assert ChatCommand.objects.count() == 0
+
+
+def test_a_stale_timestamp_is_refused_even_with_a_good_signature(slack, client, connection):
+    response = slack.command(client, "help", signed_at=int(time.time()) - 6 * 60)
+
+    assert response.status_code == 401
+
+
+def test_a_timestamp_that_is_not_a_number_is_refused(slack, client, connection):
+    response = client.post(
+        "/chat/slack/commands/", f"team_id={slack.team_id}&text=help",
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"},
+    )  # fmt: skip
+
+    assert response.status_code == 401
+
+
+def test_a_workspace_nobody_connected_is_refused(slack, client, db):
+    assert slack.command(client, "help").status_code == 401
+
+
+def test_help_is_answered_at_once_without_a_worker(slack, client, connection):
+    response = slack.command(client, "help")
+
+    assert "/postmortem note <text>" in response.json()["text"]
+    assert ChatCommand.objects.count() == 0
+
+
+def test_a_command_sent_twice_is_done_once(run, slack, ana, channel, linked):
+    run("note once", channel=channel, trigger_id="trig.same")
+    run("note once", channel=channel, trigger_id="trig.same")
+
+    assert linked.timeline_events.count() == 1
+
+
+# What the commands do.
+
+
+def test_open_makes_an_incident_for_the_channel_and_says_so_in_it(
+    run, slack, ana, channel, author, connection
+):
+    run("open Checkout returns 500", channel=channel)
+
+    incident = Incident.objects.get(title="Checkout returns 500")
+    assert incident.commander == author and incident.created_by == author
+    assert IncidentChannel.objects.get(incident=incident).channel_id == channel
+    (answer,) = slack.answers
+    assert answer["response_type"] == "in_channel" and incident.reference in answer["text"]
+
+
+def test_a_note_is_at_the_time_of_the_command(run, ana, channel, linked):
+    before = Incident.objects.get(pk=linked.pk)
+    run("note Rolled back the deploy", channel=channel)
+
+    event = before.timeline_events.get()
+    assert event.description == "Rolled back the deploy"
+    assert event.occurred_at == ChatCommand.objects.get().received_at
+
+
+def test_an_action_item_gets_its_owner_and_due_date(run, slack, ana, channel, linked, team):
+    bo = UserFactory(username="bo", email="bo@example.com")
+    slack.add_user("U2", "Bo", "bo@example.com")
+
+    run("action Alert on replica lag <@U2|bo> due 2026-04-01", channel=channel)
+
+    item = linked.action_items.get()
+    assert (item.title, item.owner, item.due_date) == ("Alert on replica lag", bo, date(2026, 4, 1))
+    assert ChatUserLink.objects.filter(user=bo, chat_user_id="U2").exists()
+
+
+def test_an_action_without_an_owner_says_how(run, slack, ana, channel, linked):
+    run("action Alert on replica lag", channel=channel)
+
+    assert "Name the owner" in slack.answers[0]["text"] and not linked.action_items.exists()
+
+
+def test_link_answers_in_the_channel_for_a_public_incident(run, slack, ana, channel, linked):
+    run("link", channel=channel)
+
+    (answer,) = slack.answers
+    assert answer["response_type"] == "in_channel"
+    assert f"/incidents/{linked.pk}/" in answer["text"]
+
+
+def test_someone_unknown_here_is_told_plainly(run, slack, channel, linked):
+    slack.add_user("U9", "Stranger", "stranger@example.com")
+
+    run("note hi", user="U9", channel=channel)
+
+    assert "don't know who you are" in slack.answers[0]["text"]
+    assert not linked.timeline_events.exists()
+
+
+def test_someone_who_may_not_edit_the_incident_may_not_add_to_it(run, slack, channel, linked):
+    UserFactory(email="reader@example.com")
+    slack.add_user("U3", "Reader", "reader@example.com")
+
+    run("note hi", user="U3", channel=channel)
+
+    assert "Only people who may edit" in slack.answers[0]["text"]
+    assert not linked.timeline_events.exists()
+
+
+# Private incidents.
+
+
+@pytest.fixture
+def private(connection, team, author, channel):
+    incident = IncidentFactory(team=None, commander=author, is_private=True, title="Secret leak",
+                               started_at=timezone.now(), resolved_at=None, status="investigating",
+                               detected_at=None, mitigated_at=None)  # fmt: skip
+    IncidentChannel.objects.create(incident=incident, connection=connection, channel_id=channel)
+    return incident
+
+
+def test_a_private_incident_is_linked_only_ephemerally_to_someone_allowed(run, slack, ana, channel,
+                                                                          private):  # fmt: skip
+    run("link", channel=channel)
+
+    (answer,) = slack.answers
+    assert answer["response_type"] == "ephemeral" and "Secret leak" in answer["text"]
+
+
+def test_a_private_incident_does_not_exist_for_someone_not_allowed(run, slack, channel, private):
+    UserFactory(email="other@example.com")
+    slack.add_user("U4", "Other", "other@example.com")
+
+    run("link", user="U4", channel=channel)
+
+    (answer,) = slack.answers
+    assert "No incident is linked" in answer["text"] and "Secret" not in answer["text"]
+    assert answer["response_type"] == "ephemeral"
+
+
+def test_an_owner_who_may_not_see_a_private_incident_is_refused(run, slack, ana, channel, private):
+    UserFactory(username="eve", email="eve@example.com")
+
+    run("action Rotate keys @eve", channel=channel)
+
+    assert "may not see" in slack.answers[0]["text"] and not private.action_items.exists()
+
+
+# Mattermost.
+
+
+def test_a_mattermost_command_with_its_token_adds_a_note(
+    mattermost, client, team, live, author, django_capture_on_commit_callbacks
+):
+    incident = live
+    connection = mattermost.connection(team)
+    channel = mattermost.add_channel("inc-checkout")
+    user = mattermost.add_user("ana", author.email)
+    IncidentChannel.objects.create(incident=incident, connection=connection, channel_id=channel)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = mattermost.command(client, "note Failover done", user=user, channel=channel)
+
+    assert response.status_code == 200
+    assert incident.timeline_events.get().description == "Failover done"
+    assert "Failover done" in mattermost.answers[0]["text"]
+
+
+def test_a_mattermost_command_with_another_token_is_refused(mattermost, client, team):
+    mattermost.connection(team)
+    channel = mattermost.add_channel("x")
+
+    response = mattermost.command(client, "link", user="u", channel=channel, token="wrong")
+
+    assert response.status_code == 401
+    assert MATTERMOST_COMMAND_TOKEN not in response.content.decode()
