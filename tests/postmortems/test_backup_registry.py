@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 
 from api.models import ApiToken
-from chat.models import ChatConnection, ChatUserLink, IncidentChannel
+from chat.models import ChatConnection, ChatNotifyChoice, ChatUserLink, IncidentChannel
 from core.backup_registry import backed_up, excluded
 from incidents.models import TrackerIssue
 from notifications.models import Follow, Notification, NotificationEmail, NotificationPreference
@@ -109,6 +109,7 @@ def every_kind_of_row():
     chat.save()
     ChatUserLink.objects.create(connection=chat, user=alice, chat_user_id="U1")
     IncidentChannel.objects.create(incident=incident, connection=chat, channel_id="C1")
+    ChatNotifyChoice.objects.create(user=alice, reminders="both", notifications="chat")
     RecurrenceLink.objects.create(incident=other, same_as=incident, created_by=alice)
     email = NotificationEmail.objects.create(recipient=alice, status="sent")
     Notification.objects.create(
