@@ -99,6 +99,10 @@ class ChatConnection(models.Model):
     def set_command_token(self, token: str) -> None:
         self.command_token_encrypted = crypto.encrypt(token)
 
+    def last_failed_message(self):
+        """Return the latest chat message that could not be posted (with its reason), if any."""
+        return self.deliveries.filter(status=Delivery.Status.FAILED).order_by("-pk").first()
+
 
 class ChatUserLink(models.Model):
     """Who one of our people is on a connection, found by e-mail and kept."""

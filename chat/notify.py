@@ -136,9 +136,10 @@ def link_by_email(user: User) -> list[str]:
             said.append(f"{connection.name}: {found.name} is linked to someone else already.")
             continue
         ChatUserLink.objects.get_or_create(
-            connection=connection, user=user,
+            connection=connection,
+            user=user,
             defaults={"chat_user_id": found.id, "chat_username": found.name},
-        )  # fmt: skip
+        )
         said.append(f"{connection.name}: you are {found.name}.")
     return said
 
@@ -166,19 +167,23 @@ def reminders_recorded(day: date) -> None:
     links = chat_links(REMINDERS, set(reminders.values()))
     rows = [
         ChatDelivery(
-            kind=ChatDelivery.Kind.REMINDER, reminder_id=reminder_id, recipient_id=recipient_id,
+            kind=ChatDelivery.Kind.REMINDER,
+            reminder_id=reminder_id,
+            recipient_id=recipient_id,
             connection_id=links[recipient_id].connection_id,
             chat_user_id=links[recipient_id].chat_user_id,
-        )  # fmt: skip
+        )
         for reminder_id, recipient_id in reminders.items()
         if recipient_id in links
     ]
     channels = ChatConnection.objects.filter(notify_reminders=True).exclude(notify_channel_id="")
     rows += [
         ChatDelivery(
-            kind=ChatDelivery.Kind.CHANNEL_REMINDERS, connection_id=pk, channel_id=channel_id,
+            kind=ChatDelivery.Kind.CHANNEL_REMINDERS,
+            connection_id=pk,
+            channel_id=channel_id,
             for_date=day,
-        )  # fmt: skip
+        )
         for pk, channel_id in channels.values_list("pk", "notify_channel_id")
     ]
     if not rows:
@@ -206,9 +211,12 @@ def notifications_recorded(pairs: set[tuple[int, int]]) -> None:
     ChatDelivery.objects.bulk_create(
         [
             ChatDelivery(
-                kind=ChatDelivery.Kind.NOTIFICATION, notification_id=pk, recipient_id=r,
-                connection_id=links[r].connection_id, chat_user_id=links[r].chat_user_id,
-            )  # fmt: skip
+                kind=ChatDelivery.Kind.NOTIFICATION,
+                notification_id=pk,
+                recipient_id=r,
+                connection_id=links[r].connection_id,
+                chat_user_id=links[r].chat_user_id,
+            )
             for pk, r in ids
         ],
         ignore_conflicts=True,
@@ -236,9 +244,11 @@ def team_news_recorded(records: list[ChangeRecord]) -> None:
         channels.setdefault(team_id, []).append((pk, channel_id))
     rows = [
         ChatDelivery(
-            kind=ChatDelivery.Kind.CHANNEL_EVENT, connection_id=pk, channel_id=channel_id,
+            kind=ChatDelivery.Kind.CHANNEL_EVENT,
+            connection_id=pk,
+            channel_id=channel_id,
             record=record,
-        )  # fmt: skip
+        )
         for record in shown
         for pk, channel_id in channels.get(record.incident.team_id, [])
     ]
@@ -309,7 +319,8 @@ def reminder_text(row: ChatDelivery, kind: str) -> str | None:
     if reminder.kind == ReminderDelivery.Kind.ESCALATION:
         head = f"{n} action item{'s are' if n != 1 else ' is'} long overdue on your team:"
     else:
-        head = f"Reminder: {n} open action item{'s' if n != 1 else ''} of yours due soon or overdue:"
+        plural = "s" if n != 1 else ""
+        head = f"Reminder: {n} open action item{plural} of yours due soon or overdue:"
     owner = reminder.kind == ReminderDelivery.Kind.ESCALATION
     return f"{head}\n{_lines(items, DM_ITEMS_SHOWN, kind, reminder.for_date, owner=owner)}"
 
@@ -333,9 +344,10 @@ def notification_text(row: ChatDelivery, kind: str) -> str | None:
     """Return the DM of one notification, when its recipient may still see its incident."""
     notification = (
         rows_visible_to(
-            Notification.objects.filter(pk=row.notification_id), row.recipient,
+            Notification.objects.filter(pk=row.notification_id),
+            row.recipient,
             incident="incident__",
-        )  # fmt: skip
+        )
         .select_related("incident")
         .first()
     )

@@ -4,8 +4,8 @@ Methods and scopes (the README lists them for the Slack app): conversations.list
 conversations.info, conversations.history, conversations.replies, conversations.members
 (channels:read, groups:read, channels:history, groups:history), pins.list (pins:read),
 users.info and users.lookupByEmail (users:read, users:read.email), chat.postMessage
-(chat:write), conversations.open (im:write), auth.test. Lists are read by cursor to the end; a 429 `ratelimited` is waited
-out as its Retry-After says (bounded, see chat.clients).
+(chat:write), conversations.open (im:write), auth.test. Lists are read by cursor to the end;
+a 429 `ratelimited` is waited out as its Retry-After says (bounded, see chat.clients).
 """
 
 from collections.abc import Iterator

@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.tokens import unlock_token
+from chat.models import ChatConnection
 from core.models import ChangeRecord
 from incidents.emails import unsubscribe_token
 from notifications.emails import unsubscribe_token as notifications_unsubscribe_token
@@ -158,6 +159,18 @@ def connection_kwargs(world: "World") -> dict[str, Any]:
     )  # fmt: skip
     connection.set_token("github_pat_role_table")
     connection.set_webhook_secret("role-table-secret")
+    connection.save()
+    return {"connection_id": connection.pk}
+
+
+def chat_connection_kwargs(world: "World") -> dict[str, Any]:
+    # A Mattermost on loopback: refused at once (private address), so the page lists no
+    # channels and asks for an ID instead, without any network.
+    connection = ChatConnection(
+        team=world.incident.team, kind="mattermost", name="Role chat",
+        server_url="http://127.0.0.1:9", workspace_id="tm1",
+    )  # fmt: skip
+    connection.set_bot_token("mm-role-table")
     connection.save()
     return {"connection_id": connection.pk}
 
@@ -352,6 +365,9 @@ TABLE: dict[str, Row] = {
         302, 403, 403, 403, 302, 403, 403, method="post", kwargs=delivery_kwargs
     ),
     # Trackers: connections are the team's manager's; an item's issue is for its editors.
+    "chat:notify_settings": everyone(200, anonymous=302),
+    "chat:notify_link": everyone(302, method="post"),
+    "chat:notify_channel": Row(302, 403, 403, 403, 200, 403, 403, kwargs=chat_connection_kwargs),
     "trackers:list": MANAGERS,
     "trackers:create": MANAGERS,
     "trackers:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=connection_kwargs),

@@ -7,73 +7,212 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0002_commands'),
-        ('core', '0001_initial'),
-        ('incidents', '0016_timeline_source_url'),
-        ('notifications', '0003_thread_resolved_kind'),
+        ("chat", "0002_commands"),
+        ("core", "0001_initial"),
+        ("incidents", "0016_timeline_source_url"),
+        ("notifications", "0003_thread_resolved_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='chatconnection',
-            name='notify_channel_id',
-            field=models.CharField(blank=True, max_length=64, verbose_name='team channel'),
+            model_name="chatconnection",
+            name="notify_channel_id",
+            field=models.CharField(blank=True, max_length=64, verbose_name="team channel"),
         ),
         migrations.AddField(
-            model_name='chatconnection',
-            name='notify_channel_name',
+            model_name="chatconnection",
+            name="notify_channel_name",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='chatconnection',
-            name='notify_notifications',
-            field=models.BooleanField(default=False, help_text='Incidents opened, postmortems submitted and published, action items added.', verbose_name='post incident news'),
+            model_name="chatconnection",
+            name="notify_notifications",
+            field=models.BooleanField(
+                default=False,
+                help_text="Incidents opened, postmortems submitted and published, action items added.",
+                verbose_name="post incident news",
+            ),
         ),
         migrations.AddField(
-            model_name='chatconnection',
-            name='notify_reminders',
-            field=models.BooleanField(default=False, help_text="Each morning of the reminder sweep, the team's overdue items.", verbose_name='post overdue action items'),
+            model_name="chatconnection",
+            name="notify_reminders",
+            field=models.BooleanField(
+                default=False,
+                help_text="Each morning of the reminder sweep, the team's overdue items.",
+                verbose_name="post overdue action items",
+            ),
         ),
         migrations.CreateModel(
-            name='ChatNotifyChoice',
+            name="ChatNotifyChoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reminders', models.CharField(choices=[('email', 'E-mail'), ('chat', 'Chat direct message'), ('both', 'E-mail and chat')], default='email', max_length=5)),
-                ('notifications', models.CharField(choices=[('email', 'E-mail'), ('chat', 'Chat direct message'), ('both', 'E-mail and chat')], default='email', max_length=5)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='chat_notify_choice', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reminders",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail"),
+                            ("chat", "Chat direct message"),
+                            ("both", "E-mail and chat"),
+                        ],
+                        default="email",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "notifications",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail"),
+                            ("chat", "Chat direct message"),
+                            ("both", "E-mail and chat"),
+                        ],
+                        default="email",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_notify_choice",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ChatDelivery',
+            name="ChatDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('skipped', 'Skipped: nothing left to send'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('claim_token', models.UUIDField(blank=True, editable=False, null=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('reminder', 'Reminder by direct message'), ('notification', 'Notification by direct message'), ('channel_reminders', 'Overdue items in the team channel'), ('channel_event', 'Incident news in the team channel')], max_length=20)),
-                ('chat_user_id', models.CharField(blank=True, max_length=64)),
-                ('channel_id', models.CharField(blank=True, max_length=64)),
-                ('for_date', models.DateField(blank=True, null=True)),
-                ('message_id', models.CharField(blank=True, max_length=64)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='chat.chatconnection')),
-                ('notification', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='notifications.notification')),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='chat_deliveries', to=settings.AUTH_USER_MODEL)),
-                ('record', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.changerecord')),
-                ('reminder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='incidents.reminderdelivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("skipped", "Skipped: nothing left to send"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("claim_token", models.UUIDField(blank=True, editable=False, null=True)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reminder", "Reminder by direct message"),
+                            ("notification", "Notification by direct message"),
+                            ("channel_reminders", "Overdue items in the team channel"),
+                            ("channel_event", "Incident news in the team channel"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("chat_user_id", models.CharField(blank=True, max_length=64)),
+                ("channel_id", models.CharField(blank=True, max_length=64)),
+                ("for_date", models.DateField(blank=True, null=True)),
+                ("message_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="chat.chatconnection",
+                    ),
+                ),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="notifications.notification",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_deliveries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.changerecord",
+                    ),
+                ),
+                (
+                    "reminder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="incidents.reminderdelivery",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'chat deliveries',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='chat_delivery_owed_idx'), models.Index(fields=['connection', 'status'], name='chat_chatde_connect_f361c1_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('reminder__isnull', False)), fields=('reminder',), name='chat_reminder_once'), models.UniqueConstraint(condition=models.Q(('notification__isnull', False)), fields=('notification',), name='chat_notification_once'), models.UniqueConstraint(condition=models.Q(('record__isnull', False)), fields=('connection', 'record'), name='chat_channel_event_once'), models.UniqueConstraint(condition=models.Q(('kind', 'channel_reminders')), fields=('connection', 'for_date'), name='chat_channel_reminders_once')],
+                "verbose_name_plural": "chat deliveries",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "created_at"], name="chat_delivery_owed_idx"),
+                    models.Index(
+                        fields=["connection", "status"], name="chat_chatde_connect_f361c1_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("reminder__isnull", False)),
+                        fields=("reminder",),
+                        name="chat_reminder_once",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("notification__isnull", False)),
+                        fields=("notification",),
+                        name="chat_notification_once",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("record__isnull", False)),
+                        fields=("connection", "record"),
+                        name="chat_channel_event_once",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "channel_reminders")),
+                        fields=("connection", "for_date"),
+                        name="chat_channel_reminders_once",
+                    ),
+                ],
             },
         ),
     ]
