@@ -75,6 +75,8 @@ class ChatClient(Protocol):
 
     def post_message(self, channel_id: str, text: str, *, thread_id: str = "") -> str: ...
 
+    def direct_channel(self, user_id: str) -> str: ...
+
 
 def wait_or_give_up(error: ChatError, attempt: int) -> None:
     """Sleep as a rate limit asks, or raise it when it asks too long or came too often."""

@@ -9,7 +9,7 @@ was checked. The bot's personal access token goes in the Authorization header.
 Calls: GET users/me, users/me/teams/{team}/channels, channels/{id}, channels/{id}/posts
 (page by page, newest first, until older than the range), posts/{id}/reactions (when a post
 says it has reactions but its metadata does not list them), users/{id}, users/email/{email},
-channels/{id}/members, teams/{id}; POST posts.
+channels/{id}/members, teams/{id}; POST posts, channels/direct.
 """
 
 from datetime import datetime
@@ -190,6 +190,11 @@ class MattermostClient:
         if thread_id:
             body["root_id"] = thread_id
         return self._call("POST", "/posts", json=body)["id"]
+
+    def direct_channel(self, user_id: str) -> str:
+        """Return the id of the bot's direct channel with the user (POST channels/direct)."""
+        bot_id = self._call("GET", "/users/me")["id"]
+        return self._call("POST", "/channels/direct", json=[bot_id, user_id])["id"]
 
 
 def _channel(data: dict) -> Channel:

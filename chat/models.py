@@ -6,7 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import crypto
-from incidents.models import Incident, Team
+from core.models import ChangeRecord, Delivery
+from incidents.models import Incident, ReminderDelivery, Team
+from notifications.models import Notification
 
 SLACK_API_URL = "https://slack.com/api/"
 
@@ -42,6 +44,18 @@ class ChatConnection(models.Model):
         default="pushpin",
         help_text="Messages with this reaction (without colons) are ticked for the timeline.",
     )
+    # The team's channel for reminders and news of its incidents (chat.notify); never a
+    # private incident's.
+    notify_channel_id = models.CharField("team channel", max_length=64, blank=True)
+    notify_channel_name = models.CharField(max_length=100, blank=True)
+    notify_reminders = models.BooleanField(
+        "post overdue action items", default=False,
+        help_text="Each morning of the reminder sweep, the team's overdue items.",
+    )  # fmt: skip
+    notify_notifications = models.BooleanField(
+        "post incident news", default=False,
+        help_text="Incidents opened, postmortems submitted and published, action items added.",
+    )  # fmt: skip
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -84,6 +98,10 @@ class ChatConnection(models.Model):
 
     def set_command_token(self, token: str) -> None:
         self.command_token_encrypted = crypto.encrypt(token)
+
+    def last_failed_message(self):
+        """Return the latest chat message that could not be posted (with its reason), if any."""
+        return self.deliveries.filter(status=Delivery.Status.FAILED).order_by("-pk").first()
 
 
 class ChatUserLink(models.Model):
@@ -176,3 +194,94 @@ class ChatCommand(models.Model):
 
     def __str__(self) -> str:
         return f"/postmortem {self.text[:40]} ({self.status})"
+
+
+class ChatNotifyChoice(models.Model):
+    """Where someone wants reminders and notifications: e-mail, a chat DM, or both.
+
+    No row means e-mail for both. A choice of chat alone counts only while the person is
+    linked on a connection of one of their teams; otherwise e-mail goes out as before.
+    """
+
+    class Via(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        CHAT = "chat", "Chat direct message"
+        BOTH = "both", "E-mail and chat"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_notify_choice"
+    )
+    reminders = models.CharField(max_length=5, choices=Via.choices, default=Via.EMAIL)
+    notifications = models.CharField(max_length=5, choices=Via.choices, default=Via.EMAIL)
+
+    def __str__(self) -> str:
+        return f"{self.user}: reminders by {self.reminders}, notifications by {self.notifications}"
+
+
+class ChatDelivery(Delivery):
+    """One chat message owed: a DM of a reminder or a notification, or a team channel post.
+
+    Made from the rows that say what is owed elsewhere (a ReminderDelivery, a Notification,
+    an event's ChangeRecord, the sweep's day), once each by the unique constraints, and
+    claimed with a token (core.deliveries) before posting, so it is posted once.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder by direct message"
+        NOTIFICATION = "notification", "Notification by direct message"
+        CHANNEL_REMINDERS = "channel_reminders", "Overdue items in the team channel"
+        CHANNEL_EVENT = "channel_event", "Incident news in the team channel"
+
+    connection = models.ForeignKey(
+        ChatConnection, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Direct messages: to whom, here and there.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="chat_deliveries",
+    )  # fmt: skip
+    chat_user_id = models.CharField(max_length=64, blank=True)
+    # Channel posts: the channel, as set on the connection when the row was made.
+    channel_id = models.CharField(max_length=64, blank=True)
+    reminder = models.ForeignKey(
+        ReminderDelivery, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    record = models.ForeignKey(
+        ChangeRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    for_date = models.DateField(null=True, blank=True)
+    message_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "chat deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reminder"], condition=models.Q(reminder__isnull=False),
+                name="chat_reminder_once",
+            ),
+            models.UniqueConstraint(
+                fields=["notification"], condition=models.Q(notification__isnull=False),
+                name="chat_notification_once",
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "record"], condition=models.Q(record__isnull=False),
+                name="chat_channel_event_once",
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "for_date"],
+                condition=models.Q(kind="channel_reminders"),
+                name="chat_channel_reminders_once",
+            ),
+        ]  # fmt: skip
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="chat_delivery_owed_idx"),
+            models.Index(fields=["connection", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.connection.name} ({self.status})"

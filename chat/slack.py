@@ -4,8 +4,8 @@ Methods and scopes (the README lists them for the Slack app): conversations.list
 conversations.info, conversations.history, conversations.replies, conversations.members
 (channels:read, groups:read, channels:history, groups:history), pins.list (pins:read),
 users.info and users.lookupByEmail (users:read, users:read.email), chat.postMessage
-(chat:write), auth.test. Lists are read by cursor to the end; a 429 `ratelimited` is waited
-out as its Retry-After says (bounded, see chat.clients).
+(chat:write), conversations.open (im:write), auth.test. Lists are read by cursor to the end;
+a 429 `ratelimited` is waited out as its Retry-After says (bounded, see chat.clients).
 """
 
 from collections.abc import Iterator
@@ -232,6 +232,10 @@ class SlackClient:
         if thread_id:
             params["thread_ts"] = thread_id
         return self._call("chat.postMessage", **params)["ts"]
+
+    def direct_channel(self, user_id: str) -> str:
+        """Return the id of the bot's direct conversation with the user (conversations.open)."""
+        return self._call("conversations.open", users=user_id)["channel"]["id"]
 
 
 def _user(data: dict) -> ChatUser:

@@ -11,6 +11,7 @@ being marked sent, which follows at once.
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -34,6 +35,32 @@ from incidents.models import (
 logger = logging.getLogger(__name__)
 
 MONDAY = 0
+
+
+@dataclass(frozen=True)
+class ReminderChannel:
+    """Another way than e-mail to send the day's digests and escalations, lent from above.
+
+    The chat app registers one from its ready(): `recorded(day)` owes its own rows for the
+    day's reminder rows, in the sweep's transaction; `without_email(user_ids)` returns who
+    of them wants the reminders there instead of e-mail (their e-mail row is skipped).
+    """
+
+    name: str
+    recorded: Callable[[date], None]
+    without_email: Callable[[set[int]], set[int]]
+
+
+_channels: dict[str, ReminderChannel] = {}
+
+
+def register_channel(channel: ReminderChannel) -> None:
+    """Let the sweep tell this channel what it recorded; registering twice replaces."""
+    _channels[channel.name] = channel
+
+
+def _wants_no_email(user_id: int) -> bool:
+    return any(user_id in c.without_email({user_id}) for c in _channels.values())
 
 
 def reminder_today(now: datetime | None = None) -> date:
@@ -166,6 +193,8 @@ def record_sweep(plan: SweepPlan) -> list[int]:
         ],
         ignore_conflicts=True,
     )
+    for channel in _channels.values():
+        channel.recorded(plan.day)
     return list(
         ReminderDelivery.objects.filter(
             for_date=plan.day,
@@ -211,7 +240,10 @@ def send_claimed_delivery(delivery: ReminderDelivery) -> None:
         items = [item for item in items if item.owner_id == recipient.pk]
     else:
         items = _open_items(delivery.item_ids, recipient)
-    if not items:
+    if not items or (
+        delivery.kind != ReminderDelivery.Kind.ASSIGNMENT and _wants_no_email(recipient.pk)
+    ):
+        # Skipped too when the person wants reminders only in chat (another row sends it).
         deliveries.finish(delivery, ReminderDelivery.Status.SKIPPED)
         return
     if not deliveries.renew_claim(delivery):

@@ -6,6 +6,7 @@ notification per person and event (the most specific kind); each person's prefer
 and e-mail through a NotificationEmail row that collects a burst into one message.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -54,6 +55,28 @@ class Intent:
     excerpt: str = ""
 
 
+@dataclass(frozen=True)
+class NotificationChannel:
+    """Another way than e-mail to tell people, lent from above (chat's direct messages).
+
+    `recorded(pairs)` is called in notify's transaction with the (recipient id, record id)
+    of every notification just stored that its recipient wants told outside the inbox;
+    `without_email(user_ids)` returns who of them wants it there instead of by e-mail.
+    """
+
+    name: str
+    recorded: Callable[[set[tuple[int, int]]], None]
+    without_email: Callable[[set[int]], set[int]]
+
+
+_channels: dict[str, NotificationChannel] = {}
+
+
+def register_channel(channel: NotificationChannel) -> None:
+    """Let notify tell this channel what it stored; registering twice replaces."""
+    _channels[channel.name] = channel
+
+
 def digest_window() -> timedelta:
     return timedelta(minutes=settings.NOTIFICATION_DIGEST_MINUTES)
 
@@ -100,18 +123,20 @@ def notify(intents: list[Intent]) -> list[int]:
         (p.user_id, p.kind): p
         for p in NotificationPreference.objects.filter(user_id__in=recipient_ids)
     }
-    rows, wants_email = [], set()
+    no_email = set().union(*(c.without_email(recipient_ids) for c in _channels.values()))
+    rows, wants_email, told_outside = [], set(), set()
     for intent in intents:
         if intent.recipient_id not in active:
             continue
         preference = preferences.get((intent.recipient_id, intent.kind))
         in_inbox = preference.in_app if preference else True
+        # "By e-mail" in the preferences: told outside the inbox, by e-mail or where the
+        # person chose instead (a chat channel registered here).
+        outside = intent.kind not in INBOX_ONLY and (preference.email if preference else True)
         email = (
-            intent.kind not in INBOX_ONLY
-            and bool(active[intent.recipient_id])
-            and (preference.email if preference else True)
+            outside and bool(active[intent.recipient_id]) and intent.recipient_id not in no_email
         )
-        if not (in_inbox or email):
+        if not (in_inbox or outside):
             continue
         rows.append(
             Notification(
@@ -128,8 +153,13 @@ def notify(intents: list[Intent]) -> list[int]:
         )
         if email:
             wants_email.add((intent.recipient_id, intent.record.pk))
+        if outside:
+            told_outside.add((intent.recipient_id, intent.record.pk))
     # ignore_conflicts: an event handled again after a crash tells nobody twice.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if told_outside:
+        for channel in _channels.values():
+            channel.recorded(told_outside)
     if not wants_email:
         return []
     return _collect_into_emails(wants_email)

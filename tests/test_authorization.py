@@ -186,12 +186,18 @@ def confluence_kwargs(world: "World") -> dict[str, Any]:
         email="bot@example.com", space_key="ENG", parent_page_id="1000",
     )  # fmt: skip
     connection.set_token("confluence-role-table-token")
+    connection.save()
+    return {"connection_id": connection.pk}
 
 
 def chat_connection_kwargs(world: "World") -> dict[str, Any]:
-    connection = ChatConnection(team=world.incident.team, kind="slack", name="Role table")
-    connection.set_bot_token("xoxb-role-table")
-    connection.set_signing_secret("role-table-signing-secret")
+    # A Mattermost on loopback: refused at once (private address), so the page lists no
+    # channels and asks for an ID instead, without any network.
+    connection = ChatConnection(
+        team=world.incident.team, kind="mattermost", name="Role chat",
+        server_url="http://127.0.0.1:9", workspace_id="tm1",
+    )  # fmt: skip
+    connection.set_bot_token("mm-role-table")
     connection.save()
     return {"connection_id": connection.pk}
 
@@ -395,6 +401,9 @@ TABLE: dict[str, Row] = {
     # Slash commands are signed, not logged in: GET is refused before anything else.
     "chat:slack_commands": everyone(405),
     "chat:mattermost_commands": everyone(405),
+    "chat:notify_settings": everyone(200, anonymous=302),
+    "chat:notify_link": everyone(302, method="post"),
+    "chat:notify_channel": Row(302, 403, 403, 403, 200, 403, 403, kwargs=chat_connection_kwargs),
     "trackers:list": MANAGERS,
     "trackers:create": MANAGERS,
     "trackers:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=connection_kwargs),

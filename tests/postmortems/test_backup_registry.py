@@ -8,7 +8,7 @@ from django.apps import apps
 from alerts.models import AlertEvent, AlertLink, AlertSource
 from alerts.services import source_create
 from api.models import ApiToken
-from chat.models import ChatConnection, ChatUserLink, IncidentChannel
+from chat.models import ChatConnection, ChatNotifyChoice, ChatUserLink, IncidentChannel
 from confluence.models import ConfluenceConnection, ConfluenceDelivery, ConfluencePage
 from core.backup_registry import backed_up, excluded
 from incidents.models import TrackerIssue
@@ -114,6 +114,7 @@ def every_kind_of_row():
     chat.save()
     ChatUserLink.objects.create(connection=chat, user=alice, chat_user_id="U1")
     IncidentChannel.objects.create(incident=incident, connection=chat, channel_id="C1")
+    ChatNotifyChoice.objects.create(user=alice, reminders="both", notifications="chat")
     RecurrenceLink.objects.create(incident=other, same_as=incident, created_by=alice)
     email = NotificationEmail.objects.create(recipient=alice, status="sent")
     Notification.objects.create(
