@@ -355,6 +355,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trackers.tasks.reconcile_all",
         "schedule": TRACKER_RECONCILE_INTERVAL_SECONDS,
     },
+    "rebuild-dashboard-counts-daily": {
+        "task": "incidents.tasks.rebuild_dashboard_counts",
+        "schedule": crontab(hour=REMINDER_HOUR, minute=15),
+    },
     "recover-owed-deliveries": {
         "task": "incidents.tasks.recover_owed_deliveries",
         "schedule": DELIVERY_RECOVERY_INTERVAL_SECONDS,

@@ -1,7 +1,11 @@
 """Server-side SVG charts: geometry computed here, drawn by templates, no script needed."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
 PALETTE = ["#3b5bdb", "#d9480f", "#2b8a3e", "#ae7c00", "#7048e8"]
 # Severity reads as heat: SEV1 red to SEV4 green, in both themes.
@@ -100,20 +104,22 @@ def horizontal_bars(
                     title=f"{row['label']} · {words[name]}: {value}{unit}",
                 )
             )
-    return {
-        "width": width,
-        "height": 30 + len(rows) * group + 14,
-        "slots": [],
-        "bars": bars,
-        "labels": labels,
-        "ticks": ticks,
-        "tick_anchor": "middle",
-        "axis": {"x1": label_width, "y1": axis_y, "x2": label_width + plot, "y2": axis_y},
-        "unit": unit.strip(),
-        "legend": [
-            {"name": words[n], "color": PALETTE[i % len(PALETTE)]} for i, n in enumerate(series)
-        ],
-    }
+    return _with_marks(
+        {
+            "width": width,
+            "height": 30 + len(rows) * group + 14,
+            "slots": [],
+            "bars": bars,
+            "labels": labels,
+            "ticks": ticks,
+            "tick_anchor": "middle",
+            "axis": {"x1": label_width, "y1": axis_y, "x2": label_width + plot, "y2": axis_y},
+            "unit": unit.strip(),
+            "legend": [
+                {"name": words[n], "color": PALETTE[i % len(PALETTE)]} for i, n in enumerate(series)
+            ],
+        }
+    )
 
 
 def columns(
@@ -189,18 +195,70 @@ def columns(
                     f"{'—' if row[name] is None else row[name]}{unit}",
                 )
             )
-    return {
-        "width": width,
-        "height": height,
-        "slots": slots,
-        "bars": bars,
-        "labels": labels,
-        "top": highest,
-        "ticks": ticks,
-        "tick_anchor": "end",
-        "axis": {"x1": left, "y1": bottom, "x2": width, "y2": bottom},
-        "unit": unit.strip(),
-        "legend": [
-            {"name": words[n], "color": palette[i % len(palette)]} for i, n in enumerate(series)
-        ],
+    return _with_marks(
+        {
+            "width": width,
+            "height": height,
+            "slots": slots,
+            "bars": bars,
+            "labels": labels,
+            "top": highest,
+            "ticks": ticks,
+            "tick_anchor": "end",
+            "axis": {"x1": left, "y1": bottom, "x2": width, "y2": bottom},
+            "unit": unit.strip(),
+            "legend": [
+                {"name": words[n], "color": palette[i % len(palette)]} for i, n in enumerate(series)
+            ],
+        }
+    )
+
+
+def _marks(template: str, rows: list[dict], names: tuple[str, ...]) -> SafeString:
+    # Numbers as str() gives them, which is what the template printed (no localization
+    # in this app's language), without the template engine's per-value cost.
+    return format_html_join("", template, ([row[name] for name in names] for row in rows))
+
+
+def _with_marks(chart: dict) -> dict:
+    """Add the chart's repeated SVG elements as markup for incidents/_chart.html.
+
+    Drawn here rather than by template loops: a dashboard has thousands of them, and
+    rendering each value through the template engine cost more than the figures' queries.
+    """
+    label_anchor = "middle" if chart.get("top") is not None else "end"
+    chart["marks"] = {
+        "ticks": _marks(
+            '<line class="chart-grid" x1="{}" y1="{}" x2="{}" y2="{}"/>'
+            '<text class="chart-tick" x="{}" y="{}" font-size="9" text-anchor="{}">{}</text>',
+            [{**tick, "anchor": chart["tick_anchor"]} for tick in chart["ticks"]],
+            ("x1", "y1", "x2", "y2", "tx", "ty", "anchor", "text"),
+        ),
+        "slots": _marks(
+            '<rect class="chart-slot" x="{}" y="{}" width="{}" height="{}" fill="transparent">'
+            "<title>{}</title></rect>",
+            chart["slots"],
+            ("x", "y", "width", "height", "title"),
+        ),
+        "bars": _marks(
+            '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" rx="1.5">'
+            "<title>{}</title></rect>",
+            [asdict(bar) for bar in chart["bars"]],
+            ("x", "y", "width", "height", "color", "title"),
+        ),
+        "labels": _marks(
+            '<text x="{}" y="{}" font-size="10" text-anchor="{}" fill="#1d2330">{}</text>',
+            [
+                {**label, "anchor": label_anchor, "text": Truncator(label["text"]).chars(22)}
+                for label in chart["labels"]
+            ],
+            ("x", "y", "anchor", "text"),
+        ),
+        "legend": _marks(
+            '<span class="legend"><svg width="10" height="10" aria-hidden="true">'
+            '<rect width="10" height="10" rx="2" fill="{}"/></svg> {}</span> ',
+            chart["legend"],
+            ("color", "name"),
+        ),
     }
+    return chart

@@ -21,12 +21,13 @@ from django.db.models import (
     Func,
     Q,
     QuerySet,
+    Sum,
 )
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from core.dashboard_cache import generation
-from incidents.models import ActionItem, Cause, Incident, Service, Team, User
+from incidents.models import ActionItem, Cause, Incident, OpenItemCount, Service, Team, User
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,106 @@ def open_and_overdue_by_owner(items: QuerySet, today: date, limit: int = 15) -> 
         }
         for r in rows
     ]
+
+
+def _counts_apply(scope: "DashboardScope") -> bool:
+    # The counts are of everything: a team, a service or a span of start dates needs the
+    # items (a team's are few).
+    return not (scope.team or scope.service or scope.start or scope.end)
+
+
+def _private_incidents(scope: "DashboardScope") -> QuerySet:
+    """Return the private incidents the scope's viewer may see (all without one)."""
+    incidents = Incident.objects.filter(is_private=True)
+    return incidents.visible_to(scope.user) if scope.user is not None else incidents
+
+
+TEAM_FIELDS = ["team_id", "team__name"]
+OWNER_FIELDS = ["owner_id", "owner__username", "owner__first_name", "owner__last_name"]
+
+
+def _tally(items: QuerySet, today: date) -> list[tuple]:
+    """Return (team id and name, owner id and names, items, overdue) groups of the items."""
+    fields = [f"incident__{name}" for name in TEAM_FIELDS] + OWNER_FIELDS
+    counted = items.order_by().values(*fields)
+    counted = counted.annotate(n=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+    return [
+        (tuple(row[:2]), tuple(row[2:6]), *row[6:])
+        for row in counted.values_list(*fields, "n", "overdue")
+    ]
+
+
+def _open_counts(scope: "DashboardScope", today: date) -> tuple[dict, dict]:
+    """Return {team: [open, overdue]} and {owner: [open, overdue]}, each key the id and names.
+
+    Read from OpenItemCount, with the items that fell due between its as_of and today moved
+    in or out of overdue, and the open items of the private incidents the viewer may see
+    added; those two counted from the items themselves (a few of them).
+    """
+    teams: dict = {}
+    owners: dict = {}
+
+    def add(counts: dict, who: tuple, n_open: int, n_overdue: int) -> None:
+        entry = counts.setdefault(who, [0, 0])
+        entry[0] += n_open
+        entry[1] += n_overdue
+
+    fields = ["per", "as_of", *TEAM_FIELDS, *OWNER_FIELDS]
+    stored = OpenItemCount.objects.order_by().values(*fields)
+    as_of = None  # the same on every row (dashboard_counts)
+    for per, day, *who, n_open, n_overdue in stored.annotate(
+        n=Sum("open_items"), overdue=Sum("overdue_items")
+    ).values_list(*fields, "n", "overdue"):
+        as_of = day
+        if per == OpenItemCount.Per.TEAM:
+            add(teams, tuple(who[:2]), n_open, n_overdue)
+        else:
+            add(owners, tuple(who[2:]), n_open, n_overdue)
+    if as_of and as_of != today:
+        first, last = sorted([as_of, today])
+        sign = 1 if today > as_of else -1
+        fell_due = ActionItem.objects.filter(
+            OPEN, incident__is_private=False, due_date__gte=first, due_date__lt=last
+        )
+        for team, owner, n, _ in _tally(fell_due, today):
+            add(teams, team, 0, sign * n)
+            add(owners, owner, 0, sign * n)
+    private = ActionItem.objects.filter(OPEN, incident__in=_private_incidents(scope).values("pk"))
+    for team, owner, n_open, n_overdue in _tally(private, today):
+        add(teams, team, n_open, n_overdue)
+        add(owners, owner, n_open, n_overdue)
+
+    def shown(counts: dict) -> dict:
+        return {who: entry for who, entry in counts.items() if entry[0] > 0}
+
+    return shown(teams), shown(owners)
+
+
+def _ranked(counts: dict) -> list:
+    # As the database ordered them: most overdue, most open, then by name (the first named
+    # field), none last.
+    return sorted(
+        counts.items(),
+        key=lambda row: (-row[1][1], -row[1][0], row[0][1] is None, row[0][1] or ""),
+    )
+
+
+def counted_open_and_overdue(scope: "DashboardScope", today: date, limit: int = 15):
+    """Return open_and_overdue_by_team and _by_owner of all items, read from OpenItemCount."""
+    teams, owners = _open_counts(scope, today)
+    by_team = [
+        {"label": name or "No team", "open": n_open, "overdue": n_overdue}
+        for (_pk, name), (n_open, n_overdue) in _ranked(teams)
+    ]
+    by_owner = [
+        {
+            "label": " ".join(filter(None, [first, last])) or username or "Unassigned",
+            "open": n_open,
+            "overdue": n_overdue,
+        }
+        for (_pk, username, first, last), (n_open, n_overdue) in _ranked(owners)[:limit]
+    ]
+    return by_team, by_owner
 
 
 def _week_start(day: date) -> date:
@@ -264,15 +365,22 @@ def _months_since_first_incident(severity: list[dict], response: list[dict]):
     return severity[first:], response[first:]
 
 
-def dashboard(scope: DashboardScope, today: date) -> dict:
+def dashboard(scope: DashboardScope, today: date, *, from_counts: bool = True) -> dict:
+    """Return the dashboard's figures; from_counts=False counts the open items from the items
+    themselves, as OpenItemCount should give them."""
     items, incidents = scope.action_items(), scope.incidents()
     monthly_severity, response_times = _months_since_first_incident(
         incidents_per_month_by_severity(incidents, today),
         response_times_per_month(incidents, today),
     )
+    if from_counts and _counts_apply(scope):
+        by_team, by_owner = counted_open_and_overdue(scope, today)
+    else:
+        by_team = open_and_overdue_by_team(items, today)
+        by_owner = open_and_overdue_by_owner(items, today)
     return {
-        "by_team": open_and_overdue_by_team(items, today),
-        "by_owner": open_and_overdue_by_owner(items, today),
+        "by_team": by_team,
+        "by_owner": by_owner,
         "weekly": opened_and_closed_per_week(items, today),
         "monthly_severity": monthly_severity,
         "response_times": response_times,

@@ -57,9 +57,22 @@ def incident_for_document(user: User | None):
     )
 
 
+def _rendered_document_rows() -> list:
+    # What the document page draws, and no more: no services, tags or who wrote which
+    # event (the exports' front matter has those, through incident_for_document).
+    return [
+        "postmortem__sections",
+        "timeline_events",
+        Prefetch("causes", queryset=Cause.objects.prefetch_related("action_items")),
+        Prefetch(
+            "action_items", queryset=ActionItem.objects.select_related("owner", "tracker_issue")
+        ),
+    ]
+
+
 def fetch_document_rows(incident: Incident) -> None:
-    """Fetch the rows the document shows onto an incident_for_page_head() one."""
-    prefetch_related_objects([incident], *_document_rows())
+    """Fetch the rows the document page shows onto an incident_for_page_head() one."""
+    prefetch_related_objects([incident], *_rendered_document_rows())
 
 
 def action_items_for_board(user: User):

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from core import deliveries, events
 from core.models import EventHandling
-from incidents import reminders
+from incidents import dashboard_counts, reminders
 from incidents.models import ReminderDelivery
 
 
@@ -77,6 +77,13 @@ def handle_events(self: Task, *, consumer: str) -> int:
     elif progress.retry_in is not None:
         handle_events.apply_async(kwargs={"consumer": consumer}, countdown=progress.retry_in)
     return progress.handled
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def rebuild_dashboard_counts() -> int:
+    """Count the dashboard's open items again from scratch (run daily by beat): catches up
+    writes that recorded no event, which the dashboard_counts consumer never saw."""
+    return dashboard_counts.rebuild()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -1,9 +1,9 @@
 """Incidents and what hangs off them, a module per aggregate; import them from here.
 
 people (users, teams, services, tags), incident (the incident and who may see it),
-timeline, causes, action_items (with their tracker issues) and deliveries (reminder emails);
-times holds the time and zone helpers they share. The record of changes (ChangeRecord) and
-the owed-delivery base row live in core.models.
+timeline, causes, action_items (with their tracker issues), deliveries (reminder emails) and
+dashboard (counts the dashboard reads); times holds the time and zone helpers they share. The
+record of changes (ChangeRecord) and the owed-delivery base row live in core.models.
 """
 
 # isort: off
@@ -34,6 +34,7 @@ from incidents.models.action_items import (
     TrackerIssueQuerySet,
 )
 from incidents.models.deliveries import ReminderDelivery
+from incidents.models.dashboard import OpenItemCount
 
 # isort: on
 
@@ -44,6 +45,7 @@ __all__ = [
     "CauseQuerySet",
     "Incident",
     "IncidentQuerySet",
+    "OpenItemCount",
     "ReminderDelivery",
     "Service",
     "Tag",

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from core import page_cache
 from incidents import selectors, tracking
 from incidents.board_forms import BulkChangeForm, QuickUpdateForm
+from incidents.board_rows import board_rows
 from incidents.filters import ActionItemFilter
 from incidents.models import ActionItem, User
 from incidents.permissions import can_edit_action_item, can_view_incident
@@ -98,11 +99,9 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
         # The counts per status add up to the matches: one pass over them instead of two.
         paginator.count = sum(counts.values())
         page = paginator.get_page(request.GET.get("page"))
+        rows = [(item, item.days_overdue(today)) for item in page.object_list]
         context.update(
-            filter=filterset,
-            page=page,
-            rows=[(item, item.days_overdue(today)) for item in page.object_list],
-            counts=counts,
+            filter=filterset, page=page, rows=rows, rows_html=board_rows(rows), counts=counts
         )
     return render(request, "incidents/action_item_board.html", context)
 
