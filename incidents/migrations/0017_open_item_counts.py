@@ -40,7 +40,7 @@ def count_open_items(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("incidents", "0015_tracker_issue_creation_note"),
+        ("incidents", "0016_timeline_source_url"),
     ]
 
     operations = [
