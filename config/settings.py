@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "trackers",
+    "publishing",
     "accounts",
     "search",
     "notifications",
@@ -315,6 +316,18 @@ TRACKER_RECONCILE_INTERVAL_SECONDS = env_int("TRACKER_RECONCILE_INTERVAL_SECONDS
 # Calls one reconcile of one connection may make (pages of changes, first looks, checks that
 # an issue still exists); what is left over is picked up by the next pass.
 TRACKER_RECONCILE_REQUEST_BUDGET = env_int("TRACKER_RECONCILE_REQUEST_BUDGET", 40)
+# Publishing postmortems to git repositories (see publishing/). Secrets are encrypted with
+# TRACKER_ENCRYPTION_KEYS. file:// remotes read the server's own disk: tests only.
+PUBLISHING_ALLOW_LOCAL_REMOTES = env_bool("PUBLISHING_ALLOW_LOCAL_REMOTES", False)
+# How SSH remotes are reached (dulwich runs it with -i and the connection's key).
+PUBLISHING_SSH_COMMAND = env_str(
+    "PUBLISHING_SSH_COMMAND", "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new"
+)
+# The committer of every publication; the author is the person who published.
+PUBLISHING_COMMITTER = env_str("PUBLISHING_COMMITTER", "Postmortems <postmortems@localhost>")
+PUBLISHING_MAX_ATTEMPTS = env_int("PUBLISHING_MAX_ATTEMPTS", 8)
+# How often beat asks every repository for merged changes (webhooks tell sooner).
+PUBLISHING_POLL_INTERVAL_SECONDS = env_int("PUBLISHING_POLL_INTERVAL_SECONDS", 900)
 # Beat is a singleton: it schedules only while it holds this Redis lock (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:SingletonScheduler"
 BEAT_LOCK_KEY = env_str("BEAT_LOCK_KEY", f"postmortems:beat-lock:{CELERY_TASK_DEFAULT_QUEUE}")
@@ -333,6 +346,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-tracker-issues": {
         "task": "trackers.tasks.reconcile_all",
         "schedule": TRACKER_RECONCILE_INTERVAL_SECONDS,
+    },
+    "poll-postmortem-repositories": {
+        "task": "publishing.tasks.poll_all",
+        "schedule": PUBLISHING_POLL_INTERVAL_SECONDS,
     },
     "recover-owed-deliveries": {
         "task": "incidents.tasks.recover_owed_deliveries",

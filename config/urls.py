@@ -42,6 +42,7 @@ urlpatterns = [
     path("settings/tokens/", include("api.web_urls")),
     path("webhooks/", include("webhooks.urls")),
     path("trackers/", include("trackers.urls")),
+    path("repositories/", include("publishing.urls")),
     # Browsers ask for /favicon.ico on pages without an icon link, such as Django's admin.
     path("favicon.ico", postmortem_views.favicon, name="favicon"),
     # Django prefixes MEDIA_URL with "/"; URL patterns have none.

@@ -15,6 +15,7 @@ os.environ.setdefault("NOTIFICATION_DIGEST_MINUTES", "0")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true")
 # The fake GitHub and Jira of the tests listen on loopback too.
 os.environ.setdefault("TRACKER_ALLOW_PRIVATE_ADDRESSES", "true")
+os.environ.setdefault("PUBLISHING_ALLOW_LOCAL_REMOTES", "true")
 os.environ.setdefault("TRACKER_ENCRYPTION_KEYS", "QmZ3bWxtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODlhYmM=")
 
 from config.settings import *  # noqa: F403

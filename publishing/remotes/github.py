@@ -1,0 +1,7 @@
+"""GitHub (placeholder)."""
+
+from publishing.remotes.base import Remote
+
+
+class GitHubRemote(Remote):
+    pass

@@ -1,0 +1,7 @@
+"""GitLab (placeholder)."""
+
+from publishing.remotes.base import Remote
+
+
+class GitLabRemote(Remote):
+    pass
