@@ -135,3 +135,16 @@ def publish(postmortem: Postmortem, actor) -> Postmortem:
     Review.objects.create(postmortem=postmortem, reviewer=actor, decision="approve",
                           postmortem_version=postmortem.version)  # fmt: skip
     return postmortem_services.postmortem_publish(postmortem=postmortem, actor=actor)
+
+
+def seed(store) -> None:
+    """Give a fake host's repository the folder the tests import."""
+    store.commit(
+        "main",
+        {
+            "README.md": "# Our postmortems\n",
+            "postmortems/2024-06-03-dns.md": (SAMPLES / "05_table_timeline.md").read_text(),
+            "postmortems/2024-03-payments.md": (SAMPLES / "03_bullets_24h_pst.md").read_text(),
+        },
+        message="Our postmortems so far",
+    )
