@@ -199,7 +199,7 @@ def _revision_for(request: HttpRequest, revision_id: int) -> IncomingRevision:
 
 def side_by_side(here: str, there: str) -> SafeString:
     """Return a table of both texts side by side, changed lines marked (difflib escapes)."""
-    table = difflib.HtmlDiff(wrapcolumn=60).make_table(
+    table = difflib.HtmlDiff().make_table(
         here.splitlines(), there.splitlines(), "Here", "In the repository", context=False
     )
     return mark_safe(table)
