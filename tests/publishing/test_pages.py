@@ -122,3 +122,16 @@ def test_a_change_to_a_private_incident_is_hidden_from_those_who_may_not_see_it(
     outsider = UserFactory(username="outsider")
     client.force_login(outsider)
     assert client.get(revision.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("model", ["repositoryconnection", "publishdelivery", "incomingrevision"])
+def test_the_admin_lists_repositories_and_what_is_owed_without_secrets(
+    admin_client, imported, remote, model
+):
+    remote.commit({imported.path: "# DNS resolution failures\n\nChanged.\n"})
+    services.take_incoming(connection=imported.connection)
+    response = admin_client.get(f"/admin/publishing/{model}/")
+    assert response.status_code == 200
+    change = admin_client.get(f"/admin/publishing/repositoryconnection/{imported.connection_id}/")
+    assert "hook-secret" not in change.content.decode()
+    assert "webhook_secret_encrypted" not in change.content.decode()
