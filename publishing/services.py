@@ -130,6 +130,9 @@ def _import_file(connection, remote, path, blob, actor, known_owners) -> dict:
     except ValidationError as error:
         result["error"] = refusal_text(error)
         return result
+    except IntegrityError:  # another run imported this file meanwhile; this one saved nothing
+        result.update(outcome="known", error="")
+        return result
     result.update(outcome="imported", reference=incident.reference, incident_id=incident.pk)
     return result
 

@@ -87,3 +87,21 @@ def test_a_postmortem_goes_to_the_repository_and_a_merged_change_comes_back(
     )
     postmortem.refresh_from_db()
     assert postmortem.status == "draft"
+
+
+def test_the_connection_form_shows_the_fields_of_the_kind_picked(new_page):
+    lead = UserFactory(username="lead")
+    TeamFactory(name="Platform", manager=lead)
+    page = new_page()
+    log_in(page, "lead")
+    page.goto("/repositories/new/")
+    remote_url = page.locator("#id_remote_url")
+    repository = page.locator("#id_repository")
+    expect(remote_url).to_be_visible()
+    expect(repository).to_be_hidden()
+
+    page.get_by_label("GitLab").check()
+    expect(repository).to_be_visible()
+    expect(remote_url).to_be_hidden()
+    page.get_by_label("GitHub").check()
+    expect(repository).to_be_visible()
