@@ -177,3 +177,20 @@ def test_a_gitlab_push_with_its_token_is_taken_and_a_wrong_one_refused(
     assert (wrong.status_code, unsigned.status_code, right.status_code) == (403, 403, 202)
     assert "does not match" in wrong.content.decode()
     assert client.post("/repositories/999999/hook/", b"{}", content_type="x").status_code == 404
+
+
+def test_beats_poll_takes_in_changes_of_every_repository_and_keeps_going_past_errors(
+    imported, remote, team, tmp_path
+):
+    from publishing import tasks
+
+    broken = make_connection(team, kind="git", remote_url=(tmp_path / "gone.git").as_uri())
+    remote.commit({imported.path: "# DNS resolution failures\n\nPolled.\n"})
+
+    assert tasks.poll_all() == 2
+
+    assert IncomingRevision.objects.get().markdown.endswith("Polled.\n")
+    broken.refresh_from_db()
+    assert broken.last_error.startswith("There is no git repository at the remote URL")
+    imported.connection.refresh_from_db()
+    assert imported.connection.last_polled_at is not None
