@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "alerts",
     "confluence",
     "chat",
+    "publishing",
     "accounts",
     "search",
     "notifications",
@@ -336,6 +337,18 @@ SLACK_API_URL = env_str("SLACK_API_URL", "https://slack.com/api/")
 # A rate-limited call waits as Retry-After says, at most this long, this many times.
 CHAT_MAX_RETRY_WAIT_SECONDS = env_int("CHAT_MAX_RETRY_WAIT_SECONDS", 30)
 CHAT_MAX_RETRIES = env_int("CHAT_MAX_RETRIES", 2)
+# Publishing postmortems to git repositories (see publishing/). Secrets are encrypted with
+# TRACKER_ENCRYPTION_KEYS. file:// remotes read the server's own disk: tests only.
+PUBLISHING_ALLOW_LOCAL_REMOTES = env_bool("PUBLISHING_ALLOW_LOCAL_REMOTES", False)
+# How SSH remotes are reached (dulwich runs it with -i and the connection's key).
+PUBLISHING_SSH_COMMAND = env_str(
+    "PUBLISHING_SSH_COMMAND", "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new"
+)
+# The committer of every publication; the author is the person who published.
+PUBLISHING_COMMITTER = env_str("PUBLISHING_COMMITTER", "Postmortems <postmortems@localhost>")
+PUBLISHING_MAX_ATTEMPTS = env_int("PUBLISHING_MAX_ATTEMPTS", 8)
+# How often beat asks every repository for merged changes (webhooks tell sooner).
+PUBLISHING_POLL_INTERVAL_SECONDS = env_int("PUBLISHING_POLL_INTERVAL_SECONDS", 900)
 # Beat is a singleton: it schedules only while it holds this Redis lock (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat:SingletonScheduler"
 BEAT_LOCK_KEY = env_str("BEAT_LOCK_KEY", f"postmortems:beat-lock:{CELERY_TASK_DEFAULT_QUEUE}")
@@ -358,6 +371,10 @@ CELERY_BEAT_SCHEDULE = {
     "rebuild-dashboard-counts-daily": {
         "task": "incidents.tasks.rebuild_dashboard_counts",
         "schedule": crontab(hour=REMINDER_HOUR, minute=15),
+    },
+    "poll-postmortem-repositories": {
+        "task": "publishing.tasks.poll_all",
+        "schedule": PUBLISHING_POLL_INTERVAL_SECONDS,
     },
     "recover-owed-deliveries": {
         "task": "incidents.tasks.recover_owed_deliveries",

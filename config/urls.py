@@ -45,6 +45,7 @@ urlpatterns = [
     path("alerts/", include("alerts.urls")),
     path("confluence/", include("confluence.urls")),
     path("chat/", include("chat.urls")),
+    path("repositories/", include("publishing.urls")),
     # Browsers ask for /favicon.ico on pages without an icon link, such as Django's admin.
     path("favicon.ico", postmortem_views.favicon, name="favicon"),
     # Django prefixes MEDIA_URL with "/"; URL patterns have none.

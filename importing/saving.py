@@ -16,7 +16,7 @@ from incidents.imports import (
     incident_import,
     users_by_name,
 )
-from incidents.models import Incident, User
+from incidents.models import Incident, Team, User
 from incidents.services import record_change
 from postmortems.exporting.exporters import cause_key
 from postmortems.layouts.sections import create_sections, default_template
@@ -31,6 +31,7 @@ def postmortem_import(
     actor: User | None,
     template: PostmortemTemplate | None = None,
     known_owners: dict[str, User | None] | None = None,
+    team: Team | None = None,
 ) -> Incident:
     """Save a parsed postmortem as an incident with its timeline, causes and action items.
 
@@ -38,7 +39,8 @@ def postmortem_import(
     given template, else the one the document names (an export of ours), else the default;
     text of sections that template lacks is kept in sections marked as not in it. When
     importing several documents, pass each the same known_owners dict (empty at first), so
-    that an owner name is looked up once in the run, not once per document.
+    that an owner name is looked up once in the run, not once per document. A team given
+    owns the incident (a team's repository of postmortems imports into that team).
     """
     resolved = Incident.Status.RESOLVED if parsed.resolved_at else Incident.Status.INVESTIGATING
     incident = incident_import(
@@ -56,6 +58,7 @@ def postmortem_import(
             "summary": parsed.summary,
             "impact": parsed.impact,
             "users_affected": parsed.users_affected[:200],
+            **({"team": team} if team is not None else {}),
         },
         events=[
             ImportedEvent(

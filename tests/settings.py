@@ -19,6 +19,7 @@ os.environ.setdefault("TRACKER_ALLOW_PRIVATE_ADDRESSES", "true")
 os.environ.setdefault("CONFLUENCE_ALLOW_PRIVATE_ADDRESSES", "true")
 # And the fake Slack and Mattermost of the chat tests.
 os.environ.setdefault("CHAT_ALLOW_PRIVATE_ADDRESSES", "true")
+os.environ.setdefault("PUBLISHING_ALLOW_LOCAL_REMOTES", "true")
 os.environ.setdefault("TRACKER_ENCRYPTION_KEYS", "QmZ3bWxtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODlhYmM=")
 
 from config.settings import *  # noqa: F403

@@ -31,6 +31,7 @@ from notifications.emails import unsubscribe_token as notifications_unsubscribe_
 from notifications.models import Notification
 from postmortems.collaboration import comments
 from postmortems.models import Comment, PostmortemTemplate, PublishedVersion
+from publishing.models import IncomingRevision, RepositoryConnection, RepositoryFile
 from search.models import RecurrenceLink
 from tests.factories import (
     ActionItemFactory,
@@ -190,6 +191,15 @@ def confluence_kwargs(world: "World") -> dict[str, Any]:
     return {"connection_id": connection.pk}
 
 
+def repository_kwargs(world: "World") -> dict[str, Any]:
+    connection = RepositoryConnection(
+        team=world.incident.team, kind="git", remote_url="file:///nonexistent/role-table.git"
+    )  # nothing there: "import" and "look for changes" fail fast and say so
+    connection.set_webhook_secret("role-table-secret")
+    connection.save()
+    return {"connection_id": connection.pk}
+
+
 def chat_connection_kwargs(world: "World") -> dict[str, Any]:
     # A Mattermost on loopback: refused at once (private address), so the page lists no
     # channels and asks for an ID instead, without any network.
@@ -200,6 +210,18 @@ def chat_connection_kwargs(world: "World") -> dict[str, Any]:
     connection.set_bot_token("mm-role-table")
     connection.save()
     return {"connection_id": connection.pk}
+
+
+def revision_kwargs(world: "World") -> dict[str, Any]:
+    """Return a change to the world's postmortem merged in its team's repository."""
+    connection_id = repository_kwargs(world)["connection_id"]
+    file = RepositoryFile.objects.create(
+        connection_id=connection_id, incident=world.incident, path="postmortems/role.md"
+    )
+    revision = IncomingRevision.objects.create(
+        file=file, blob="b" * 40, markdown="# Role table incident\n\nChanged there.\n"
+    )
+    return {"revision_id": revision.pk}
 
 
 def link_kwargs(world: "World") -> dict[str, Any]:
@@ -434,6 +456,31 @@ TABLE: dict[str, Row] = {
     "trackers:github_hook": everyone(405, kwargs=connection_kwargs),
     "trackers:jira_hook": everyone(405, kwargs=connection_kwargs),
     "trackers:item": everyone(200, anonymous=302, outsider=404),
+    # Repositories of postmortems: the team's manager's, like trackers; the push hook is
+    # signed and POST only; a change merged there is seen by whoever sees its incident
+    # and accepted or rejected by its editors (the first decides; later ones are told so).
+    "publishing:list": MANAGERS,
+    "publishing:create": MANAGERS,
+    "publishing:detail": Row(302, 403, 403, 403, 200, 403, 403, kwargs=repository_kwargs),
+    "publishing:edit": Row(302, 403, 403, 403, 200, 403, 403, kwargs=repository_kwargs),
+    "publishing:import": Row(
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=repository_kwargs
+    ),
+    "publishing:poll": Row(
+        302, 403, 403, 403, 302, 403, 403, method="post", kwargs=repository_kwargs
+    ),
+    "publishing:new_secret": Row(
+        302, 403, 403, 403, 200, 403, 403, method="post", kwargs=repository_kwargs
+    ),
+    "publishing:delete": everyone(405, anonymous=302, kwargs=repository_kwargs),
+    "publishing:hook": everyone(405, kwargs=repository_kwargs),
+    "publishing:revision": everyone(200, anonymous=302, outsider=404, kwargs=revision_kwargs),
+    "publishing:revision_accept": Row(
+        302, 403, 302, 403, 302, 403, 404, method="post", kwargs=revision_kwargs
+    ),
+    "publishing:revision_reject": Row(
+        302, 403, 302, 403, 302, 403, 404, method="post", kwargs=revision_kwargs
+    ),
     "trackers:item_create": Row(302, 403, 302, 403, 302, 403, 404, method="post"),
     "trackers:items_create": everyone(302, method="post"),
     "trackers:account": everyone(200, anonymous=302),

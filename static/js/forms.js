@@ -91,7 +91,8 @@ document.addEventListener("keydown", function (event) {
   });
 });
 // Parts of a form that belong to one choice (data-shown-when="name=value") are shown only
-// while that choice is picked, e.g. the GitHub or the Jira fields of a tracker.
+// while that choice is picked, e.g. the GitHub or the Jira fields of a tracker; several
+// choices are separated by commas (data-shown-when="kind=github,gitlab").
 (function () {
   "use strict";
   function update(form) {
@@ -99,7 +100,7 @@ document.addEventListener("keydown", function (event) {
       var rule = part.getAttribute("data-shown-when").split("=");
       var picked = form.querySelector('[name="' + rule[0] + '"]:checked') ||
         form.querySelector('select[name="' + rule[0] + '"]');
-      part.hidden = !picked || picked.value !== rule[1];
+      part.hidden = !picked || rule[1].split(",").indexOf(picked.value) === -1;
     });
   }
   document.addEventListener("DOMContentLoaded", function () {

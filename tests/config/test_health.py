@@ -34,6 +34,7 @@ def test_health_is_ok_without_login_when_database_and_redis_answer(client, redis
             "webhook_disabled_email": 0,
             "tracker_issue": 0,
             "tracker_state": 0,
+            "publication": 0,
             "notification_email": 0,
             "unlock_link": 0,
         },

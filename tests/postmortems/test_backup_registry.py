@@ -22,6 +22,12 @@ from postmortems.models import (
     TeamTemplateDefault,
     TemplateChange,
 )
+from publishing.models import (
+    IncomingRevision,
+    PublishDelivery,
+    RepositoryConnection,
+    RepositoryFile,
+)
 from search.models import RecurrenceLink
 from tests.factories import (
     ActionItemFactory,
@@ -50,6 +56,7 @@ pytestmark = pytest.mark.django_db
 TRACKER_TOKEN = "github_pat_backup_secret_123"
 ALERT_SECRET = "pagerduty-backup-signing-secret"
 CONFLUENCE_TOKEN = "ATATT-confluence-backup-secret"
+REPOSITORY_TOKEN = "github_pat_repository_secret_456"
 
 
 def test_every_installed_model_is_backed_up_or_left_out_with_a_reason():
@@ -89,7 +96,7 @@ def every_kind_of_row():
     record = ChangeRecordFactory(incident=incident, actor=alice)
     postmortem = PostmortemFactory(incident=incident, authors=[alice], reviewers=[alice])
     ReviewFactory(postmortem=postmortem, reviewer=alice)
-    PublishedVersion.objects.create(postmortem=postmortem, number=1, published_by=alice,
+    version = PublishedVersion.objects.create(postmortem=postmortem, number=1, published_by=alice,
                                     html="<p>v1</p>", data={"v": 1}, markdown="v1")  # fmt: skip
     thread = CommentThread.objects.create(postmortem=postmortem, section="timeline",
                                           created_by=alice, action_item=item)  # fmt: skip
@@ -115,6 +122,15 @@ def every_kind_of_row():
     ChatUserLink.objects.create(connection=chat, user=alice, chat_user_id="U1")
     IncidentChannel.objects.create(incident=incident, connection=chat, channel_id="C1")
     ChatNotifyChoice.objects.create(user=alice, reminders="both", notifications="chat")
+    repository = RepositoryConnection(team=team, kind="github", repository="acme/postmortems")
+    repository.set_token(REPOSITORY_TOKEN)
+    repository.set_webhook_secret("repository-hook-secret")
+    repository.save()
+    file = RepositoryFile.objects.create(connection=repository, incident=incident, path="a.md",
+                                         synced_blob="b1", known_blobs=["b1"])  # fmt: skip
+    PublishDelivery.objects.create(connection=repository, postmortem=postmortem, version=version,
+                                   status="sent", commit="c1")  # fmt: skip
+    IncomingRevision.objects.create(file=file, blob="b2", markdown="# Changed there")
     RecurrenceLink.objects.create(incident=other, same_as=incident, created_by=alice)
     email = NotificationEmail.objects.create(recipient=alice, status="sent")
     Notification.objects.create(
@@ -165,6 +181,7 @@ def test_a_restore_brings_back_every_kind_of_row(every_kind_of_row):
     connection = TrackerConnection.objects.get()
     assert connection.token == TRACKER_TOKEN  # still decrypts with the same keys
     assert AlertSource.objects.get().secret == ALERT_SECRET
+    assert RepositoryConnection.objects.get().token == REPOSITORY_TOKEN
     assert TrackerIssue.objects.get().key == "acme/web#1"
     assert ConfluenceConnection.objects.get().token == CONFLUENCE_TOKEN
     assert Comment.objects.get().body == "Why **this**?"
@@ -182,6 +199,7 @@ def test_secrets_stay_encrypted_or_hashed_or_out_of_the_file(every_kind_of_row):
     (wiki,) = data_of(text)["confluence.confluenceconnection"]
     assert wiki["fields"]["token_encrypted"] == ConfluenceConnection.objects.get().token_encrypted
     assert "xoxb-chat-token" not in text and "chat-signing-secret" not in text
+    assert REPOSITORY_TOKEN not in text and "repository-hook-secret" not in text
     data = json.loads(text)["models"]
     (connection,) = data["trackers.trackerconnection"]
     assert (
@@ -200,7 +218,8 @@ def test_a_backup_without_private_incidents_leaves_out_everything_on_them(every_
     data = export_data()["models"]
     for model in (TrackerIssue, Comment, CommentThread, PublishedVersion, RecurrenceLink,
                   Notification, Follow, TrackerIssueCreation, TrackerIssueUpdate, AlertLink,
-                  AlertEvent, ConfluencePage, ConfluenceDelivery, IncidentChannel):  # fmt: skip
+                  AlertEvent, ConfluencePage, ConfluenceDelivery, IncidentChannel,
+                  RepositoryFile, PublishDelivery, IncomingRevision):  # fmt: skip
         assert data[_file_key(model)] == [], model
     assert len(data["incidents.incident"]) == 1  # the other, public one
 
@@ -208,7 +227,14 @@ def test_a_backup_without_private_incidents_leaves_out_everything_on_them(every_
 def test_an_older_file_without_the_new_kinds_still_restores(every_kind_of_row):
     data = export_data()
     for key in list(data["models"]):
-        if key.split(".")[0] in {"trackers", "webhooks", "api", "notifications", "search"}:
+        if key.split(".")[0] in {
+            "trackers",
+            "webhooks",
+            "api",
+            "notifications",
+            "search",
+            "publishing",
+        }:
             del data["models"][key]
     data["models"]["incidents.trackerissue"] = []
     for key in ("postmortems.publishedversion", "postmortems.commentthread", "postmortems.comment"):
