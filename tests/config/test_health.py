@@ -4,6 +4,8 @@ import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 
+from tests.owed import owed_counts
+
 pytestmark = pytest.mark.django_db
 
 
@@ -27,17 +29,7 @@ def test_health_is_ok_without_login_when_database_and_redis_answer(client, redis
     assert response.json() == {
         "status": "ok",
         "checks": {"database": "ok", "redis": "ok"},
-        "deliveries_overdue": {
-            "reminder": 0,
-            "event": 0,
-            "webhook": 0,
-            "webhook_disabled_email": 0,
-            "tracker_issue": 0,
-            "tracker_state": 0,
-            "publication": 0,
-            "notification_email": 0,
-            "unlock_link": 0,
-        },
+        "deliveries_overdue": owed_counts(),
     }
 
 
