@@ -1,6 +1,7 @@
 """Serve the bench database with gunicorn and measure pages under a bounded load.
 
     .venv/bin/python bench/load.py [--requests 300] [--concurrency 8] [--workers 3]
+        [--cache both|on|off]
 
 Logs in through the real login form, then sends a fixed number of requests to each URL in
 URLS from a pool of keep-alive connections on 127.0.0.1, and prints requests per second
@@ -8,8 +9,12 @@ and median/p95 latency. A URL that does not answer 200 is reported as skipped. T
 row, a trivial view behind the same middleware, is the ceiling; each page's share of it is
 printed against its target (TARGETS), "ok" or "SHORT", with the board page's size in KiB.
 The ceiling is measured again after each page, and a page is compared with the mean of the
-first ceiling and that one, so that a machine shared with other work skews less. Results go to
-bench/results/load-<time>.json and bench/results/load.json.
+first ceiling and that one, so that a machine shared with other work skews less.
+
+Every page is measured twice, each time on a fresh server: with the page cache as configured
+(the settings' defaults unless the environment says otherwise), then without it
+(PAGE_CACHE_SECONDS=0 DASHBOARD_CACHE_SECONDS=0), where every request does all its work.
+Results go to bench/results/load-<time>.json and bench/results/load.json.
 """
 
 import argparse
@@ -55,10 +60,15 @@ TARGETS = {
     "dashboard": 0.03,
 }
 BOARD_KIB_TARGET = 60
+# The two passes: their name and what they add to the server's environment.
+CACHE_PASSES = {
+    "on": {},
+    "off": {"PAGE_CACHE_SECONDS": "0", "DASHBOARD_CACHE_SECONDS": "0"},
+}
 
 
-def start_server(workers: int) -> subprocess.Popen:
-    """Start gunicorn on the bench settings and wait until it answers."""
+def start_server(workers: int, env: dict[str, str]) -> subprocess.Popen:
+    """Start gunicorn on the bench settings, with `env` added, and wait until it answers."""
     command = [
         sys.executable,
         "-m",
@@ -70,7 +80,7 @@ def start_server(workers: int) -> subprocess.Popen:
         "--keep-alive=30",
         "--log-level=warning",
     ]
-    server = subprocess.Popen(command, cwd=_setup.ROOT, env=_setup.server_env())
+    server = subprocess.Popen(command, cwd=_setup.ROOT, env={**_setup.server_env(), **env})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -211,26 +221,12 @@ def typical_incident() -> int:
     return incidents.values_list("pk", flat=True)[total // 2]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=300, help="per URL")
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    args = parser.parse_args()
-
-    incident = typical_incident()
-    # DEBUG is off, so pages name hashed static files: build the manifest as a deploy does.
-    from django.core.management import call_command
-
-    call_command("collectstatic", interactive=False, verbosity=0)
-    server = start_server(args.workers)
+def measure(args: argparse.Namespace, incident: int, env: dict[str, str]) -> list[dict]:
+    """Serve the pages with `env` added to the server's environment and measure each one."""
+    server = start_server(args.workers, env)
     results = []
     try:
         cookie = log_in()
-        print(
-            f"load: {args.requests} requests per URL, {args.concurrency} connections, "
-            f"{args.workers} gunicorn workers"
-        )
         print(f"{'page':40} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'ceiling after':>14}")
         ceiling_path = URLS[0][1]
         for name, template in URLS:
@@ -260,7 +256,11 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return results
 
+
+def print_shares(results: list[dict]) -> list[dict]:
+    """Print each page's share of the ceiling against its target; return the shares."""
     shares = ratios(results)
     if shares:
         print(f"\n{'share of the ceiling':40} {'req/s %':>8} {'target':>10}  (ceiling req/s)")
@@ -276,6 +276,43 @@ def main() -> None:
         kib = board["bytes"] / 1024
         verdict = "ok" if kib < BOARD_KIB_TARGET else "SHORT"
         print(f"{'board page size':40} {kib:>7.1f} KiB (target < {BOARD_KIB_TARGET})  {verdict}")
+    return shares
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="per URL")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument(
+        "--cache", choices=["both", *CACHE_PASSES], default="both", help="which passes to run"
+    )
+    args = parser.parse_args()
+
+    incident = typical_incident()
+    # DEBUG is off, so pages name hashed static files: build the manifest as a deploy does.
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    print(
+        f"load: {args.requests} requests per URL, {args.concurrency} connections, "
+        f"{args.workers} gunicorn workers"
+    )
+    passes = []
+    for cache, env in CACHE_PASSES.items():
+        if args.cache not in ("both", cache):
+            continue
+        settings = " ".join(f"{k}={v}" for k, v in env.items()) or "as configured"
+        print(f"\n== cache {cache} ({settings})")
+        results = measure(args, incident, env)
+        passes.append(
+            {
+                "cache": cache,
+                "env": env,
+                "results": results,
+                "share_of_ceiling": print_shares(results),
+            }
+        )
 
     _setup.RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -286,8 +323,7 @@ def main() -> None:
         "concurrency": args.concurrency,
         "gunicorn_workers": args.workers,
         "database": _setup.database_url().rsplit("/", 1)[-1],
-        "results": results,
-        "share_of_ceiling": shares,
+        "passes": passes,
     }
     text = json.dumps(report, indent=2)
     (_setup.RESULTS / f"load-{stamp}.json").write_text(text + "\n")
