@@ -81,7 +81,7 @@ def start_server(workers: int, env: dict[str, str]) -> subprocess.Popen:
         "--log-level=warning",
     ]
     server = subprocess.Popen(command, cwd=_setup.ROOT, env={**_setup.server_env(), **env})
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection(HOST, PORT, timeout=2)
@@ -93,7 +93,20 @@ def start_server(workers: int, env: dict[str, str]) -> subprocess.Popen:
                 raise SystemExit("load: gunicorn exited; see its output above") from None
             time.sleep(0.3)
     server.terminate()
-    raise SystemExit(f"load: gunicorn did not answer on {HOST}:{PORT} within 30 s")
+    raise SystemExit(f"load: gunicorn did not answer on {HOST}:{PORT} within 60 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop gunicorn and wait until nothing answers on the port, so the next pass can bind it."""
+    server.terminate()
+    server.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            http.client.HTTPConnection(HOST, PORT, timeout=1).connect()
+        except OSError:
+            return
+        time.sleep(0.3)  # its workers are still finishing their requests
 
 
 def log_in() -> str:
@@ -254,8 +267,7 @@ def measure(args: argparse.Namespace, incident: int, env: dict[str, str]) -> lis
                 f"{figures['median_ms']:>10} {figures['p95_ms']:>8} {after:>14}{note}"
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     return results
 
 
