@@ -1,6 +1,7 @@
 """Serve the bench database with gunicorn and measure pages under a bounded load.
 
-    .venv/bin/python bench/load.py [--requests 300] [--concurrency 8] [--workers 3] [--cluster]
+    .venv/bin/python bench/load.py [--requests 300] [--concurrency 8] [--workers 3]
+        [--cache both|on|off] [--cluster]
 
 Logs in through the real login form, then sends a fixed number of requests to each URL in
 URLS from a pool of keep-alive connections on 127.0.0.1, and prints requests per second
@@ -10,6 +11,10 @@ printed against its target (TARGETS), "ok" or "SHORT", with the board page's siz
 The ceiling is measured again after each page, and a page is compared with the mean of the
 first ceiling and that one, so that a machine shared with other work skews less. Results go to
 bench/results/load-<time>.json and bench/results/load.json.
+
+Every page is measured twice, each time on a fresh server: with the page cache as configured
+(the settings' defaults unless the environment says otherwise), then without it
+(PAGE_CACHE_SECONDS=0 DASHBOARD_CACHE_SECONDS=0), where every request does all its work.
 
 With --cluster (or BENCH_CLUSTER=1; `make bench-cluster`) the same URLs are then measured
 through HAProxy in front of deploy.cluster's topology on the same bench database (two web
@@ -63,10 +68,15 @@ TARGETS = {
 BOARD_KIB_TARGET = 60
 # Web nodes behind HAProxy with --cluster (deploy/cluster.py).
 CLUSTER_WEB_NODES = 2
+# The two passes: their name and what they add to the server's environment.
+CACHE_PASSES = {
+    "on": {},
+    "off": {"PAGE_CACHE_SECONDS": "0", "DASHBOARD_CACHE_SECONDS": "0"},
+}
 
 
-def start_server(workers: int) -> subprocess.Popen:
-    """Start gunicorn on the bench settings and wait until it answers."""
+def start_server(workers: int, env: dict[str, str]) -> subprocess.Popen:
+    """Start gunicorn on the bench settings, with `env` added, and wait until it answers."""
     command = [
         sys.executable,
         "-m",
@@ -78,8 +88,8 @@ def start_server(workers: int) -> subprocess.Popen:
         "--keep-alive=30",
         "--log-level=warning",
     ]
-    server = subprocess.Popen(command, cwd=_setup.ROOT, env=_setup.server_env())
-    deadline = time.monotonic() + 30
+    server = subprocess.Popen(command, cwd=_setup.ROOT, env={**_setup.server_env(), **env})
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection(HOST, PORT, timeout=2)
@@ -91,7 +101,20 @@ def start_server(workers: int) -> subprocess.Popen:
                 raise SystemExit("load: gunicorn exited; see its output above") from None
             time.sleep(0.3)
     server.terminate()
-    raise SystemExit(f"load: gunicorn did not answer on {HOST}:{PORT} within 30 s")
+    raise SystemExit(f"load: gunicorn did not answer on {HOST}:{PORT} within 60 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop gunicorn and wait until nothing answers on the port, so the next pass can bind it."""
+    server.terminate()
+    server.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            http.client.HTTPConnection(HOST, PORT, timeout=1).connect()
+        except OSError:
+            return
+        time.sleep(0.3)  # its workers are still finishing their requests
 
 
 def log_in(port: int) -> str:
@@ -329,6 +352,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (per node)")
     parser.add_argument(
+        "--cache", choices=["both", *CACHE_PASSES], default="both", help="which passes to run"
+    )
+    parser.add_argument(
         "--cluster",
         action="store_true",
         default=os.environ.get("BENCH_CLUSTER", "") not in ("", "0", "false"),
@@ -342,17 +368,31 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    server = start_server(args.workers)
-    try:
-        print(
-            f"load: {args.requests} requests per URL, {args.concurrency} connections, "
-            f"{args.workers} gunicorn workers"
+    print(
+        f"load: {args.requests} requests per URL, {args.concurrency} connections, "
+        f"{args.workers} gunicorn workers"
+    )
+    passes = []
+    for cache, env in CACHE_PASSES.items():
+        if args.cache not in ("both", cache):
+            continue
+        settings = " ".join(f"{k}={v}" for k, v in env.items()) or "as configured"
+        print(f"\n== cache {cache} ({settings})")
+        server = start_server(args.workers, env)
+        try:
+            results = measure(PORT, args, incident)
+        finally:
+            stop_server(server)
+        passes.append(
+            {
+                "cache": cache,
+                "env": env,
+                "results": results,
+                "share_of_ceiling": print_shares(results),
+            }
         )
-        results = measure(PORT, args, incident)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    shares = print_shares(results)
+    # The cluster is compared with the first pass (cache as configured, unless --cache off).
+    results = passes[0]["results"]
 
     cluster = None
     if args.cluster:
@@ -374,8 +414,7 @@ def main() -> None:
         "concurrency": args.concurrency,
         "gunicorn_workers": args.workers,
         "database": _setup.database_url().rsplit("/", 1)[-1],
-        "results": results,
-        "share_of_ceiling": shares,
+        "passes": passes,
     }
     if cluster:
         report["cluster"] = cluster

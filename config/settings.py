@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.dev_mail.dev_mail_link",
+                "config.navigation.navigation",
             ],
         },
     },

@@ -36,7 +36,9 @@ def viewer_scope(user) -> str:
 
 
 def part_key(name: str, *parts: object) -> str | None:
-    """Return the cache key of a page part, or None when the cache cannot be asked."""
+    """Return the cache key of a page part, or None when the cache is off or cannot be asked."""
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        return None  # no round trip to the cache for a generation nothing will be stored under
     try:
         current = generation()
     except Exception:

@@ -100,7 +100,6 @@ def _page_rows() -> list:
         _causes_with_items(),
         _items_with_causes(),
         "postmortem__authors",
-        "postmortem__reviewers",
     ]
 
 
@@ -143,10 +142,8 @@ def incident_history(incident: Incident, limit: int = 100, *, user: User | None 
     """
     changes = incident.changes.select_related("actor")
     if user is not None and not user.is_superuser:
-        hidden = Incident.objects.filter(is_private=True).exclude(
-            pk__in=Incident.objects.visible_to(user).values("pk")
-        )
         changes = changes.exclude(
-            event__in=NAMING_ANOTHER_INCIDENT, target_id__in=hidden.values("pk")
+            event__in=NAMING_ANOTHER_INCIDENT,
+            target_id__in=Incident.objects.hidden_from(user).values("pk"),
         )
     return changes[:limit]

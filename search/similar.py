@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from core.events import record_event
 from core.models import ChangeRecord
 from incidents.models import ActionItem, Cause, Incident, Service, Tag, User
+from incidents.permissions import can_view_incident
 from search.index import is_supported
 from search.models import IncidentSearchDocument, RecurrenceLink
 
@@ -158,9 +159,7 @@ def similar_incidents(
         candidates = candidates.annotate(rank=Coalesce(rank, Value(0.0), output_field=FloatField()))
         order = ["-rank", *order]
     found = list(
-        candidates.order_by(*order)
-        .select_related("team")
-        .prefetch_related(
+        candidates.order_by(*order).prefetch_related(
             Prefetch("services", Service.objects.filter(pk__in=service_ids)),
             Prefetch("causes", Cause.objects.filter(category__in=categories)),
             Prefetch(
@@ -208,13 +207,14 @@ def _shared_tags(incident_ids: list[int], tags_by_pk: dict[int, Tag]) -> dict[in
 
 def links_of(incident: Incident, user: User) -> list[RecurrenceLink]:
     """Return the "same root cause" links of the incident whose other side the user may see."""
-    visible = Incident.objects.visible_to(user).values("pk")
-    links = RecurrenceLink.objects.filter(
-        Q(incident=incident, same_as__in=visible) | Q(same_as=incident, incident__in=visible)
+    links = (
+        RecurrenceLink.objects.filter(Q(incident=incident) | Q(same_as=incident))
+        .select_related("incident", "same_as", "created_by")
+        .order_by("created_at", "pk")
     )
-    return list(
-        links.select_related("incident", "same_as", "created_by").order_by("created_at", "pk")
-    )
+    # An incident has a few links: the visibility rule is asked of each other side, which
+    # inside a request reads the viewer's private incidents asked once for the page.
+    return [link for link in links if can_view_incident(user, link.other(incident))]
 
 
 def _record_link(*, event: str, link: RecurrenceLink, actor: User | None) -> None:

@@ -50,6 +50,11 @@ class Cause(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        indexes = [
+            # Similar incidents ask which incidents have a cause of some categories: an
+            # index-only scan instead of reading every cause.
+            models.Index(fields=["category", "incident"], name="cause_category_incident_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.get_category_display()}"

@@ -83,6 +83,16 @@ class IncidentQuerySet(models.QuerySet):
         """Return the incidents the user may see; for anyone else a private one does not exist."""
         return _visible_to(self, user, "")
 
+    def hidden_from(self, user) -> "IncidentQuerySet":
+        """Return the private incidents the user may not see."""
+        private = self.filter(is_private=True)
+        if user.is_authenticated and user.is_superuser:
+            return private.none()
+        seen = private_incidents_seen(user) if user.is_authenticated else None
+        if seen is not None:  # inside a request: the ids asked once for it
+            return private.exclude(pk__in=sorted(seen))
+        return private.exclude(pk__in=Incident.objects.visible_to(user).values("pk"))
+
     def with_people(self) -> "IncidentQuerySet":
         return self.select_related("commander", "team")
 

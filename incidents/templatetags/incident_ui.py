@@ -30,6 +30,28 @@ def avatar_tone(person) -> int:
 
 
 @register.filter
+def person(who, empty: str = "") -> SafeString:
+    """Return a person as their avatar and name, or `empty` ("Unassigned") for nobody.
+
+    `{{ item.owner|person:"unowned" }}`; templates/includes/person.html is this filter, for
+    the templates that include it. One filter call instead of an include, for table rows.
+    """
+    if not who:
+        return format_html(
+            '<span class="person muted"><span class="avatar unassigned" aria-hidden="true">'
+            "–</span>{}</span>",
+            empty or "Unassigned",
+        )
+    return format_html(
+        '<span class="person"><span class="avatar tone-{}" aria-hidden="true">{}</span>'
+        '<span class="person-name">{}</span></span>',
+        avatar_tone(who),
+        initials(who),
+        who,
+    )
+
+
+@register.filter
 def sentence(change: ChangeRecord) -> str:
     """Return the change as a sentence without its actor: "moved the due date of …"."""
     return change_sentence(change)
