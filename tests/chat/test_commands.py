@@ -6,7 +6,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from chat import tasks
 from chat.models import ChatCommand, ChatUserLink, IncidentChannel
+from core import deliveries
 from incidents.models import Incident
 from tests.chat.fakes import MATTERMOST_COMMAND_TOKEN
 from tests.factories import IncidentFactory, UserFactory
@@ -105,6 +107,54 @@ def test_a_command_sent_twice_is_done_once(run, slack, ana, channel, linked):
     run("note once", channel=channel, trigger_id="trig.same")
 
     assert linked.timeline_events.count() == 1
+
+
+def lose(slack, client, django_capture_on_commit_callbacks, text, channel, *, minutes_ago):
+    """Send a command whose task the broker loses; return its row, received minutes ago."""
+    with django_capture_on_commit_callbacks(execute=False):  # the nudge never runs
+        assert slack.command(client, text, channel=channel).status_code == 200
+    command = ChatCommand.objects.get(text=text)
+    received_at = timezone.now() - timedelta(minutes=minutes_ago)
+    ChatCommand.objects.filter(pk=command.pk).update(received_at=received_at)
+    command.refresh_from_db()
+    return command
+
+
+def test_a_command_whose_task_was_lost_is_done_once_by_recovery(
+    slack, client, django_capture_on_commit_callbacks, settings, ana, channel, linked
+):
+    settings.DELIVERY_RECOVER_AFTER_SECONDS = 120
+    command = lose(slack, client, django_capture_on_commit_callbacks, "note DB failover started",
+                   channel, minutes_ago=3)  # fmt: skip
+
+    assert deliveries.recover_owed()["chat_command"] == 1
+    assert deliveries.recover_owed()["chat_command"] == 0
+    tasks.run_command(command_id=command.pk)  # a second nudge, still queued, runs late
+
+    assert [e.description for e in linked.timeline_events.all()] == ["DB failover started"]
+    assert linked.timeline_events.get().occurred_at == command.received_at
+    command.refresh_from_db()
+    assert command.status == "done" and command.answered_at is not None
+    assert [a["text"].split(": ", 1)[1] for a in slack.answers] == ["DB failover started"]
+
+
+def test_recovery_leaves_commands_just_taken_in_running_or_too_old(
+    slack, client, django_capture_on_commit_callbacks, settings, ana, channel, linked
+):
+    settings.DELIVERY_RECOVER_AFTER_SECONDS = 120
+    settings.DELIVERY_CLAIM_STALE_SECONDS = 300
+    send = (slack, client, django_capture_on_commit_callbacks)
+    lose(*send, "note just now", channel, minutes_ago=0)  # its task may still be queued
+    running = lose(*send, "note half done", channel, minutes_ago=10)
+    ChatCommand.objects.filter(pk=running.pk).update(status="running")
+    lose(*send, "note an hour ago", channel, minutes_ago=60)  # typed again since, likely
+    overdue = lose(*send, "note late", channel, minutes_ago=10)
+
+    assert deliveries.overdue_counts()["chat_command"] == 1
+    assert deliveries.recover_owed()["chat_command"] == 1
+
+    assert [e.description for e in linked.timeline_events.all()] == ["late"]
+    assert ChatCommand.objects.get(pk=overdue.pk).status == "done"
 
 
 # What the commands do.

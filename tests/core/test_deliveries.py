@@ -75,6 +75,9 @@ def test_recovery_sends_a_digest_whose_task_was_lost(mailoutbox, settings):
         "webhook_disabled_email": 0,
         "tracker_issue": 0,
         "tracker_state": 0,
+        "confluence_page": 0,
+        "chat_message": 0,
+        "chat_command": 0,
         "notification_email": 0,
         "unlock_link": 0,
     }
@@ -137,7 +140,8 @@ def test_status_prints_the_counts_of_each_day(settings):
     assert lines[4] == (
         "Owed for longer than the stale limit: reminder 1, event 0, webhook 0, "
         "webhook_disabled_email 0, "
-        "tracker_issue 0, tracker_state 0, unlock_link 0, "
+        "tracker_issue 0, tracker_state 0, confluence_page 0, chat_message 0, chat_command 0, "
+        "unlock_link 0, "
         "notification_email 0."
     )
 
@@ -156,6 +160,9 @@ def test_health_reports_deliveries_overdue_by_more_than_the_stale_limit(client, 
         "webhook_disabled_email": 0,
         "tracker_issue": 0,
         "tracker_state": 0,
+        "confluence_page": 0,
+        "chat_message": 0,
+        "chat_command": 0,
         "notification_email": 0,
         "unlock_link": 0,
     }
