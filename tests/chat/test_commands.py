@@ -1,5 +1,8 @@
 """/postmortem in Slack and Mattermost: signed, answered at once, done after."""
 
+import hashlib
+import hmac
+import json
 import time
 from datetime import date, timedelta
 
@@ -10,8 +13,10 @@ from chat import tasks
 from chat.models import ChatCommand, ChatUserLink, IncidentChannel
 from core import deliveries
 from incidents.models import Incident
-from tests.chat.fakes import MATTERMOST_COMMAND_TOKEN
+from tests.chat.fakes import MATTERMOST_COMMAND_TOKEN, SLACK_SIGNING_SECRET
 from tests.factories import IncidentFactory, UserFactory
+
+FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
@@ -89,6 +94,74 @@ def test_a_timestamp_that_is_not_a_number_is_refused(slack, client, connection):
     )  # fmt: skip
 
     assert response.status_code == 401
+
+
+def slack_post(client, body: bytes, *, content_type: str = FORM, timestamp: str = "",
+               secret: str = SLACK_SIGNING_SECRET, signature: str = ""):  # fmt: skip
+    """Post a body signed as Slack signs one (or with the given signature)."""
+    timestamp = timestamp or str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
+    headers = {"X-Slack-Request-Timestamp": timestamp,
+               "X-Slack-Signature": signature or f"v0={digest.hexdigest()}"}  # fmt: skip
+    return client.post("/chat/slack/commands/", body, content_type=content_type, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"timestamp": "\u00b2"}, b""),  # a digit to str.isdigit, not to int()
+        ({"timestamp": "9" * 400}, b""),
+        ({"signature": "v0=\u00e9t\u00e9"}, b""),  # header bytes read as Latin-1
+        ({}, b"&text=\xff\xfe"),  # not UTF-8
+    ],
+)
+def test_a_signature_no_slack_app_makes_is_refused_401(slack, client, connection, headers, body):
+    response = slack_post(client, f"team_id={slack.team_id}&text=help".encode() + body, **headers)
+
+    assert response.status_code == 401
+    assert response.content.decode() == "The request is not signed by a connected Slack app."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9C"}),
+        json.dumps({"type": "event_callback", "event": {"type": "app_mention"}}),
+    ],
+)
+def test_slacks_events_api_is_told_this_url_takes_slash_commands(slack, client, connection, body):
+    response = slack_post(client, body.encode(), content_type="application/json")
+
+    assert response.status_code == 415
+    assert "Slash commands come form-encoded" in response.content.decode()
+    assert "Events API" in response.content.decode()
+
+
+def test_a_command_without_its_user_channel_or_answer_url_is_refused_400(slack, client, connection):
+    response = slack_post(client, f"team_id={slack.team_id}&text=note+x".encode())
+
+    assert response.status_code == 400
+    assert response.content.decode() == "The command lacks user_id, channel_id, response_url."
+    assert not ChatCommand.objects.exists()
+
+
+def test_a_command_larger_than_any_chat_sends_is_refused_413(slack, client, connection, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+
+    response = slack_post(client, f"team_id={slack.team_id}&text=".encode() + b"a" * 20_000)
+
+    assert response.status_code == 413
+    assert response.content.decode() == "The command is larger than any chat sends."
+
+
+def test_a_mattermost_command_in_json_is_refused_415(mattermost, client, team):
+    mattermost.connection(team)
+
+    response = client.post("/chat/mattermost/commands/", {"token": MATTERMOST_COMMAND_TOKEN},
+                           content_type="application/json")  # fmt: skip
+
+    assert response.status_code == 415
+    assert "Events API" not in response.content.decode()
 
 
 def test_a_workspace_nobody_connected_is_refused(slack, client, db):
