@@ -27,6 +27,10 @@ from alerts.models import AlertEvent, AlertSource
 Action = AlertEvent.Action
 # A signature's timestamp further than this from our clock is a replay (Grafana).
 TIMESTAMP_TOLERANCE = 300
+# Times outside these are no sender's (Alertmanager's "unset" is year 1); near Python's
+# smallest and largest dates the incident's own checks would overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 class BadPayload(ValueError):
@@ -58,14 +62,17 @@ def _hmac_hex(secret: str, message: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+def _same(expected: str, given: str) -> bool:
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
 def pagerduty_signed(secret: str, body: bytes, header: str) -> bool:
     """Return True when one of the header's v1 signatures is the body's, with the secret."""
     expected = _hmac_hex(secret, body)
     signatures = [part.strip() for part in header.split(",")]
     return any(
-        hmac.compare_digest(expected, sig.removeprefix("v1="))
-        for sig in signatures
-        if sig.startswith("v1=")
+        _same(expected, sig.removeprefix("v1=")) for sig in signatures if sig.startswith("v1=")
     )
 
 
@@ -77,10 +84,10 @@ def grafana_signed(secret: str, body: bytes, header: str, timestamp: str) -> boo
             sent = int(timestamp)
         except ValueError:
             return False
-        if abs(time.time() - sent) > TIMESTAMP_TOLERANCE:
+        if abs(int(time.time()) - sent) > TIMESTAMP_TOLERANCE:  # ints: no float overflow
             return False
         message = timestamp.encode() + b":" + body
-    return hmac.compare_digest(_hmac_hex(secret, message), header.strip().lower())
+    return _same(_hmac_hex(secret, message), header.strip().lower())
 
 
 def authorization_matches(secret: str, header: str) -> bool:
@@ -129,7 +136,7 @@ def _time(value, what: str) -> datetime:
         divisor = next((d for limit, d in EPOCH_UNITS if abs(number) >= limit), 1)
         seconds = number / divisor
         try:
-            return datetime.fromtimestamp(seconds, tz=UTC)
+            return _plausible(datetime.fromtimestamp(seconds, tz=UTC), what)
         except (OverflowError, OSError, ValueError):
             raise BadPayload(f"{what} is not a time.") from None
     if not isinstance(value, str) or not value:
@@ -140,7 +147,16 @@ def _time(value, what: str) -> datetime:
         raise BadPayload(f"{what} is not an ISO 8601 time: {value[:40]!r}.") from None
     if moment.tzinfo is None:
         raise BadPayload(f"{what} has no time zone: {value[:40]!r}.")
-    return moment.astimezone(UTC)
+    try:
+        return _plausible(moment.astimezone(UTC), what)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first UTC moment
+        raise BadPayload(f"{what} is not a time.") from None
+
+
+def _plausible(moment: datetime, what: str) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise BadPayload(f"{what} is not between 1970 and 3000: {moment:%Y-%m-%d}.")
+    return moment
 
 
 def _object(value, what: str) -> dict:

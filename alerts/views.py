@@ -217,6 +217,8 @@ def receive(request: HttpRequest, kind: str, source_uuid) -> HttpResponse:
     except (ValueError, UnicodeDecodeError) as error:
         reason = str(error) if isinstance(error, senders.BadPayload) else "The body is not JSON."
         return _answer(400, reason)
+    except RecursionError:
+        return _answer(400, "The body's JSON is nested too deeply.")
     try:
         new = services.facts_take_in(source_id=source.pk, facts=facts, title=title)
     except ValidationError as error:

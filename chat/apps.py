@@ -22,6 +22,7 @@ class ChatConfig(AppConfig):
         )
 
         # Reminders, notifications and the team's news in chat (lent to the apps below).
-        from chat import notify_tasks
+        from chat import notify_tasks, tasks
 
         notify_tasks.register()
+        tasks.register_owed_commands()

@@ -23,7 +23,13 @@ def slack_connection(team_id: str, body: bytes, headers) -> ChatConnection | Non
     """Return the Slack connection that signed this request, or None when none did."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
-    if not team_id or not timestamp.isdigit() or not signature:
+    # What slack_sdk would choke on is no signature of Slack's: a timestamp in other digits
+    # ("²") or past a float, a signature compare_digest refuses (non-ASCII), a body not UTF-8.
+    if not team_id or not signature.isascii() or not _epoch_seconds(timestamp):
+        return None
+    try:
+        body.decode()
+    except UnicodeDecodeError:
         return None
     connection = ChatConnection.objects.filter(
         kind=ChatConnection.Kind.SLACK, workspace_id=team_id
@@ -37,6 +43,10 @@ def slack_connection(team_id: str, body: bytes, headers) -> ChatConnection | Non
     if not secret or not SignatureVerifier(secret).is_valid(body, timestamp, signature):
         return None
     return connection
+
+
+def _epoch_seconds(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 12
 
 
 def mattermost_connection(team_id: str, token: str) -> ChatConnection | None:
@@ -55,6 +65,18 @@ def mattermost_connection(team_id: str, token: str) -> ChatConnection | None:
     if not expected or not hmac.compare_digest(expected.encode(), token.encode()):
         return None
     return connection
+
+
+# What Slack and Mattermost send with every command; a worker cannot do one without them.
+COMMAND_FIELDS = ("user_id", "channel_id", "response_url")
+
+
+def missing_fields(form: QueryDict) -> list[str]:
+    """Return the fields a command to be done lacks (help is answered from its text alone)."""
+    verb, _rest = split(form.get("text", ""))
+    if verb not in VERBS or verb == "help":
+        return []
+    return [name for name in COMMAND_FIELDS if not form.get(name)]
 
 
 def take(connection: ChatConnection, form: QueryDict) -> dict:

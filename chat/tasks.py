@@ -5,17 +5,22 @@ claim on the command's row makes running it twice harmless.
 """
 
 import json
+from datetime import datetime, timedelta
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
 from chat import commands
 from chat.errors import ChatError
 from chat.models import ChatCommand
-from core import outgoing
+from core import deliveries, outgoing
 
 ANSWER_TRIES = 3
+# How late a command whose task was lost is still done. Slack takes answers on a
+# response_url for 30 minutes; someone who waited longer has likely typed it again.
+COMMAND_RECOVERY_WINDOW = timedelta(minutes=30)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -84,3 +89,40 @@ def send_answer(command: ChatCommand) -> None:
         raise ChatError("The chat did not take the answer.", transient=True)
     if response.status_code >= 400:
         raise ChatError(f"The chat refused the answer ({response.status_code}).")
+
+
+def nudge_commands(command_ids: list[int]) -> None:
+    """Enqueue one run per command; the claim from `received` lets only one of them run."""
+    for command_id in command_ids:
+        run_command.delay(command_id=command_id)
+
+
+def _received_since(now: datetime) -> models.QuerySet:
+    return ChatCommand.objects.filter(
+        status=ChatCommand.Status.RECEIVED, received_at__gte=now - COMMAND_RECOVERY_WINDOW
+    )
+
+
+def owed_commands(now: datetime) -> models.QuerySet:
+    """Return the commands still waiting for a worker after their task had time to run.
+
+    Only `received` ones: a command left `running` by a dying worker may have done its
+    work already, and doing it again would add a second note.
+    """
+    waited = now - timedelta(seconds=settings.DELIVERY_RECOVER_AFTER_SECONDS)
+    return _received_since(now).filter(received_at__lte=waited)
+
+
+def overdue_commands(now: datetime) -> models.QuerySet:
+    """Return the commands waiting for a worker for longer than the stale limit."""
+    return _received_since(now).filter(received_at__lt=deliveries.stale_before(now))
+
+
+def register_owed_commands() -> None:
+    """Let beat's recovery run again the commands whose task the broker lost."""
+    deliveries.register_owed(
+        deliveries.OwedKind(
+            name="chat_command", owed=owed_commands, overdue=overdue_commands,
+            nudge=nudge_commands,
+        )
+    )  # fmt: skip

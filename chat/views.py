@@ -2,7 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    ValidationError,
+)
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -147,16 +152,47 @@ def _chosen(form: ChannelForm, connections, linked) -> ChatConnection | None:
     return next(iter(connections), None)
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def _unreadable(request: HttpRequest, note: str = "") -> HttpResponse | None:
+    """Return the answer to a body no chat sends as a slash command, else None."""
+    if request.content_type != FORM:
+        return HttpResponse(
+            f"Slash commands come form-encoded ({FORM}); this URL takes nothing else.{note}",
+            status=415,
+        )
+    try:
+        # The raw body first: Slack signs it, and reading request.POST first would consume it.
+        request.body  # noqa: B018
+        request.POST  # noqa: B018
+    except RequestDataTooBig:
+        return HttpResponse("The command is larger than any chat sends.", status=413)
+    except TooManyFieldsSent:
+        return HttpResponse("The command has more fields than any chat sends.", status=400)
+    return None
+
+
+def _lacking(request: HttpRequest) -> HttpResponse | None:
+    if missing := inbound.missing_fields(request.POST):
+        return HttpResponse(f"The command lacks {', '.join(missing)}.", status=400)
+    return None
+
+
 @csrf_exempt
 @login_not_required
 @require_POST
 def slack_commands(request: HttpRequest) -> HttpResponse:
     """Take a /postmortem command from Slack, signed with the app's signing secret."""
-    body = request.body  # read before request.POST, which consumes it
-    connection = inbound.slack_connection(request.POST.get("team_id", ""), body, request.headers)
+    # Nothing here takes Slack's Events API (url_verification and events come as JSON).
+    if refused := _unreadable(request, " It is no request URL for Slack's Events API."):
+        return refused
+    connection = inbound.slack_connection(
+        request.POST.get("team_id", ""), request.body, request.headers
+    )
     if connection is None:
         return HttpResponse("The request is not signed by a connected Slack app.", status=401)
-    return JsonResponse(inbound.take(connection, request.POST))
+    return _lacking(request) or JsonResponse(inbound.take(connection, request.POST))
 
 
 @csrf_exempt
@@ -164,6 +200,8 @@ def slack_commands(request: HttpRequest) -> HttpResponse:
 @require_POST
 def mattermost_commands(request: HttpRequest) -> HttpResponse:
     """Take a /postmortem command from Mattermost, with the slash command's token."""
+    if refused := _unreadable(request):
+        return refused
     token = request.POST.get("token", "")
     auth = request.headers.get("Authorization", "")
     if not token and auth.startswith("Token "):
@@ -171,4 +209,4 @@ def mattermost_commands(request: HttpRequest) -> HttpResponse:
     connection = inbound.mattermost_connection(request.POST.get("team_id", ""), token)
     if connection is None:
         return HttpResponse("The command's token is not a connected Mattermost's.", status=401)
-    return JsonResponse(inbound.take(connection, request.POST))
+    return _lacking(request) or JsonResponse(inbound.take(connection, request.POST))

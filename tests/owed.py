@@ -6,6 +6,7 @@ from core import deliveries
 KNOWN_KINDS = {
     "reminder", "event", "webhook", "webhook_disabled_email", "tracker_issue", "tracker_state",
     "publication", "notification_email", "unlock_link", "chat_message", "confluence_page",
+    "chat_command",
 }  # fmt: skip
 
 

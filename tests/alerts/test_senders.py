@@ -272,6 +272,20 @@ def test_grafana_with_the_authorization_header_instead_of_hmac_is_taken(team):
             b'{"groupKey": "g", "alerts": [{"status": "firing", "startsAt": "yesterday"}]}',
             "alerts[0].startsAt is not an ISO 8601 time: 'yesterday'.",
         ),
+        (b"", "The body is not JSON."),
+        (b"alerts=1&groupKey=g", "The body is not JSON."),  # form-encoded
+        (b"\xff\xfe{}", "The body is not JSON."),
+        (b"[" * 100_000 + b"]" * 100_000, "The body's JSON is nested too deeply."),
+        (  # Alertmanager's "no time" as a start: no incident opens in year 1
+            b'{"groupKey": "g", "alerts": [{"status": "firing", '
+            b'"startsAt": "0001-01-01T00:00:00Z"}]}',
+            "alerts[0].startsAt is not between 1970 and 3000: 1-01-01.",
+        ),
+        (
+            b'{"groupKey": "g", "alerts": [{"status": "resolved", '
+            b'"startsAt": "2024-03-05T09:12:03Z", "endsAt": "0001-01-01T00:00:00+01:00"}]}',
+            "alerts[0].endsAt is not a time.",
+        ),
     ],
 )
 def test_a_malformed_delivery_is_answered_400_with_the_reason(team, body, reason):
@@ -281,6 +295,37 @@ def test_a_malformed_delivery_is_answered_400_with_the_reason(team, body, reason
 
     assert response.status_code == 400
     assert response.json() == {"ok": False, "reason": reason}
+    assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "headers"),
+    [
+        ("pagerduty", {"X-PagerDuty-Signature": "v1=\u00e9t\u00e9"}),
+        ("grafana", {"X-Grafana-Alerting-Signature": "sign\u00e9"}),
+        (
+            "grafana",
+            {"X-Grafana-Alerting-Signature": "00", "X-Grafana-Alerting-Timestamp": "9" * 400},
+        ),
+        (
+            "grafana",
+            {"X-Grafana-Alerting-Signature": "00", "X-Grafana-Alerting-Timestamp": "\u00b2"},
+        ),
+        ("alertmanager", {"Authorization": "Bearer \u00e9t\u00e9"}),
+        ("alertmanager", {"Authorization": "Basic !!"}),
+    ],
+)
+def test_a_signature_header_no_sender_sends_is_refused_403(team, kind, headers):
+    source, secret = alert_source(team=team, kind=kind)
+    body = json.dumps(
+        payload(f"{kind}_firing" if kind != "pagerduty" else "pagerduty_incident_triggered")
+    )
+
+    # As a server hands them on: header bytes read as Latin-1.
+    response = post_alert(source, secret, body.encode(), headers=headers)
+
+    assert response.status_code == 403
+    assert response.json()["reason"] == "The signature or the credentials do not match this source."
     assert not Incident.objects.exists()
 
 

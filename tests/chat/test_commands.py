@@ -1,15 +1,22 @@
 """/postmortem in Slack and Mattermost: signed, answered at once, done after."""
 
+import hashlib
+import hmac
+import json
 import time
 from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
+from chat import tasks
 from chat.models import ChatCommand, ChatUserLink, IncidentChannel
+from core import deliveries
 from incidents.models import Incident
-from tests.chat.fakes import MATTERMOST_COMMAND_TOKEN
+from tests.chat.fakes import MATTERMOST_COMMAND_TOKEN, SLACK_SIGNING_SECRET
 from tests.factories import IncidentFactory, UserFactory
+
+FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
@@ -89,6 +96,74 @@ def test_a_timestamp_that_is_not_a_number_is_refused(slack, client, connection):
     assert response.status_code == 401
 
 
+def slack_post(client, body: bytes, *, content_type: str = FORM, timestamp: str = "",
+               secret: str = SLACK_SIGNING_SECRET, signature: str = ""):  # fmt: skip
+    """Post a body signed as Slack signs one (or with the given signature)."""
+    timestamp = timestamp or str(int(time.time()))
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
+    headers = {"X-Slack-Request-Timestamp": timestamp,
+               "X-Slack-Signature": signature or f"v0={digest.hexdigest()}"}  # fmt: skip
+    return client.post("/chat/slack/commands/", body, content_type=content_type, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"timestamp": "\u00b2"}, b""),  # a digit to str.isdigit, not to int()
+        ({"timestamp": "9" * 400}, b""),
+        ({"signature": "v0=\u00e9t\u00e9"}, b""),  # header bytes read as Latin-1
+        ({}, b"&text=\xff\xfe"),  # not UTF-8
+    ],
+)
+def test_a_signature_no_slack_app_makes_is_refused_401(slack, client, connection, headers, body):
+    response = slack_post(client, f"team_id={slack.team_id}&text=help".encode() + body, **headers)
+
+    assert response.status_code == 401
+    assert response.content.decode() == "The request is not signed by a connected Slack app."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9C"}),
+        json.dumps({"type": "event_callback", "event": {"type": "app_mention"}}),
+    ],
+)
+def test_slacks_events_api_is_told_this_url_takes_slash_commands(slack, client, connection, body):
+    response = slack_post(client, body.encode(), content_type="application/json")
+
+    assert response.status_code == 415
+    assert "Slash commands come form-encoded" in response.content.decode()
+    assert "Events API" in response.content.decode()
+
+
+def test_a_command_without_its_user_channel_or_answer_url_is_refused_400(slack, client, connection):
+    response = slack_post(client, f"team_id={slack.team_id}&text=note+x".encode())
+
+    assert response.status_code == 400
+    assert response.content.decode() == "The command lacks user_id, channel_id, response_url."
+    assert not ChatCommand.objects.exists()
+
+
+def test_a_command_larger_than_any_chat_sends_is_refused_413(slack, client, connection, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+
+    response = slack_post(client, f"team_id={slack.team_id}&text=".encode() + b"a" * 20_000)
+
+    assert response.status_code == 413
+    assert response.content.decode() == "The command is larger than any chat sends."
+
+
+def test_a_mattermost_command_in_json_is_refused_415(mattermost, client, team):
+    mattermost.connection(team)
+
+    response = client.post("/chat/mattermost/commands/", {"token": MATTERMOST_COMMAND_TOKEN},
+                           content_type="application/json")  # fmt: skip
+
+    assert response.status_code == 415
+    assert "Events API" not in response.content.decode()
+
+
 def test_a_workspace_nobody_connected_is_refused(slack, client, db):
     assert slack.command(client, "help").status_code == 401
 
@@ -105,6 +180,54 @@ def test_a_command_sent_twice_is_done_once(run, slack, ana, channel, linked):
     run("note once", channel=channel, trigger_id="trig.same")
 
     assert linked.timeline_events.count() == 1
+
+
+def lose(slack, client, django_capture_on_commit_callbacks, text, channel, *, minutes_ago):
+    """Send a command whose task the broker loses; return its row, received minutes ago."""
+    with django_capture_on_commit_callbacks(execute=False):  # the nudge never runs
+        assert slack.command(client, text, channel=channel).status_code == 200
+    command = ChatCommand.objects.get(text=text)
+    received_at = timezone.now() - timedelta(minutes=minutes_ago)
+    ChatCommand.objects.filter(pk=command.pk).update(received_at=received_at)
+    command.refresh_from_db()
+    return command
+
+
+def test_a_command_whose_task_was_lost_is_done_once_by_recovery(
+    slack, client, django_capture_on_commit_callbacks, settings, ana, channel, linked
+):
+    settings.DELIVERY_RECOVER_AFTER_SECONDS = 120
+    command = lose(slack, client, django_capture_on_commit_callbacks, "note DB failover started",
+                   channel, minutes_ago=3)  # fmt: skip
+
+    assert deliveries.recover_owed()["chat_command"] == 1
+    assert deliveries.recover_owed()["chat_command"] == 0
+    tasks.run_command(command_id=command.pk)  # a second nudge, still queued, runs late
+
+    assert [e.description for e in linked.timeline_events.all()] == ["DB failover started"]
+    assert linked.timeline_events.get().occurred_at == command.received_at
+    command.refresh_from_db()
+    assert command.status == "done" and command.answered_at is not None
+    assert [a["text"].split(": ", 1)[1] for a in slack.answers] == ["DB failover started"]
+
+
+def test_recovery_leaves_commands_just_taken_in_running_or_too_old(
+    slack, client, django_capture_on_commit_callbacks, settings, ana, channel, linked
+):
+    settings.DELIVERY_RECOVER_AFTER_SECONDS = 120
+    settings.DELIVERY_CLAIM_STALE_SECONDS = 300
+    send = (slack, client, django_capture_on_commit_callbacks)
+    lose(*send, "note just now", channel, minutes_ago=0)  # its task may still be queued
+    running = lose(*send, "note half done", channel, minutes_ago=10)
+    ChatCommand.objects.filter(pk=running.pk).update(status="running")
+    lose(*send, "note an hour ago", channel, minutes_ago=60)  # typed again since, likely
+    overdue = lose(*send, "note late", channel, minutes_ago=10)
+
+    assert deliveries.overdue_counts()["chat_command"] == 1
+    assert deliveries.recover_owed()["chat_command"] == 1
+
+    assert [e.description for e in linked.timeline_events.all()] == ["late"]
+    assert ChatCommand.objects.get(pk=overdue.pk).status == "done"
 
 
 # What the commands do.
