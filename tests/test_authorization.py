@@ -41,6 +41,7 @@ from tests.factories import (
     TimelineEventFactory,
     UserFactory,
 )
+from tests.refusals import writes
 from trackers.models import TrackerConnection
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -507,16 +508,6 @@ def test_every_row_names_a_url_that_exists():
 def _make_private(world: World) -> None:
     world.incident.is_private = True
     world.incident.save(update_fields=["is_private"])
-
-
-def writes(queries: list[dict]) -> list[str]:
-    """Return the statements that changed data (the session of the signed-in person aside)."""
-    return [
-        query["sql"]
-        for query in queries
-        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-        and '"django_session"' not in query["sql"]
-    ]
 
 
 def refused(role: str, response) -> bool:
