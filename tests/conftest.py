@@ -43,6 +43,13 @@ for _factory in (
 def pytest_collection_modifyitems(config, items):
     grouped = []
     for item in items:
+        # A transactional test empties every table when it ends, the rows the migrations
+        # made (the built-in templates, ...) too; the tests after it on the same xdist
+        # worker need them back, whatever order the workers get their tests in.
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction"):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
         path = Path(str(item.path))
         group = next((g for g, folder in GROUPS.items() if path.is_relative_to(folder)), None)
         if group is None:
