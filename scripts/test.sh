@@ -52,8 +52,10 @@ $BIN/lint-imports --no-cache >/dev/null || { $BIN/lint-imports --no-cache; fail 
 DJANGO_SETTINGS_MODULE=tests.settings $BIN/python manage.py makemigrations --check --dry-run >/dev/null \
   || fail "models and migrations differ: run 'python manage.py makemigrations'."
 
+# One pytest-xdist worker per core (TEST_WORKERS=0 runs in one process), each on its own
+# test database; the ten slowest tests are listed at the end.
 set +e
-$BIN/pytest "$@"
+$BIN/pytest -n "${TEST_WORKERS:-auto}" --durations=10 "$@"
 status=$?
 set -e
 # pytest exits 5 when it collected nothing: that is a failure here, never a pass.

@@ -1,7 +1,29 @@
+"""Fixtures for every test, and how `make test` runs them: in parallel, nothing skipped in CI.
+
+`make test` runs pytest-xdist workers (scripts/test.sh), each on a database of its own
+(pytest-django names them test_<name>_gw0, _gw1, ...). The browser tests and the tests with a
+real Celery worker each stay together on one xdist worker (their `xdist_group`), in order and
+never beside a test of their own kind, while the other workers take the unit tests.
+"""
+
+import os
+from pathlib import Path
+
 import pytest
 from pytest_factoryboy import register
 
-from tests import factories
+from tests import factories, hypothesis_profiles
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests: a quick pass while developing, the full number of examples in CI.
+hypothesis_profiles.load()
+
+TESTS = Path(__file__).resolve().parent
+# Folders whose tests share something they cannot share with a test of their own kind
+# running beside them (one chromium per process; Celery workers, beat and SMTP servers that
+# load the machine): each folder runs on one xdist worker, in order.
+GROUPS = {"browser": TESTS / "browser", "integration": TESTS / "integration"}
 
 for _factory in (
     factories.UserFactory,
@@ -15,6 +37,42 @@ for _factory in (
     factories.ReviewFactory,
 ):
     register(_factory)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    grouped = []
+    for item in items:
+        # A transactional test empties every table when it ends, the rows the migrations
+        # made (the built-in templates, ...) too; the tests after it on the same xdist
+        # worker need them back, whatever order the workers get their tests in.
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction"):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+        path = Path(str(item.path))
+        group = next((g for g, folder in GROUPS.items() if path.is_relative_to(folder)), None)
+        if group is None:
+            group = next((g for g in GROUPS if item.get_closest_marker(g)), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+            grouped.append(item)
+    if hasattr(config, "workerinput"):
+        # The long groups first: each starts at once on a worker of its own, and the unit
+        # tests fill in around them (xdist hands out work in collection order).
+        first = set(grouped)
+        items[:] = grouped + [item for item in items if item not in first]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skipped test is a failure: CI must prove everything, a skip proves nothing."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may be skipped: {reason}"
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,15 @@ public, the outsider is one more reader and gets what other_team gets. (GETs on 
 URLs answer 405 before any lookup, for incidents that exist or not.)
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.tokens import unlock_token
@@ -44,6 +47,7 @@ from tests.factories import (
     TimelineEventFactory,
     UserFactory,
 )
+from tests.refusals import writes
 from trackers.models import TrackerConnection
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -524,8 +528,7 @@ def url_kwargs(world: World) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def world(db) -> World:
+def build_world() -> World:
     author = UserFactory(username="role-author")
     reviewer = UserFactory(username="role-reviewer")
     reader = UserFactory(username="role-reader")
@@ -557,6 +560,34 @@ def world(db) -> World:
         event=TimelineEventFactory(incident=incident),
         cause=CauseFactory(incident=incident),
         item=ActionItemFactory(incident=incident, title="Role table action item"),
+    )
+
+
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """Build the world once per module, in a transaction rolled back at the module's end.
+
+    Each test's own transaction (the `db` fixture) is a savepoint inside this one, so what a
+    test changes is undone before the next, and the ~200 cases share one world.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(db, built_world) -> World:
+    """Return the shared world, read afresh: an earlier test may have changed the objects."""
+    users = {
+        role: None if user is None else type(user).objects.get(pk=user.pk)
+        for role, user in built_world.users.items()
+    }
+    return World(
+        users=users,
+        incident=type(built_world.incident).objects.get(pk=built_world.incident.pk),
+        event=type(built_world.event).objects.get(pk=built_world.event.pk),
+        cause=type(built_world.cause).objects.get(pk=built_world.cause.pk),
+        item=type(built_world.item).objects.get(pk=built_world.item.pk),
     )
 
 
@@ -604,25 +635,39 @@ def _make_private(world: World) -> None:
     world.incident.save(update_fields=["is_private"])
 
 
+def refused(role: str, response) -> bool:
+    """Return whether the request was turned away: an error, or sent to the login page."""
+    to_login = role == "anonymous" and response.status_code == 302
+    return response.status_code >= 400 or (
+        to_login and response.url.startswith(reverse(settings.LOGIN_URL))
+    )
+
+
 @pytest.mark.parametrize("private", [False, True], ids=["public", "private"])
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_each_role_gets_the_status_in_the_table(name, private, world):
+    """Each role gets its status, and a refused request writes nothing at all."""
     if private:
         _make_private(world)
     row = TABLE[name]
     path = _path(name, row, world)
     got = {}
+    written = {}
     for role in ROLES:
         client = Client()
         if world.users[role] is not None:
             client.force_login(world.users[role])
         headers = {"X-Requested-With": "XMLHttpRequest"} if row.ajax else {}
-        response = getattr(client, row.method)(path, data=row.data or {}, headers=headers)
+        with CaptureQueriesContext(connection) as queries:
+            response = getattr(client, row.method)(path, data=row.data or {}, headers=headers)
         got[role] = response.status_code
+        if refused(role, response) and writes(queries.captured_queries):
+            written[role] = writes(queries.captured_queries)
     expected = {role: row.status(role) for role in ROLES}
     if not private:
         expected["outsider"] = row.other_team
     assert got == expected, f"{name} ({path})"
+    assert written == {}, f"{name} ({path}) was refused but wrote"
 
 
 LISTS = {
@@ -659,3 +704,6 @@ def test_outsiders_get_404_when_posting_a_delete_on_the_private_incident(name, w
     row = TABLE[f"incidents:{name}"]
     response = client.post(_path(f"incidents:{name}", row, world))
     assert response.status_code == 404
+    assert world.incident.timeline_events.filter(pk=world.event.pk).exists()
+    assert world.incident.causes.filter(pk=world.cause.pk).exists()
+    assert world.incident.action_items.filter(pk=world.item.pk).exists()

@@ -9,11 +9,12 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from config.env import env_bool, env_int, env_list, env_timezone
 from postmortems.markdown import render_markdown
+from tests.hypothesis_profiles import examples
 
 # Pieces an attacker would combine; hypothesis mixes them with random unicode.
 HOSTILE = [
@@ -77,7 +78,7 @@ def problems(html: str) -> list[str]:
     return found
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(markdown_input)
 def test_rendered_markdown_never_holds_script_handlers_or_script_urls(text):
     html = str(render_markdown(text))

@@ -1,11 +1,14 @@
 """The XSS list against every place this app shows user-written text."""
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from incidents import tasks
+from incidents.models import Incident
 from postmortems.exporting.exporters import export_html, export_markdown
 from postmortems.layouts.builtin_templates import BY_LAYOUT
 from postmortems.layouts.sections import ensure_builtin_templates, sync_sections
@@ -22,9 +25,8 @@ from tests.xss_payloads import XSS_PAYLOADS, assert_no_live_script
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=XSS_PAYLOADS, ids=range(len(XSS_PAYLOADS)))
-def hostile(request):
-    payload = request.param
+def make_hostile(payload: str) -> Incident:
+    """Return an incident with the payload in every field a person writes."""
     incident = IncidentFactory(title=f"Title {payload}", summary=payload, impact=payload)
     TimelineEventFactory(incident=incident, description=payload)
     CauseFactory(incident=incident, description=payload, resolution=payload)
@@ -36,6 +38,29 @@ def hostile(request):
         sections={"resolution": payload, "went_well": payload, "unplaced_text": payload},
     )
     return incident
+
+
+@pytest.fixture(scope="module", params=XSS_PAYLOADS, ids=range(len(XSS_PAYLOADS)))
+def hostile_incident_id(request, django_db_setup, django_db_blocker) -> Iterator[int]:
+    """Make each payload's incident once for all the tests of this module.
+
+    The tests run one payload after another (pytest orders them so); each test's own
+    transaction is a savepoint inside this one, so what a test changes is undone after it.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield make_hostile(request.param).pk
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def hostile(db, hostile_incident_id) -> Incident:
+    return Incident.objects.get(pk=hostile_incident_id)
+
+
+@pytest.fixture
+def every_hostile(db) -> list[Incident]:
+    """Return one incident per payload, all at once: the lists and searches show them all."""
+    return [make_hostile(payload) for payload in XSS_PAYLOADS]
 
 
 @pytest.mark.parametrize(
@@ -53,10 +78,13 @@ def test_document_and_incident_pages(client, hostile, url_name):
         assert_no_live_script(response.content.decode())
 
 
-def test_lists_board_and_dashboard(client, hostile):
+def test_lists_board_and_dashboard(client, every_hostile):
     client.force_login(UserFactory())
     for url in ("/incidents/", "/incidents/action-items/", "/incidents/dashboard/"):
-        assert_no_live_script(client.get(url).content.decode())
+        body = client.get(url).content.decode()
+        assert_no_live_script(body)
+        if url == "/incidents/":  # every payload is on the page, not only the first
+            assert all(reverse("incidents:detail", args=[i.pk]) in body for i in every_hostile)
 
 
 def test_html_export(hostile):
@@ -96,7 +124,7 @@ def test_import_preview(client):
     assert_no_live_script(body.split("</form>", 1)[1])
 
 
-def test_search_results_and_free_text_filters(client, hostile):
+def test_search_results_and_free_text_filters(client, every_hostile):
     from search import index
 
     client.force_login(UserFactory())

@@ -4,13 +4,15 @@ The rows ask the same permission functions as the browser (tests/test_authorizat
 An operation added to the schema without a row here fails test_every_operation_has_a_row.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from incidents.models import Incident
 from postmortems.collaboration import comments
@@ -24,6 +26,10 @@ from tests.factories import (
     TimelineEventFactory,
     UserFactory,
 )
+from tests.refusals import writes
+
+# A token's last use is the request's own bookkeeping, written whether it is refused or not.
+BOOKKEEPING = ('"django_session"', '"api_apitoken"')
 
 ROLES = ("anonymous", "reader", "author", "reviewer", "manager", "other_team")
 
@@ -63,6 +69,34 @@ def make_world() -> World:
         event=TimelineEventFactory(incident=incident),
         cause=CauseFactory(incident=incident),
         item=ActionItemFactory(incident=incident),
+    )
+
+
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """Make the world once per module, in a transaction rolled back at the module's end.
+
+    Each case's own transaction (the `db` fixture) is a savepoint inside this one, so what a
+    case changes (its setup, its request) is undone before the next.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield make_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(db, built_world) -> World:
+    """Return the shared world, read afresh: an earlier case may have changed the objects."""
+
+    def fresh(obj):
+        return None if obj is None else type(obj).objects.get(pk=obj.pk)
+
+    return World(
+        users={role: fresh(user) for role, user in built_world.users.items()},
+        **{
+            name: fresh(getattr(built_world, name))
+            for name in ("incident", "postmortem", "event", "cause", "item")
+        },
     )
 
 
@@ -329,20 +363,22 @@ CASES = [
 ]
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize(("name", "role", "visibility"), CASES)
-def test_each_role_gets_the_status_in_the_table(name, role, visibility, api_client_for):
+def test_each_role_gets_the_status_in_the_table(name, role, visibility, api_client_for, world):
+    """The role gets its status, and a refused request writes nothing at all."""
     op = OPERATIONS[name]
-    world = make_world()
     if op.setup:
         op.setup(world)
     if visibility != "public":
         make_private(world, allow_team=True)
     client = api_client_for(world.users[role])
     body = op.body(world) if op.body else None
-    response = getattr(client, op.method)(op.path(world), data=body, format="json")
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, op.method)(op.path(world), data=body, format="json")
     expected = op.statuses[ROLES.index(role)]
     assert response.status_code == expected, f"{name} as {role}: {response.content[:300]!r}"
+    if expected >= 400:
+        assert writes(queries.captured_queries, besides=BOOKKEEPING) == [], name
 
 
 INCIDENT_BOUND = (
@@ -358,19 +394,20 @@ INCIDENT_BOUND = (
 )
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
-def test_an_outsider_finds_nothing_of_a_private_incident(name, api_client_for):
+def test_an_outsider_finds_nothing_of_a_private_incident(name, api_client_for, world):
     op = OPERATIONS[name]
-    world = make_world()
     if op.setup:
         op.setup(world)
     make_private(world, allow_team=False)
     client = api_client_for(world.users["other_team"])
     body = op.body(world) if op.body else None
 
-    response = getattr(client, op.method)(op.path(world), data=body, format="json")
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, op.method)(op.path(world), data=body, format="json")
 
+    if response.status_code >= 400:
+        assert writes(queries.captured_queries, besides=BOOKKEEPING) == [], name
     hidden = {
         world.incident.pk,
         world.postmortem.pk,

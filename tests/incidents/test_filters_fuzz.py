@@ -6,6 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.hypothesis_profiles import examples
+
 PARAMS = [
     "q", "status", "owner", "mine", "team", "service", "severity", "kind", "priority",
     "due_after", "due_before", "overdue", "due_within", "incident_from", "incident_to", "sort",
@@ -21,7 +23,7 @@ VALUES = st.one_of(
 
 @pytest.mark.django_db
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import IncidentFactory, UserFactory
+from tests.hypothesis_profiles import examples
 
 TEXT = st.text(max_size=120)
 TIMES = st.one_of(
@@ -15,7 +16,7 @@ TIMES = st.one_of(
 )
 ZONES = st.sampled_from(["UTC", "Etc/GMT-2", "Europe/Berlin", "Mars/Base", "", "../../etc"])
 FUZZ = settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

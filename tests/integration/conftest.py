@@ -276,7 +276,7 @@ def start_worker(worker_env, queue_name, django_db_blocker):
             [sys.executable, "-m", "celery", "-A", "config", "worker",
              "--concurrency", "1", "--pool", "prefork", "--queues", queue_name,
              "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--loglevel", "INFO"],
+             "--include", "tests.integration.sentinel", "--loglevel", "INFO"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
@@ -287,6 +287,26 @@ def start_worker(worker_env, queue_name, django_db_blocker):
     yield start
     for process in workers:
         kill_worker(process)
+
+
+@pytest.fixture
+def queue_drained(queue_name, tmp_path) -> Callable[..., None]:
+    """Return a function that waits until the worker has run every task queued so far.
+
+    It sends the sentinel task through the test's queue (on `broker_url`, the test's Redis
+    unless given) and waits for it: proof that nothing more is on its way, without sleeping.
+    """
+    from tests.integration.sentinel import NAME
+
+    def wait(timeout: float = 60, broker_url: str | None = None) -> None:
+        from config.celery import app
+
+        marker = tmp_path / f"sentinel-{uuid.uuid4().hex}"
+        with app.connection_for_write(broker_url) as connection:
+            app.send_task(NAME, args=[str(marker)], queue=queue_name, connection=connection)
+        wait_until(marker.exists, timeout, "the sentinel task, queued after the work")
+
+    return wait
 
 
 def kill_worker(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:

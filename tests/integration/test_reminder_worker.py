@@ -1,6 +1,5 @@
 """The reminder sweep through a real Celery worker on Redis and a real SMTP server."""
 
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -28,13 +27,13 @@ def enqueue_sweep(queue_name: str) -> None:
     tasks.send_reminders_sweep.apply_async(args=[DAY.isoformat()], queue=queue_name)
 
 
-def assert_no_more_mail_arrives(mailbox, expected: list[str]) -> None:
-    time.sleep(3)  # long enough for a duplicate to show up, were one on its way
+def assert_no_more_mail_arrives(mailbox, expected: list[str], queue_drained) -> None:
+    queue_drained()  # a duplicate queued before the sentinel would have been sent by now
     assert mailbox.recipients() == expected
 
 
 def test_sweep_on_a_real_worker_sends_each_owner_one_digest(
-    celery_app_publishing, smtp_server, start_worker, queue_name
+    celery_app_publishing, smtp_server, start_worker, queue_name, queue_drained
 ):
     expected = owners_with_due_items(3)
     smtp_server.start()
@@ -43,7 +42,7 @@ def test_sweep_on_a_real_worker_sends_each_owner_one_digest(
     enqueue_sweep(queue_name)
     wait_until(lambda: len(smtp_server.mailbox.messages) >= 3, 60, "three digests")
 
-    assert_no_more_mail_arrives(smtp_server.mailbox, expected)
+    assert_no_more_mail_arrives(smtp_server.mailbox, expected, queue_drained)
     message = smtp_server.mailbox.messages[0]
     assert message["Subject"] == "2 overdue: your open action items"
     unsubscribe = "".join(message["List-Unsubscribe"].split())  # unfold the long header
@@ -52,7 +51,7 @@ def test_sweep_on_a_real_worker_sends_each_owner_one_digest(
 
 
 def test_smtp_down_for_the_first_tries_then_up_delivers_every_digest_once(
-    celery_app_publishing, smtp_server, start_worker, queue_name
+    celery_app_publishing, smtp_server, start_worker, queue_name, queue_drained
 ):
     expected = owners_with_due_items(3)
     start_worker()  # the SMTP server is not listening yet
@@ -68,12 +67,12 @@ def test_smtp_down_for_the_first_tries_then_up_delivers_every_digest_once(
     smtp_server.start()
 
     wait_until(lambda: len(smtp_server.mailbox.messages) >= 3, 60, "three digests")
-    assert_no_more_mail_arrives(smtp_server.mailbox, expected)
+    assert_no_more_mail_arrives(smtp_server.mailbox, expected, queue_drained)
     assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
 def test_worker_killed_mid_sweep_and_restarted_delivers_every_digest_exactly_once(
-    celery_app_publishing, smtp_server, start_worker, queue_name
+    celery_app_publishing, smtp_server, start_worker, queue_name, queue_drained
 ):
     expected = owners_with_due_items(6)
     smtp_server.mailbox.hold_at = 3  # the third email hangs mid-SMTP until we kill the worker
@@ -88,5 +87,5 @@ def test_worker_killed_mid_sweep_and_restarted_delivers_every_digest_exactly_onc
 
     start_worker()
     wait_until(lambda: len(smtp_server.mailbox.messages) >= 6, 90, "all six digests")
-    assert_no_more_mail_arrives(smtp_server.mailbox, expected)
+    assert_no_more_mail_arrives(smtp_server.mailbox, expected, queue_drained)
     assert set(ReminderDelivery.objects.values_list("status", flat=True)) == {"sent"}

@@ -7,7 +7,6 @@ linked to the item.
 """
 
 import threading
-import time
 
 import pytest
 
@@ -31,8 +30,9 @@ SETTINGS = {
 
 
 def test_a_worker_killed_while_github_makes_the_issue_leaves_exactly_one_issue(
-    httpserver, start_worker, start_beat, queue_name, celery_app_publishing, monkeypatch
-):
+    httpserver, start_worker, start_beat, queue_name, celery_app_publishing, monkeypatch,
+    queue_drained,
+):  # fmt: skip
     github = FakeGitHub(httpserver)
     github.hold_create = threading.Event()
     team = TeamFactory(name="Checkout", manager=UserFactory(username="checkout-lead"))
@@ -63,7 +63,7 @@ def test_a_worker_killed_while_github_makes_the_issue_leaves_exactly_one_issue(
         90,
         "the item to be linked to its issue",
     )
-    time.sleep(3)  # long enough for a stray second issue to show up, were one on its way
+    queue_drained()  # a stray second try queued before the sentinel would have run by now
     assert len(github.issues) == 1
     assert TrackerIssue.objects.get(action_item=item).key == "acme/web#1"
     row = TrackerIssueCreation.objects.get()

@@ -6,7 +6,6 @@ receiver gets every event exactly once by id.
 """
 
 import threading
-import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -131,7 +130,7 @@ def record_changes(team, actor: User) -> set[tuple[str, int]]:
 
 def test_a_worker_killed_mid_delivery_leaves_each_event_received_once_by_webhook_id(
     receiver, start_worker, start_beat, queue_name, celery_app_publishing,
-    monkeypatch,
+    monkeypatch, queue_drained,
 ):  # fmt: skip
     actor = UserFactory(username="webhook-actor")
     team = TeamFactory(name="Checkout", manager=UserFactory(username="checkout-lead"))
@@ -162,7 +161,7 @@ def test_a_worker_killed_mid_delivery_leaves_each_event_received_once_by_webhook
         90,
         "every webhook delivery to be marked sent",
     )
-    time.sleep(3)  # long enough for a stray copy to show up, were one on its way
+    queue_drained()  # a stray copy queued before the sentinel would have arrived by now
 
     assert receiver.rejected == []
     ids = receiver.ids_by_event()
@@ -177,7 +176,7 @@ def test_a_worker_killed_mid_delivery_leaves_each_event_received_once_by_webhook
 
 
 def test_a_real_worker_delivers_a_signed_event_the_receiver_verifies(
-    receiver, start_worker, queue_name, celery_app_publishing, monkeypatch
+    receiver, start_worker, queue_name, celery_app_publishing, monkeypatch, queue_drained
 ):
     actor = UserFactory(username="webhook-actor-2")
     team = TeamFactory(name="Search", manager=UserFactory(username="search-lead"))
@@ -191,7 +190,7 @@ def test_a_real_worker_delivers_a_signed_event_the_receiver_verifies(
     incident_tasks.handle_events.apply_async(kwargs={"consumer": CONSUMER}, queue=queue_name)
 
     wait_until(lambda: len(receiver.received) >= 3, 60, "three action items")
-    time.sleep(2)
+    queue_drained()
     assert receiver.rejected == []
     assert set(receiver.ids_by_event()) == expected
     assert len(receiver.received) == 3

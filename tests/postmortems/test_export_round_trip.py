@@ -18,6 +18,7 @@ from postmortems.layouts.sections import ensure_builtin_templates
 from postmortems.models import PostmortemTemplate, TemplateSection
 from postmortems.services import postmortem_start
 from tests.factories import UserFactory
+from tests.hypothesis_profiles import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +204,7 @@ def facts(incident: Incident) -> dict:
 
 
 @settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

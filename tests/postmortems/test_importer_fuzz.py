@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from importing.errors import PostmortemImportError
 from importing.parse import parse_postmortem
+from tests.hypothesis_profiles import examples
 
 LINES = st.one_of(
     st.text(max_size=80),
@@ -37,7 +38,7 @@ LINES = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300))
 @given(st.lists(LINES, max_size=40), st.sampled_from([None, "UTC", "Asia/Kolkata"]))
 def test_any_document_parses_or_fails_with_a_reason(lines, zone):
     text = "\n".join(lines)
@@ -54,7 +55,7 @@ def test_any_document_parses_or_fails_with_a_reason(lines, zone):
 
 @pytest.mark.django_db
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
