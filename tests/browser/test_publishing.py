@@ -150,9 +150,11 @@ def test_the_repository_pages_fit_a_phone(new_page, remote, screenshot):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     file = RepositoryFile.objects.get(path="postmortems/2024-06-03-dns.md")
-    remote.commit({file.path: remote.files()[file.path] + "\n## Resolution "
-                   "<!-- pm:resolution -->\n\nWe failed over to the secondary resolver by "
-                   "hand, https://status.example.com/incidents/2024-06-03-dns-resolution.\n"})  # fmt: skip
+    resolution = (
+        "\n## Resolution <!-- pm:resolution -->\n\nWe failed over to the secondary resolver "
+        "by hand, https://status.example.com/incidents/2024-06-03-dns-resolution.\n"
+    )
+    remote.commit({file.path: remote.files()[file.path] + resolution})
     page.get_by_role("button", name="Look for changes now").click()
     page.locator("#pending-changes a").first.click()
     expect(page.locator("table.diff")).to_contain_text("by hand")
