@@ -341,9 +341,14 @@ CHAT_MAX_RETRIES = env_int("CHAT_MAX_RETRIES", 2)
 # Publishing postmortems to git repositories (see publishing/). Secrets are encrypted with
 # TRACKER_ENCRYPTION_KEYS. file:// remotes read the server's own disk: tests only.
 PUBLISHING_ALLOW_LOCAL_REMOTES = env_bool("PUBLISHING_ALLOW_LOCAL_REMOTES", False)
-# How SSH remotes are reached (dulwich runs it with -i and the connection's key).
+# How SSH remotes are reached (dulwich runs it with -i and the connection's key). Never a
+# prompt, never a hang: ConnectTimeout bounds the connect and the banner, ServerAlive a server
+# gone silent mid-transfer; LogLevel=ERROR keeps "Permanently added ... to the list of known
+# hosts" out of the reasons people are shown.
 PUBLISHING_SSH_COMMAND = env_str(
-    "PUBLISHING_SSH_COMMAND", "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new"
+    "PUBLISHING_SSH_COMMAND",
+    "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o ConnectTimeout=20"
+    " -o ServerAliveInterval=15 -o ServerAliveCountMax=4 -o LogLevel=ERROR",
 )
 # The committer of every publication; the author is the person who published.
 PUBLISHING_COMMITTER = env_str("PUBLISHING_COMMITTER", "Postmortems <postmortems@localhost>")

@@ -45,6 +45,16 @@ if ! command -v haproxy >/dev/null; then
   fi
 fi
 
+# The git-over-SSH tests start Debian's OpenSSH server on loopback.
+if [ ! -x /usr/sbin/sshd ]; then
+  echo "make test: installing Debian's openssh-server for the git-over-SSH tests"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openssh-server >/dev/null; }; then
+    [ "$CI" = "true" ] && fail "could not install openssh-server with apt-get."
+    echo "make test: openssh-server unavailable, the git-over-SSH tests will be skipped." >&2
+  fi
+fi
+
 $BIN/ruff check .
 $BIN/ruff format --check .
 # Import contracts (pyproject.toml): incidents never imports postmortems, the domain no consumer.

@@ -26,6 +26,8 @@ from core import outgoing
 from publishing.remotes.base import Author, Remote, RemoteError, Written, is_markdown
 
 REFUSAL = "git remotes must be on public addresses."
+# What ssh prints when the server refuses the key, or ssh refuses the key file or the host.
+SSH_REFUSALS = ("Permission denied", "Host key verification failed", "Load key")
 
 
 def check_remote_url(url: str) -> None:
@@ -59,6 +61,9 @@ def _explain(error: Exception) -> RemoteError:
         return RemoteError(f"The remote refused the credentials: {said}", status=401)
     if isinstance(error, NotGitRepository):
         return RemoteError(f"There is no git repository at the remote URL: {said}")
+    if isinstance(error, HangupException) and any(word in said for word in SSH_REFUSALS):
+        # ssh said no itself: trying the same key on the same host again cannot help.
+        return RemoteError(f"SSH was refused: {said} Check the key and the host.", status=401)
     if isinstance(error, HangupException | ConnectionError | TimeoutError):
         return RemoteError(f"The remote hung up: {said}; it is tried again later.", transient=True)
     if isinstance(error, GitProtocolError):
@@ -76,7 +81,9 @@ class GitRemote(Remote):
         if connection.ssh_key_encrypted:
             key_path = os.path.join(folder, "key")
             with open(os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as key:
-                key.write(connection.ssh_key.strip() + "\n")
+                # A textarea sends CRLF line ends, which OpenSSH cannot read ("error in
+                # libcrypto"); it wants LF and a final newline.
+                key.write("\n".join(connection.ssh_key.strip().splitlines()) + "\n")
             kwargs["key_filename"] = key_path
             kwargs["ssh_command"] = settings.PUBLISHING_SSH_COMMAND
         return kwargs

@@ -6,6 +6,7 @@ import json
 
 import pytest
 import requests
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from postmortems import services as postmortem_services
@@ -105,3 +106,60 @@ def test_the_connection_form_shows_the_fields_of_the_kind_picked(new_page):
     expect(remote_url).to_be_hidden()
     page.get_by_label("GitHub").check()
     expect(repository).to_be_visible()
+
+
+WIDE = """() => [...document.querySelectorAll('main *')]
+  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1
+    && !el.closest('.side-by-side'))
+  .map((el) => el.tagName + (el.id ? '#' + el.id : '') + ' ' + el.textContent.slice(0, 40))"""
+
+LINE_NUMBERS_BROKEN = """() => [...document.querySelectorAll('table.diff td.diff_header')]
+  .filter((td) => { const range = document.createRange(); range.selectNodeContents(td);
+                    return range.getClientRects().length > 1; })
+  .map((td) => td.textContent)"""
+
+
+def test_the_repository_pages_fit_a_phone(new_page, remote, screenshot):
+    lead = UserFactory(username="lead", first_name="Lena", last_name="Lead")
+    team = TeamFactory(name="Platform", manager=lead)
+    remote.commit({"postmortems/2024-06-03-a-rather-long-file-name-for-the-dns-outage.md":
+                   (SAMPLES / "05_table_timeline.md").read_text()})  # fmt: skip
+    connection = RepositoryConnection(
+        team=team, kind="git", folder="postmortems", mode="pull_request",
+        remote_url="ssh://git@git.example.com/platform-engineering/incident-postmortems.git",
+        last_error="SSH was refused: git@git.example.com: Permission denied (publickey). "
+        "Check the key and the host.", last_error_at=timezone.now(),
+    )  # fmt: skip
+    connection.set_webhook_secret("hook-secret")
+    connection.save()
+    page = new_page(width=390, height=844)
+    log_in(page, "lead")
+
+    page.goto(f"/repositories/{connection.pk}/")
+    screenshot(page, "publishing-connection-390")
+    assert page.evaluate(WIDE) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    connection.remote_url = remote.url
+    connection.last_error = ""
+    connection.save()
+    page.get_by_role("button", name="Import the folder's postmortems").click()
+    expect(page.locator("#import-results")).to_contain_text("Imported as INC-")
+    screenshot(page, "publishing-import-390")
+    assert page.evaluate(WIDE) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    file = RepositoryFile.objects.get(path="postmortems/2024-06-03-dns.md")
+    resolution = (
+        "\n## Resolution <!-- pm:resolution -->\n\nWe failed over to the secondary resolver "
+        "by hand, https://status.example.com/incidents/2024-06-03-dns-resolution.\n"
+    )
+    remote.commit({file.path: remote.files()[file.path] + resolution})
+    page.get_by_role("button", name="Look for changes now").click()
+    page.locator("#pending-changes a").first.click()
+    expect(page.locator("table.diff")).to_contain_text("by hand")
+    screenshot(page, "publishing-incoming-change-390")
+    # Every line number on one line (its text in one box), even 2 digits beside long lines.
+    assert page.evaluate(LINE_NUMBERS_BROKEN) == []
+    assert page.evaluate(WIDE) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
