@@ -46,10 +46,12 @@ def pytest_collection_modifyitems(config, items):
         # A transactional test empties every table when it ends, the rows the migrations
         # made (the built-in templates, ...) too; the tests after it on the same xdist
         # worker need them back, whatever order the workers get their tests in.
-        marker = item.get_closest_marker("django_db")
-        if marker is not None and marker.kwargs.get("transaction"):
-            kwargs = {**marker.kwargs, "serialized_rollback": True}
-            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+        # Their rows are put back as each such test ends (pytest_runtest_teardown below).
+        if is_transactional(item):
+            marker = item.get_closest_marker("django_db")
+            args, kwargs = (marker.args, marker.kwargs) if marker else ((), {})
+            kwargs = {**kwargs, "transaction": True, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*args, **kwargs), append=False)
         path = Path(str(item.path))
         group = next((g for g, folder in GROUPS.items() if path.is_relative_to(folder)), None)
         if group is None:
@@ -62,6 +64,38 @@ def pytest_collection_modifyitems(config, items):
         # tests fill in around them (xdist hands out work in collection order).
         first = set(grouped)
         items[:] = grouped + [item for item in items if item not in first]
+
+
+def is_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool(TRANSACTIONAL_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_serialized_rollback"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put back the rows the migrations made once a transactional test has emptied the tables.
+
+    Django restores them when the next serialized transactional test starts, not when one
+    ends: an ordinary test run after it on the same worker would find no content types and
+    no built-in templates (and a content type id cached in this process pointing at nothing).
+    """
+    yield
+    if not is_transactional(item):
+        return
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        for connection in connections.all():
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)
+                connection.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
