@@ -85,7 +85,8 @@ def pytest_runtest_teardown(item, nextitem):
     no built-in templates (and a content type id cached in this process pointing at nothing).
     """
     yield
-    if not is_transactional(item):
+    # After the last test the session's fixtures have already dropped the test database.
+    if nextitem is None or not is_transactional(item):
         return
     from django.db import connections
     from pytest_django.plugin import blocking_manager_key
