@@ -39,6 +39,7 @@ from importing.times import (
     stamp_tzinfo,
     start_from_prose,
     times_from_fields,
+    without_zone_statements,
 )
 from importing.years import far_from, read_years
 from importing.zone_names import ambiguous_choices
@@ -109,6 +110,7 @@ def parse_postmortem(
         if section.key is None:
             preamble_fields, rest = labelled_fields(text)
             fields.update(preamble_fields)
+            rest = without_zone_statements(rest)
             if rest and section is sections[0] and not any(s.key == "summary" for s in sections):
                 # No summary heading: the opening paragraph is the summary.
                 opening, _, rest = rest.partition("\n\n")

@@ -113,6 +113,19 @@ ZONE_DECLARATIONS = (
 )
 
 
+def without_zone_statements(text: str) -> str:
+    """Return text without its lines that only say which zone the times are in ("All times in
+    Europe/Berlin."): the import keeps that as the incident's zone, not as prose."""
+    kept = []
+    for line in text.splitlines():
+        stripped = clean(line).strip().rstrip(".").strip()
+        match = ZONE_DECLARATIONS[0].fullmatch(stripped)
+        if match and zone_for(match.group(1)):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
 def _refuse_unknown_zone(text: str, line: int) -> None:
     """Raise when text names a zone that does not exist, rather than guess UTC for it."""
     offset = OFFSET_ZONE.search(text)

@@ -16,13 +16,14 @@ from importing.parsed import ParsedPostmortem
 from importing.saving import postmortem_import, refusal_text
 from incidents.models import Incident, User
 from postmortems.exporting.exporters import export_markdown
-from postmortems.models import Postmortem, PostmortemSection, PublishedVersion
+from postmortems.models import PostmortemSection, PublishedVersion
 from postmortems.services import (
     BUILT_IN_SECTION_KEYS,
     postmortem_for,
     postmortem_reopen,
     postmortem_update,
 )
+from publishing.applying import AppliedFacts, apply_repository_facts
 from publishing.models import (
     ImportRun,
     IncomingRevision,
@@ -231,12 +232,12 @@ def _bodies(parsed: ParsedPostmortem) -> dict[str, str]:
 
 
 @transaction.atomic
-def revision_accept(*, revision: IncomingRevision, actor: User) -> Postmortem:
-    """Make the repository's text the postmortem's draft: its sections, summary and impact.
+def revision_accept(*, revision: IncomingRevision, actor: User) -> AppliedFacts:
+    """Make the repository's copy the postmortem's draft: its sections, summary and impact,
+    and the incident's timeline, causes and action items (publishing.applying says how).
 
     A published postmortem is reopened first (noting the commit), so the change is
-    reviewed and published again like any other. The timeline, causes and action items are
-    changed on their own pages: the repository's copy of them is shown, not applied.
+    reviewed and published again like any other. Return what changed in the incident.
     """
     revision = (
         IncomingRevision.objects.select_for_update()
@@ -270,8 +271,9 @@ def revision_accept(*, revision: IncomingRevision, actor: User) -> Postmortem:
         },
         expected_version=postmortem.version,
     )
+    applied = apply_repository_facts(incident=incident, parsed=parsed, actor=actor)
     _decide(revision, actor, IncomingRevision.Status.ACCEPTED)
-    return postmortem
+    return applied
 
 
 @transaction.atomic

@@ -234,14 +234,17 @@ def _decide(request: HttpRequest, revision_id: int, accept: bool) -> HttpRespons
         raise PermissionDenied("Only the postmortem's authors and managers decide on changes.")
     try:
         if accept:
-            services.revision_accept(revision=revision, actor=request.user)
+            applied = services.revision_accept(revision=revision, actor=request.user)
         else:
             services.revision_reject(revision=revision, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(revision)
     if accept:
-        messages.success(request, "The repository's text is now the draft: review and publish it.")
+        messages.success(
+            request,
+            f"The repository's text is now the draft: review and publish it. {applied.summary()}",
+        )
     else:
         messages.success(request, "Kept as it is here: the next publication writes it back.")
     return redirect("postmortems:document", incident_id=incident.pk)

@@ -64,7 +64,13 @@ def test_a_postmortem_goes_to_the_repository_and_a_merged_change_comes_back(
     published = remote.files()[file.path]
 
     # A change reviewed and merged in the repository, and the host's push webhook.
-    remote.commit({file.path: published + "\n## Resolution <!-- pm:resolution -->\n\n"
+    # It adds to the narrative and to the timeline.
+    changed = published.replace(
+        "| 10:45 AM | Mitigation |",
+        "| 10:30 AM | Mitigation | Rolled back the configuration push |\n| 10:45 AM | Mitigation |",
+    )
+    assert changed != published
+    remote.commit({file.path: changed + "\n## Resolution <!-- pm:resolution -->\n\n"
                    "We failed over to the secondary resolver by hand.\n"})  # fmt: skip
     body = json.dumps({"ref": "refs/heads/main"}).encode()
     signature = "sha256=" + hmac.new(b"hook-secret", body, hashlib.sha256).hexdigest()
@@ -82,10 +88,13 @@ def test_a_postmortem_goes_to_the_repository_and_a_merged_change_comes_back(
     screenshot(page, "publishing-incoming-change")
     page.get_by_role("button", name="Accept the repository's text").click()
 
-    expect(page.get_by_text("The repository's text is now the draft")).to_be_visible()
-    expect(page.locator("article.postmortem-document")).to_contain_text(
-        "We failed over to the secondary resolver by hand."
+    expect(page.get_by_text("The repository's text is now the draft")).to_contain_text(
+        "Timeline: 1 added."
     )
+    document = page.locator("article.postmortem-document")
+    expect(document).to_contain_text("We failed over to the secondary resolver by hand.")
+    expect(document).to_contain_text("Rolled back the configuration push")
+    screenshot(page, "publishing-change-accepted")
     postmortem.refresh_from_db()
     assert postmortem.status == "draft"
 

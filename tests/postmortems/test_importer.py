@@ -108,6 +108,8 @@ def test_utc_suffixed_times_and_bold_titled_action_items():
 def test_timeline_table_with_a_written_date_and_contributing_factors():
     parsed = parse("05_table_timeline.md")
     assert parsed.time_zone == "Europe/Berlin"
+    # The line that says so is the zone, not the summary of the incident.
+    assert "All times" not in parsed.summary + parsed.unplaced_text
     assert local_times(parsed) == [
         "2024-06-03 10:15", "2024-06-03 10:20", "2024-06-03 10:45", "2024-06-03 11:00",
     ]  # fmt: skip

@@ -120,8 +120,10 @@ def test_a_change_merged_in_the_repository_comes_back_as_a_draft_to_accept(
     postmortem.refresh_from_db()
     assert postmortem.is_published  # never a silent overwrite
 
-    services.revision_accept(revision=revision, actor=manager)
+    applied = services.revision_accept(revision=revision, actor=manager)
 
+    # Only the text changed: the timeline, causes and action items read back as they were.
+    assert applied.summary() == ""
     postmortem.refresh_from_db()
     assert postmortem.status == Postmortem.Status.DRAFT
     assert postmortem.section_body("resolution") == "We failed over by hand."
@@ -181,3 +183,80 @@ def test_an_unreachable_remote_shows_its_reason_on_the_page(team, manager, clien
     assert "The repository could not be read" in page
     connection.refresh_from_db()
     assert connection.last_error and connection.last_error in page.replace("&#x27;", "'")
+
+
+def test_accepting_a_change_takes_its_timeline_and_adds_its_causes_and_action_items(
+    connection, remote, manager, django_capture_on_commit_callbacks, user_factory
+):
+    services.import_folder(connection=connection, actor=manager)
+    file = RepositoryFile.objects.get(path="postmortems/2024-06-03-dns.md")
+    incident = file.incident
+    erin = user_factory(username="erin")  # joined since the import
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(incident.postmortem, manager)
+    text = remote.files()[file.path]
+    edits = {
+        # A line of the timeline reworded, one added, one removed.
+        "| Escalated to the network on-call |": (
+            "| Escalated to the network on-call and the DNS vendor |"
+        ),
+        "| 10:45 AM | Mitigation |": (
+            "| 10:30 AM | Mitigation | Rolled back the configuration push |\n"
+            "| 10:45 AM | Mitigation |"
+        ),
+        "| 11:00 AM | Resolution | Resolution confirmed, all clear |\n": "",
+        # An action item done and given to erin, a new one, a cause left out, a new one.
+        "| Canary resolver config pushes | Prevent |  | Open |": (
+            "| Canary resolver config pushes | Prevent | erin | ✅ Done |"
+        ),
+        "\n\n## Corrective": (
+            "\n### Contributing factor (Process) <!-- pm:cause -->\n\n"
+            "No alert on the resolver's forwarders\n\n## Corrective"
+        ),
+        (
+            "### Contributing factor (Process) <!-- pm:cause -->\n\n"
+            "The rollback runbook was out of date\n"
+        ): "",
+    }
+    for old, new in edits.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    text += (
+        "| Alert when the forwarders are empty | Detect | erin | Open | 2024-07-15 | P2 "
+        "|  |  |  |\n"
+    )
+    remote.commit({file.path: text}, message="What we learnt since")
+    (revision,) = services.take_incoming(connection=connection)
+
+    applied = services.revision_accept(revision=revision, actor=manager)
+
+    timeline = [(f"{e.occurred_at:%H:%M}", e.description)
+                for e in incident.timeline_events.order_by("occurred_at")]  # fmt: skip
+    assert timeline == [
+        ("08:15", "Monitoring detected DNS lookups failing in eu-west"),
+        ("08:20", "Escalated to the network on-call and the DNS vendor"),
+        ("08:30", "Rolled back the configuration push"),
+        ("08:45", "Failed over to the secondary resolver"),
+    ]
+    causes = list(incident.causes.values_list("description", flat=True))
+    assert "No alert on the resolver's forwarders" in causes
+    assert "The rollback runbook was out of date" in causes  # kept, and named below
+    items = {item.title: item for item in incident.action_items.select_related("owner")}
+    assert items["Canary resolver config pushes"].status == "done"
+    assert items["Canary resolver config pushes"].owner == erin
+    new = items["Alert when the forwarders are empty"]
+    assert (new.owner, new.kind, new.priority, str(new.due_date)) == (
+        erin,
+        "detect",
+        "P2",
+        "2024-07-15",
+    )
+    assert "Update the rollback runbook" in items
+    assert applied.summary() == (
+        "Timeline: 1 added, 1 changed, 1 removed. Causes: 1 added. "
+        "Action items: 1 added, 1 changed. "
+        "Kept, though the repository's copy leaves them out: causes "
+        "“The rollback runbook was out of date”."
+    )
+    # What the incident's history says of it: the changes are the manager's, one by one.
+    assert incident.changes.filter(actor=manager, event="timeline_event.deleted").count() == 1
