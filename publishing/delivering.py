@@ -6,6 +6,7 @@ by the branch's name and the file's blob id (publishing.remotes), so nothing is 
 twice and no second pull request is opened.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,8 +17,10 @@ from core.models import Delivery
 from incidents.models import User
 from publishing.models import PublishDelivery, RepositoryConnection, RepositoryFile, blob_sha
 from publishing.remotes import RemoteError, remote_for
-from publishing.remotes.base import Author, commit_message
+from publishing.remotes.base import Author, Remote, commit_message
 from publishing.services import file_name, record_error
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,9 @@ def publish(delivery_id: int) -> Outcome:
     title = f"Postmortem {incident.reference} v{row.version.number}: {incident.title}"
     if not deliveries.renew_claim(row):
         return Outcome()
+    remote = remote_for(connection)
     try:
-        written = remote_for(connection).publish(
+        written = remote.publish(
             path=path,
             text=text,
             message=commit_message(title=title, author=author),
@@ -89,4 +93,29 @@ def publish(delivery_id: int) -> Outcome:
             file.agree_on(blob_sha(text), text)
             file.save()
     record_error(connection, None)
+    if written.pull_request_url:
+        close_superseded(remote, row, written.pull_request_url)
     return Outcome()
+
+
+def close_superseded(remote: Remote, row: PublishDelivery, by_url: str) -> None:
+    """Close the pull requests of this postmortem's earlier versions that are still open, so
+    the repository's reviewers merge only the newest. Best effort: the publication is made
+    whatever the remote says; a request left open is closed by hand."""
+    earlier = (
+        PublishDelivery.objects.filter(
+            connection=row.connection,
+            postmortem=row.postmortem,
+            status=Delivery.Status.SENT,
+            version__number__lt=row.version.number,
+        )
+        .exclude(pull_request_url="")
+        .exclude(pull_request_url=by_url)
+        .values_list("branch", flat=True)
+        .distinct()
+    )
+    for branch in earlier:
+        try:
+            remote.close_superseded(branch=branch, by_url=by_url)
+        except RemoteError as error:
+            logger.warning("could not close the pull request of %s: %s", branch, error)

@@ -79,9 +79,19 @@ class Remote:
         """
         raise NotImplementedError
 
+    def close_superseded(self, *, branch: str, by_url: str) -> None:
+        """Close the open pull request of `branch`, saying that `by_url` supersedes it.
+
+        A plain git remote has no pull requests: its branch is left for people to delete.
+        """
+
 
 def commit_message(*, title: str, author: Author) -> str:
     return f"{title}\n\nPublished from postmortems.\n\n{author.sign_off}\n"
+
+
+def superseded_note(by_url: str) -> str:
+    return f"Superseded by {by_url}, a later version of this postmortem. Closed by postmortems."
 
 
 __all__ = ["Author", "Remote", "RemoteError", "Written", "blob_sha", "commit_message"]

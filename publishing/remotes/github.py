@@ -10,7 +10,13 @@ import base64
 from urllib.parse import quote
 
 from publishing.models import blob_sha
-from publishing.remotes.base import Author, RemoteError, Written, is_markdown
+from publishing.remotes.base import (
+    Author,
+    RemoteError,
+    Written,
+    is_markdown,
+    superseded_note,
+)
 from publishing.remotes.http import HttpRemote
 
 GITHUB_API_URL = "https://api.github.com"
@@ -153,3 +159,14 @@ class GitHubRemote(HttpRemote):
         if branch != self.connection.branch:
             url = self._pull_request(branch, title, author)
         return Written(commit=commit, branch=branch, pull_request_url=url)
+
+    def close_superseded(self, *, branch: str, by_url: str) -> None:
+        owner = self.connection.repository.split("/", 1)[0]
+        query = {"head": f"{owner}:{branch}", "base": self.connection.branch, "state": "open"}
+        for pull in self.request("GET", self._url("/pulls"), params=query).json():
+            if pull.get("state") != "open":
+                continue
+            number = pull["number"]
+            self.request("POST", self._url(f"/issues/{number}/comments"),
+                         json={"body": superseded_note(by_url)})  # fmt: skip
+            self.request("PATCH", self._url(f"/pulls/{number}"), json={"state": "closed"})

@@ -10,7 +10,13 @@ import base64
 from urllib.parse import quote
 
 from publishing.models import blob_sha
-from publishing.remotes.base import Author, RemoteError, Written, is_markdown
+from publishing.remotes.base import (
+    Author,
+    RemoteError,
+    Written,
+    is_markdown,
+    superseded_note,
+)
 from publishing.remotes.http import HttpRemote
 
 GITLAB_URL = "https://gitlab.com"
@@ -153,3 +159,15 @@ class GitLabRemote(HttpRemote):
         if branch != self.connection.branch:
             url = self._merge_request(branch, title, author)
         return Written(commit=commit, branch=branch, pull_request_url=url)
+
+    def close_superseded(self, *, branch: str, by_url: str) -> None:
+        query = {"source_branch": branch, "target_branch": self.connection.branch,
+                 "state": "opened"}  # fmt: skip
+        for merge in self.request("GET", self._url("/merge_requests"), params=query).json():
+            if merge.get("state") != "opened":
+                continue
+            iid = merge["iid"]
+            self.request("POST", self._url(f"/merge_requests/{iid}/notes"),
+                         json={"body": superseded_note(by_url)})  # fmt: skip
+            self.request("PUT", self._url(f"/merge_requests/{iid}"),
+                         json={"state_event": "close"})  # fmt: skip

@@ -158,6 +158,13 @@ class FakeGitHub(FakeHost):
             return self.contents(request, match[1], body)
         if rest == "/pulls":
             return self.pull(request, body)
+        if (match := re.fullmatch(r"/pulls/(\d+)", rest)) and request.method == "PATCH":
+            pull = self.pulls[int(match[1]) - 1]
+            pull["state"] = body.get("state", pull["state"])
+            return _json(pull)
+        if (match := re.fullmatch(r"/issues/(\d+)/comments", rest)) and request.method == "POST":
+            self.pulls[int(match[1]) - 1].setdefault("comments", []).append(body["body"])
+            return _json({"body": body["body"]}, 201)
         return _json({"message": "Not Found"}, 404)
 
     def contents(self, request: Request, file_path: str, body: dict) -> Response:
@@ -277,6 +284,16 @@ class FakeGitLab(FakeHost):
             return self.file(request, match[1], body)
         if rest == "/merge_requests":
             return self.merge_request(request, body)
+        if (match := re.fullmatch(r"/merge_requests/(\d+)", rest)) and request.method == "PUT":
+            merge = self.merge_requests[int(match[1]) - 1]
+            if body.get("state_event") == "close":
+                merge["state"] = "closed"
+            return _json(merge)
+        if (match := re.fullmatch(r"/merge_requests/(\d+)/notes", rest)) and (
+            request.method == "POST"
+        ):
+            self.merge_requests[int(match[1]) - 1].setdefault("notes", []).append(body["body"])
+            return _json({"body": body["body"]}, 201)
         return _json({"message": "404 Not Found"}, 404)
 
     def tree(self, request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from postmortems.services import postmortem_reopen
 from publishing import delivering, services
 from publishing.models import PublishDelivery, RepositoryFile
 from publishing.remotes import RemoteError, remote_for
@@ -154,3 +155,48 @@ def test_a_refused_token_fails_the_publication_and_shows_the_reason(
     connection.refresh_from_db()
     assert connection.last_error == "GitHub refused the token (401: Bad credentials)."
     assert delivering.publish(row.pk) == delivering.Outcome()  # failed rows stay failed
+
+
+def test_a_new_version_closes_the_pull_request_of_the_last_one_still_open(
+    team, github, manager, django_capture_on_commit_callbacks
+):
+    connection = connect(team, github, mode="pull_request")
+    services.import_folder(connection=connection, actor=manager)
+    postmortem = RepositoryFile.objects.get(
+        path="postmortems/2024-06-03-dns.md"
+    ).incident.postmortem
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(postmortem, manager)
+    postmortem_reopen(postmortem=postmortem, actor=manager, reason="One more action item")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(postmortem, manager)
+
+    first, second = github.pulls
+    assert (first["state"], second["state"]) == ("closed", "open")
+    assert first["comments"] == [
+        f"Superseded by {second['html_url']}, a later version of this postmortem. "
+        "Closed by postmortems."
+    ]
+    assert [row.status for row in PublishDelivery.objects.order_by("pk")] == ["sent", "sent"]
+
+
+def test_a_pull_request_that_cannot_be_closed_leaves_the_new_one_published(
+    team, github, manager, django_capture_on_commit_callbacks
+):
+    connection = connect(team, github, mode="pull_request")
+    services.import_folder(connection=connection, actor=manager)
+    postmortem = RepositoryFile.objects.get(
+        path="postmortems/2024-06-03-dns.md"
+    ).incident.postmortem
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(postmortem, manager)
+    postmortem_reopen(postmortem=postmortem, actor=manager, reason="One more action item")
+    github.fail_next("PATCH", r"/pulls/1$", 403, {"message": "Resource not accessible"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(postmortem, manager)
+
+    assert [p["state"] for p in github.pulls] == ["open", "open"]
+    latest = PublishDelivery.objects.latest("pk")
+    assert latest.status == "sent" and latest.pull_request_url.endswith("/pull/2")

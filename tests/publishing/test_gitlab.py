@@ -2,6 +2,7 @@
 
 import pytest
 
+from postmortems.services import postmortem_reopen
 from publishing import services
 from publishing.models import PublishDelivery, RepositoryFile
 from publishing.remotes import RemoteError, remote_for
@@ -123,3 +124,26 @@ def test_the_documented_errors_are_explained_and_retried_when_that_can_help(
 
     assert caught.value.transient is transient
     assert said in str(caught.value)
+
+
+def test_a_new_version_closes_the_merge_request_of_the_last_one_still_open(
+    team, gitlab, manager, django_capture_on_commit_callbacks
+):
+    connection = connect(team, gitlab, mode="pull_request")
+    services.import_folder(connection=connection, actor=manager)
+    postmortem = RepositoryFile.objects.get(
+        path="postmortems/2024-06-03-dns.md"
+    ).incident.postmortem
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(postmortem, manager)
+    postmortem_reopen(postmortem=postmortem, actor=manager, reason="One more action item")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(postmortem, manager)
+
+    first, second = gitlab.merge_requests
+    assert (first["state"], second["state"]) == ("closed", "opened")
+    assert first["notes"] == [
+        f"Superseded by {second['web_url']}, a later version of this postmortem. "
+        "Closed by postmortems."
+    ]
