@@ -51,6 +51,8 @@ URLS = [
     ("ceiling (trivial view)", "/bench/ceiling/"),
     ("incident list", "/incidents/"),
     ("incident page", "/incidents/{incident}/"),
+    # What the incident page loads after itself (here as the page it is without JavaScript).
+    ("similar incidents of the incident", "/search/incidents/{incident}/similar/"),
     ("rendered postmortem", "/postmortems/{incident}/"),
     ("action items board, open and overdue", "/incidents/action-items/?status=open&overdue=true"),
     ("dashboard", "/incidents/dashboard/"),

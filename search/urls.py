@@ -7,6 +7,7 @@ app_name = "search"
 urlpatterns = [
     path("", views.search, name="results"),
     path("recurring/", views.recurring, name="recurring"),
+    path("incidents/<int:pk>/similar/", views.similar_panel, name="similar"),
     path("incidents/<int:pk>/same-cause/<int:same_as_id>/", views.link_create, name="link_create"),
     path(
         "incidents/<int:pk>/same-cause/<int:link_id>/delete/",

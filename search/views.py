@@ -81,6 +81,24 @@ def link_delete(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
     return redirect(_back(request, incident))
 
 
+@require_GET
+def similar_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The similar incidents of an incident, which its page and review page load after
+    their own content (htmx), or as a page of its own without JavaScript."""
+    incident = get_object_or_404(
+        Incident.objects.visible_to(request.user).prefetch_related(
+            "services", "tags", "causes__tags"
+        ),
+        pk=pk,
+    )
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = incident.get_absolute_url()
+    panel_only = request.headers.get("HX-Request") == "true"
+    template = "search/similar_panel.html" if panel_only else "search/similar_page.html"
+    return render(request, template, {"incident": incident, "return_to": target})
+
+
 def _back(request: HttpRequest, incident: Incident) -> str:
     """Return the page the form was on (the incident's or its review page), safely."""
     target = request.POST.get("next", "")

@@ -267,6 +267,8 @@ TABLE: dict[str, Row] = {
         302, 403, 302, 403, 404, 403, 404, method="post", kwargs=lambda world: link_kwargs(world)
     ),
     "incidents:detail": everyone(200, anonymous=302, outsider=404),
+    # The similar incidents the incident's page loads after itself: as the page.
+    "search:similar": everyone(200, anonymous=302, outsider=404),
     "postmortems:document": everyone(200, anonymous=302, outsider=404),
     # Authoring: the commander/authors and managers edit; everyone else gets 403.
     "incidents:create": everyone(200, anonymous=302),

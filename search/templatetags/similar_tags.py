@@ -1,5 +1,6 @@
 """`{% similar_incidents incident as similar %}`: the similar incidents and "same root
-cause" links of an incident, for its page and its review page (templates/search/similar.html).
+cause" links of an incident, for the panel its page and review page load after themselves
+(templates/search/similar_panel.html, search.views.similar_panel).
 """
 
 from typing import Any

@@ -107,13 +107,58 @@ def test_private_incidents_are_never_similar_for_those_who_may_not_see_them(curr
     assert similar_incidents(current, UserFactory()) == []
 
 
+def panel(client, incident, **headers) -> str:
+    """The similar incidents as the incident's page loads them after itself (htmx)."""
+    response = client.get(
+        reverse("search:similar", args=[incident.pk]), HTTP_HX_REQUEST="true", **headers
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def test_the_private_incident_is_not_on_an_outsiders_page(client, current, website):
     past(current, title="Secret outage", services=[website], is_private=True)
     client.force_login(UserFactory())
-    for url in (current.get_absolute_url(), reverse("postmortems:review", args=[current.pk])):
+    for url in (
+        current.get_absolute_url(),
+        reverse("postmortems:review", args=[current.pk]),
+        reverse("search:similar", args=[current.pk]),
+    ):
         response = client.get(url)
         assert response.status_code == 200
         assert "Secret outage" not in response.content.decode()
+    assert "Secret outage" not in panel(client, current)
+
+
+def test_the_panel_of_a_private_incident_is_not_found_for_an_outsider(client, current):
+    hidden = past(current, title="Hidden", is_private=True)
+    client.force_login(UserFactory())
+    assert client.get(reverse("search:similar", args=[hidden.pk])).status_code == 404
+
+
+def test_the_pages_load_the_panel_after_themselves_and_it_works_without_javascript(
+    client, current, website
+):
+    past(current, title="Website down", services=[website])
+    client.force_login(current.commander)
+    url = reverse("search:similar", args=[current.pk])
+    page = client.get(current.get_absolute_url()).content.decode()
+    assert f'hx-get="{url}?next=' in page and "Website down" not in page
+    # Without JavaScript the link opens it as a page, with the way back to the incident.
+    alone = client.get(url, {"next": current.get_absolute_url()}).content.decode()
+    assert "Website down" in alone and f'href="{current.get_absolute_url()}"' in alone
+    # The buttons in it come back to the page it was loaded into, never to another site.
+    review = reverse("postmortems:review", args=[current.pk])
+    assert (
+        f'value="{review}#similar"'
+        in client.get(url, {"next": review}, HTTP_HX_REQUEST="true").content.decode()
+    )
+    assert (
+        'value="https://evil.example/#similar"'
+        not in client.get(
+            url, {"next": "https://evil.example/"}, HTTP_HX_REQUEST="true"
+        ).content.decode()
+    )
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -138,10 +183,11 @@ def test_the_pages_show_similar_incidents_with_why_they_matched(client, current,
     client.force_login(current.commander)
     page = client.get(current.get_absolute_url()).content.decode()
     assert "Similar incidents" in page
-    assert "Website down" in page
-    assert "Shares service Website" in page
+    found = panel(client, current)
+    assert "Website down" in found
+    assert "Shares service Website" in found
     review = client.get(reverse("postmortems:review", args=[current.pk])).content.decode()
-    assert "Website down" in review
+    assert reverse("search:similar", args=[current.pk]) in review
 
 
 def test_an_author_marks_a_similar_incident_as_the_same_root_cause(client, current, website):
@@ -154,8 +200,8 @@ def test_an_author_marks_a_similar_incident_as_the_same_root_cause(client, curre
     assert (link.incident, link.same_as, link.created_by) == (current, other, current.commander)
     # Shown on both pages, and marking it again (from either side) adds nothing.
     client.post(url)
-    other_page = client.get(other.get_absolute_url()).content.decode()
-    assert "Same root cause" in other_page and current.title in other_page
+    other_panel = panel(client, other)
+    assert "Same root cause" in other_panel and current.title in other_panel
     client.force_login(other.commander)
     client.post(reverse("search:link_create", args=[other.pk, current.pk]))
     assert RecurrenceLink.objects.count() == 1
