@@ -165,6 +165,16 @@ def test_an_alert_a_slack_channel_and_a_slash_command_make_one_timeline_in_the_z
     shot(page.locator("#timeline"), "story-timeline-1280")
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page.locator("#timeline"), "story-timeline-390")
+    # On a phone each entry's text has the width; Edit, move and Delete sit below it, whole.
+    placed = page.eval_on_selector_all(
+        "#timeline .timeline-event",
+        """(rows) => rows.map((row) => {
+             const text = row.querySelector('.row-main').getBoundingClientRect();
+             const actions = row.querySelector('.row-actions').getBoundingClientRect();
+             return actions.top >= text.bottom - 1 && actions.right <= window.innerWidth;
+           })""",
+    )
+    assert placed == [True] * 7
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # 5. The document: every entry in order, at New York's time, a date where the day turns.
