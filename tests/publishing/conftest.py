@@ -8,7 +8,7 @@ from dulwich.repo import Repo
 
 from postmortems import services as postmortem_services
 from postmortems.models import Postmortem, Review
-from publishing.models import RepositoryConnection
+from publishing.models import RepositoryConnection, RepositoryFile
 from tests.factories import TeamFactory, UserFactory
 
 SAMPLES = Path(__file__).parent.parent / "postmortems" / "samples"
@@ -135,6 +135,26 @@ def publish(postmortem: Postmortem, actor) -> Postmortem:
     Review.objects.create(postmortem=postmortem, reviewer=actor, decision="approve",
                           postmortem_version=postmortem.version)  # fmt: skip
     return postmortem_services.postmortem_publish(postmortem=postmortem, actor=actor)
+
+
+def publish_two_versions(connection, manager, capture, *, between=None) -> None:
+    """Import the folder, publish the DNS postmortem, reopen it and publish it again (what
+    `between` does happens before the second publication)."""
+    from publishing import services
+
+    services.import_folder(connection=connection, actor=manager)
+    postmortem = RepositoryFile.objects.get(
+        path="postmortems/2024-06-03-dns.md"
+    ).incident.postmortem
+    with capture(execute=True):
+        publish(postmortem, manager)
+    postmortem_services.postmortem_reopen(
+        postmortem=postmortem, actor=manager, reason="One more action item"
+    )
+    if between is not None:
+        between()
+    with capture(execute=True):
+        publish(postmortem, manager)
 
 
 def seed(store) -> None:

@@ -2,12 +2,11 @@
 
 import pytest
 
-from postmortems.services import postmortem_reopen
 from publishing import delivering, services
 from publishing.models import PublishDelivery, RepositoryFile
 from publishing.remotes import RemoteError, remote_for
 from publishing.remotes.base import Author
-from tests.publishing.conftest import make_connection, publish, seed
+from tests.publishing.conftest import make_connection, publish, publish_two_versions, seed
 from tests.publishing.fakes import FakeGitHub
 
 pytestmark = pytest.mark.django_db
@@ -161,16 +160,8 @@ def test_a_new_version_closes_the_pull_request_of_the_last_one_still_open(
     team, github, manager, django_capture_on_commit_callbacks
 ):
     connection = connect(team, github, mode="pull_request")
-    services.import_folder(connection=connection, actor=manager)
-    postmortem = RepositoryFile.objects.get(
-        path="postmortems/2024-06-03-dns.md"
-    ).incident.postmortem
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(postmortem, manager)
-    postmortem_reopen(postmortem=postmortem, actor=manager, reason="One more action item")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(postmortem, manager)
+    publish_two_versions(connection, manager, django_capture_on_commit_callbacks)
 
     first, second = github.pulls
     assert (first["state"], second["state"]) == ("closed", "open")
@@ -185,17 +176,13 @@ def test_a_pull_request_that_cannot_be_closed_leaves_the_new_one_published(
     team, github, manager, django_capture_on_commit_callbacks
 ):
     connection = connect(team, github, mode="pull_request")
-    services.import_folder(connection=connection, actor=manager)
-    postmortem = RepositoryFile.objects.get(
-        path="postmortems/2024-06-03-dns.md"
-    ).incident.postmortem
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(postmortem, manager)
-    postmortem_reopen(postmortem=postmortem, actor=manager, reason="One more action item")
-    github.fail_next("PATCH", r"/pulls/1$", 403, {"message": "Resource not accessible"})
 
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(postmortem, manager)
+    publish_two_versions(
+        connection, manager, django_capture_on_commit_callbacks,
+        between=lambda: github.fail_next(
+            "PATCH", r"/pulls/1$", 403, {"message": "Resource not accessible"}
+        ),
+    )  # fmt: skip
 
     assert [p["state"] for p in github.pulls] == ["open", "open"]
     latest = PublishDelivery.objects.latest("pk")

@@ -2,12 +2,11 @@
 
 import pytest
 
-from postmortems.services import postmortem_reopen
 from publishing import services
 from publishing.models import PublishDelivery, RepositoryFile
 from publishing.remotes import RemoteError, remote_for
 from publishing.remotes.base import Author
-from tests.publishing.conftest import make_connection, publish, seed
+from tests.publishing.conftest import make_connection, publish, publish_two_versions, seed
 from tests.publishing.fakes import FakeGitLab
 
 pytestmark = pytest.mark.django_db
@@ -130,16 +129,8 @@ def test_a_new_version_closes_the_merge_request_of_the_last_one_still_open(
     team, gitlab, manager, django_capture_on_commit_callbacks
 ):
     connection = connect(team, gitlab, mode="pull_request")
-    services.import_folder(connection=connection, actor=manager)
-    postmortem = RepositoryFile.objects.get(
-        path="postmortems/2024-06-03-dns.md"
-    ).incident.postmortem
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(postmortem, manager)
-    postmortem_reopen(postmortem=postmortem, actor=manager, reason="One more action item")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(postmortem, manager)
+    publish_two_versions(connection, manager, django_capture_on_commit_callbacks)
 
     first, second = gitlab.merge_requests
     assert (first["state"], second["state"]) == ("closed", "opened")
