@@ -58,6 +58,9 @@ def test_an_author_marks_a_similar_incident_as_the_same_root_cause(page, screens
     expect(first).to_contain_text("Shares service Website; cause category Configuration")
     expect(first).to_contain_text("Validate config before deploy")
     screenshot(page, "similar-incidents")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "similar-incidents-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     first.get_by_role("button", name="Same root cause").click()
     expect(page).to_have_url(re.compile(rf"/incidents/{current.pk}/#similar$"))
