@@ -9,6 +9,8 @@
       section = document.getElementById(event.detail.target.id);
     }
     if (!section || !section.querySelector) return;
+    // A part the page loads by itself (the similar incidents) takes no focus from the reader.
+    if (section.hasAttribute("data-keep-focus")) return;
     var error = section.querySelector(".errorlist");
     var field = null;
     if (error) {

@@ -53,6 +53,8 @@ def test_an_author_marks_a_similar_incident_as_the_same_root_cause(page, screens
     page.goto(current.get_absolute_url())
     similar = page.locator("#similar")
     expect(similar.locator(".similar-incident")).to_have_count(2)
+    # Loaded after the page, the panel leaves the reader's focus where it was.
+    assert page.evaluate("document.activeElement.id") != "similar-title"
     first = similar.locator(".similar-incident").first
     expect(first).to_contain_text("Checkout config pushed with a bad flag")
     expect(first).to_contain_text("Shares service Website; cause category Configuration")
