@@ -11,11 +11,11 @@ class IncidentsConfig(AppConfig):
         # (models, services) import none of these.
         from core import visibility
         from incidents import handlers, tasks  # noqa: F401  (handlers subscribe on import)
-        from incidents.models import private_incident_ids
+        from incidents.models import private_incident_ids_for
 
         tasks.register_owed_kinds()
         _register_backup()
-        visibility.set_private_incidents_rule(private_incident_ids)
+        visibility.set_private_incidents_rule(private_incident_ids_for)
 
 
 def _register_backup() -> None:

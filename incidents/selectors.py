@@ -84,6 +84,39 @@ def action_items_for_board(user: User):
     )
 
 
+# The columns a board row shows (templates/jinja2/incidents/board_rows.html). The rest of
+# the incident and owner (a summary, an impact, a password hash) were most of what the
+# page read and turned into objects, fifty times over.
+BOARD_ROW_COLUMNS = (
+    "title",
+    "kind",
+    "status",
+    "due_date",
+    "priority",
+    "incident__title",
+    "incident__severity",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    # The tracker badge (its macro in the same template).
+    "tracker_issue__kind",
+    "tracker_issue__key",
+    "tracker_issue__url",
+    "tracker_issue__state",
+    "tracker_issue__assignee",
+    "tracker_issue__last_error",
+)
+
+
+def board_rows(items):
+    """Return the board's items with only what their rows show, for one page of them."""
+    return (
+        items.select_related(None)
+        .select_related("incident", "owner", "tracker_issue")
+        .only(*BOARD_ROW_COLUMNS)
+    )
+
+
 def status_counts(items) -> dict[str, int]:
     """Return how many of the given items are in each status, counted in the database."""
     counts = dict.fromkeys(ActionItem.Status.values, 0)

@@ -22,6 +22,7 @@ from incidents.models.incident import (
     Incident,
     IncidentQuerySet,
     private_incident_ids,
+    private_incident_ids_for,
     rows_visible_to,
     visibility_condition,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "duration_text",
     "new_calendar_token",
     "private_incident_ids",
+    "private_incident_ids_for",
     "rows_visible_to",
     "started_between",
     "validate_time_zone",

@@ -141,7 +141,12 @@ class ActionItem(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return f"{self.incident.get_absolute_url()}#action-item-{self.pk}"
+        return f"{self.incident.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self) -> str:
+        """Return the id of the item's place on its incident's page."""
+        return f"action-item-{self.pk}"
 
     @property
     def is_open(self) -> bool:

@@ -22,10 +22,10 @@ from django.views.decorators.http import require_POST
 from core import page_cache
 from incidents import selectors, tracking
 from incidents.board_forms import BulkChangeForm, QuickUpdateForm
-from incidents.board_rows import board_rows
 from incidents.filters import ActionItemFilter
 from incidents.models import ActionItem, User
 from incidents.permissions import can_edit_action_item, can_view_incident
+from incidents.rows import board_rows
 from incidents.services import action_item_update
 
 PAGE_SIZE = 50
@@ -95,7 +95,7 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
         filterset = _filtered(request)
         items = filterset.qs
         counts = selectors.status_counts(items)
-        paginator = Paginator(items, PAGE_SIZE)
+        paginator = Paginator(selectors.board_rows(items), PAGE_SIZE)
         # The counts per status add up to the matches: one pass over them instead of two.
         paginator.count = sum(counts.values())
         page = paginator.get_page(request.GET.get("page"))

@@ -29,6 +29,7 @@ from incidents.forms import (
 )
 from incidents.models import ActionItem, Cause, Incident, TimelineEvent
 from incidents.permissions import can_edit_action_item, can_edit_incident
+from incidents.rows import incident_rows
 
 PAGE_SIZE = 25
 
@@ -84,7 +85,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/incident_list.html",
-        {"page": page, "filter": filterset, "query": query.urlencode(), "page_key": key},
+        {
+            "page": page,
+            "rows_html": incident_rows(page),
+            "filter": filterset,
+            "query": query.urlencode(),
+            "page_key": key,
+        },
     )
 
 

@@ -38,12 +38,13 @@ def _option(option: dict) -> str:
 
 @register.simple_tag
 def select_options(widget: dict) -> SafeString:
-    """Return the <optgroup>s and <option>s of a select widget's context, as Django writes them."""
+    """Return the <optgroup>s and <option>s of a select widget's context, as Django writes them
+    but without the line and indentation before each (a hundred services: bytes on every page)."""
     parts = []
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-        parts.extend(f"\n  {_option(option)}" for option in group_choices)
+            parts.append(f'<optgroup label="{conditional_escape(group_name)}">')
+        parts.extend(_option(option) for option in group_choices)
         if group_name:
-            parts.append("\n  </optgroup>")
+            parts.append("</optgroup>")
     return mark_safe("".join(parts))  # every value above is escaped
