@@ -320,6 +320,11 @@ def main() -> None:
         action_items=args.action_items,
         users=args.users,
     )
+    # Search documents, as the events consumers keep them for every incident in a running
+    # app: without them the search and the similar incidents take their slow fallback.
+    from search import index
+
+    counts["search documents"] = index.rebuild_documents()
     from django.db import connection
 
     with connection.cursor() as cursor:
