@@ -230,8 +230,10 @@ def is_following(*, user: User, incident: Incident) -> bool:
     postmortem = getattr(incident, "postmortem", None)
     if postmortem is None:
         return False
-    people = postmortem.authors.all().union(postmortem.reviewers.all()).values_list("pk")
-    return any(pk == user.pk for (pk,) in people)
+    # The pages with the follow button have the authors prefetched already.
+    if any(author.pk == user.pk for author in postmortem.authors.all()):
+        return True
+    return postmortem.reviewers.filter(pk=user.pk).exists()
 
 
 def follow_set(*, user: User, incident: Incident, following: bool) -> None:

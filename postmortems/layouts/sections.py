@@ -63,8 +63,11 @@ def default_template(team: Team | None = None) -> PostmortemTemplate:
 
 
 def templates_for(team: Team | None) -> "PostmortemTemplate.objects":
-    """Return the templates in use that a postmortem of the team may pick."""
-    ensure_builtin_templates()
+    """Return the templates in use that a postmortem of the team may pick.
+
+    The built-in ones are there from their migration (ensure_builtin_templates is for the
+    places that need one by name): asking for them here was a query on every document page.
+    """
     teams = Q(team=None) | (Q(team=team) if team is not None else Q())
     return PostmortemTemplate.objects.filter(teams, retired_at=None)
 
