@@ -100,8 +100,7 @@ def _apply_timeline(incident, parsed, actor, applied: AppliedFacts) -> None:
                 continue
             ours.remove(match)
             theirs.remove(event)
-            data = {"description": event.description, "kind": event.kind,
-                    "is_dead_end": event.is_dead_end}  # fmt: skip
+            data = _event_text(event)
             changed = {k: v for k, v in data.items() if getattr(match, k) != v}
             if changed:
                 incident_services.timeline_event_update(event=match, actor=actor, data=changed)
@@ -113,14 +112,14 @@ def _apply_timeline(incident, parsed, actor, applied: AppliedFacts) -> None:
         incident_services.timeline_event_create(
             incident=incident,
             actor=actor,
-            data={
-                "occurred_at": event.occurred_at,
-                "description": event.description,
-                "kind": event.kind,
-                "is_dead_end": event.is_dead_end,
-            },
+            data={"occurred_at": event.occurred_at, **_event_text(event)},
         )
         applied.events_added += 1
+
+
+def _event_text(event) -> dict:
+    """Return what a document says of a timeline event besides its time."""
+    return {"description": event.description, "kind": event.kind, "is_dead_end": event.is_dead_end}
 
 
 def _apply_causes(incident, parsed, actor, applied: AppliedFacts) -> None:
