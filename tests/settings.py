@@ -41,3 +41,8 @@ CELERY_TASK_EAGER_PROPAGATES = False
 
 # Each test process keeps its own cache: nothing carries over between runs or workers.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Django's PostgreSQL backend with a faster flush after transactional tests
+# (tests/postgresql/base.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "tests.postgresql"  # noqa: F405

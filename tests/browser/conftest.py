@@ -1,6 +1,8 @@
 """Playwright driving Debian's chromium against pytest-django's live server."""
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -63,6 +65,25 @@ def new_page(browser, live_server) -> Iterator[Callable]:
     yield open_page
     for context in contexts:
         context.close()
+    wait_for_requests_in_flight()
+
+
+def wait_for_requests_in_flight(timeout: float = 10) -> None:
+    """Wait until the live server has answered every request the closed pages had started.
+
+    A request still running (a search typed as the test ended, a poll) holds its tables while
+    the test's teardown empties them: PostgreSQL then breaks the deadlock by failing the
+    teardown's TRUNCATE. Each request runs on a thread of its own (socketserver names it
+    after process_request_thread), which ends once the browser has closed its connection.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(
+            "process_request_thread" in thread.name and thread.is_alive()
+            for thread in threading.enumerate()
+        ):
+            return
+        time.sleep(0.02)
 
 
 @pytest.fixture

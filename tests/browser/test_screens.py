@@ -9,7 +9,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import ActionItem, Cause, Incident, User
 from postmortems.demo import DEMO_PASSWORD, load_demo
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_for_requests_in_flight
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,6 +95,7 @@ def test_main_pages_look_right_in_both_themes_and_widths(
         assert problems == []
     finally:
         context.close()
+        wait_for_requests_in_flight()
 
 
 def test_keyboard_shortcuts_move_through_a_list_and_open_help(page, screenshot):
