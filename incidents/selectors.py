@@ -63,7 +63,7 @@ def _rendered_document_rows() -> list:
     return [
         "postmortem__sections",
         "timeline_events",
-        Prefetch("causes", queryset=Cause.objects.prefetch_related("action_items")),
+        "causes",  # with their items: link_causes_and_items()
         Prefetch(
             "action_items", queryset=ActionItem.objects.select_related("owner", "tracker_issue")
         ),
@@ -73,6 +73,7 @@ def _rendered_document_rows() -> list:
 def fetch_document_rows(incident: Incident) -> None:
     """Fetch the rows the document page shows onto an incident_for_page_head() one."""
     prefetch_related_objects([incident], *_rendered_document_rows())
+    link_causes_and_items(incident)
 
 
 def action_items_for_board(user: User):
@@ -125,13 +126,21 @@ def status_counts(items) -> dict[str, int]:
     return counts
 
 
-def _page_rows() -> list:
+def _page_rows(*, links: bool = True) -> list:
+    """The incident page's rows; without `links`, the causes and items come without the links
+    between them, for link_causes_and_items() to fill in."""
     return [
         "services",
         "tags",
         Prefetch("timeline_events", queryset=TimelineEvent.objects.select_related("author")),
-        _causes_with_items(),
-        _items_with_causes(),
+        _causes_with_items()
+        if links
+        else Prefetch("causes", queryset=Cause.objects.prefetch_related("tags")),
+        _items_with_causes()
+        if links
+        else Prefetch(
+            "action_items", queryset=ActionItem.objects.select_related("owner", "tracker_issue")
+        ),
         "postmortem__authors",
     ]
 
@@ -160,7 +169,42 @@ def incident_for_page_head(user: User | None):
 
 def fetch_page_rows(incident: Incident) -> None:
     """Fetch the rows the incident page's body shows onto an incident_for_page_head() one."""
-    prefetch_related_objects([incident], *_page_rows())
+    prefetch_related_objects([incident], *_page_rows(links=False))
+    link_causes_and_items(incident)
+
+
+def link_causes_and_items(incident: Incident) -> None:
+    """Fill in each fetched cause's action items and each fetched item's causes.
+
+    The page and the document list both sides. Prefetching each side read the items and the
+    causes a second time and built them anew; one query of the pairs says the same. Both
+    belong to the incident (ActionItem.causes), so its own rows are all there is to link.
+    """
+    causes = list(incident.causes.all())
+    items = list(incident.action_items.all())
+    pairs = set()
+    if causes and items:
+        pairs = set(
+            ActionItem.causes.through.objects.filter(
+                actionitem_id__in=[item.pk for item in items]
+            ).values_list("actionitem_id", "cause_id")
+        )
+    # Each side in its own order (position, then id), as a prefetch would have it.
+    for cause in causes:
+        _prefetched(cause, "action_items", [i for i in items if (i.pk, cause.pk) in pairs])
+    for item in items:
+        _prefetched(item, "causes", [c for c in causes if (item.pk, c.pk) in pairs])
+
+
+def _prefetched(instance, relation: str, rows: list) -> None:
+    """Store rows as the prefetched content of instance's many-to-many relation."""
+    manager = getattr(instance, relation)
+    queryset = manager.get_queryset()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[manager.prefetch_cache_name] = queryset
 
 
 # Events whose target is another incident (e.g. "same root cause" links): an entry naming a

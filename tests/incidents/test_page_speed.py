@@ -333,3 +333,39 @@ def test_a_row_links_to_the_incident_as_its_own_url_does_under_a_script_prefix()
         assert incident.get_absolute_url().startswith("/postmortems-app/")
     finally:
         set_script_prefix("/")
+
+
+def test_the_page_and_document_link_causes_and_items_as_the_database_does(
+    client, django_assert_num_queries
+):
+    from incidents.selectors import fetch_document_rows, fetch_page_rows
+    from tests.factories import CauseFactory
+
+    incident = IncidentFactory()
+    first, second, unaddressed = CauseFactory.create_batch(3, incident=incident)
+    both = ActionItemFactory(incident=incident, title="Both")
+    one = ActionItemFactory(incident=incident, title="First only")
+    ActionItemFactory(incident=incident, title="Neither")
+    both.causes.set([second, first])
+    one.causes.set([first])
+    elsewhere = ActionItemFactory(title="Another incident's")
+    elsewhere.causes.set([CauseFactory(incident=elsewhere.incident)])
+
+    def linked(fetched):
+        return (
+            {cause.pk: [i.pk for i in cause.action_items.all()] for cause in fetched.causes.all()},
+            {item.pk: [c.pk for c in item.causes.all()] for item in fetched.action_items.all()},
+        )
+
+    truth = linked(Incident.objects.get(pk=incident.pk))
+    assert truth[0] == {first.pk: [both.pk, one.pk], second.pk: [both.pk], unaddressed.pk: []}
+    for fetch in (fetch_page_rows, fetch_document_rows):
+        fetched = Incident.objects.select_related("postmortem").get(pk=incident.pk)
+        fetch(fetched)
+        with django_assert_num_queries(0):
+            assert linked(fetched) == truth
+    client.force_login(incident.commander)
+    page = client.get(reverse("incidents:detail", args=[incident.pk])).content.decode()
+    # The item row names the causes it addresses, the cause its items.
+    assert page.count(f'href="#cause-{first.pk}"') == 2
+    assert page.count(f'href="#cause-{second.pk}"') == 1
