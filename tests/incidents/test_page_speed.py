@@ -21,6 +21,7 @@ from incidents.models import (
     Incident,
     private_incident_ids,
     private_incident_ids_for,
+    visibility_condition,
 )
 from incidents.permissions import can_view_incident
 from postmortems.markdown import render_markdown
@@ -289,14 +290,18 @@ def test_the_rule_compiled_once_answers_as_the_rule_for_every_kind_of_access():
         IncidentFactory(is_private=True, allowed_users=[people["listed"]]),
         IncidentFactory(is_private=True, allowed_teams=[team]),
     ]
-    PostmortemFactory(incident=incidents[0], authors=[people["author"]])
+    # The commander is an author too: two ways to one incident, which is listed once.
+    PostmortemFactory(incident=incidents[0], authors=[people["author"], people["commander"]])
     PostmortemFactory(incident=incidents[1], reviewers=[people["reviewer"]])
     IncidentFactory(is_private=False)
     admin = UserFactory(username="admin", is_superuser=True)
     for user in [*people.values(), admin]:
         compiled = private_incident_ids_for(user.pk)
-        assert sorted(compiled) == sorted(private_incident_ids(user.pk)), user.username
+        rule = Incident.objects.filter(visibility_condition(user.pk), is_private=True)
+        assert sorted(compiled) == sorted(rule.values_list("pk", flat=True)), user.username
+        assert sorted(private_incident_ids(user.pk)) == sorted(compiled), user.username
     assert private_incident_ids_for(people["outsider"].pk) == []
+    assert private_incident_ids_for(people["commander"].pk) == [incidents[0].pk]
     assert private_incident_ids_for(people["manager"].pk) == [incidents[3].pk]
     assert sorted(private_incident_ids_for(admin.pk)) == sorted(i.pk for i in incidents)
 
